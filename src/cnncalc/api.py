@@ -1,0 +1,121 @@
+"""The library's entry points: read a spec from wherever it is, validate it, analyse it."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import source_compact, source_yaml, spec as spec_module
+from .analysis import analyze_spec
+from .arithmetic import Rounding
+from .diagnostics import ExitCode, Span, SpecError, error
+from .limits import MAX_FILE_BYTES
+from .report import Report
+from .volumes import Volume, parse_volume
+
+STDIN = "<stdin>"
+STRING = "<string>"
+_YAML_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def looks_like_path(argument: str) -> bool:
+    """A command-line SPEC names a file unless it reads as the compact notation."""
+    if Path(argument).exists():
+        return True
+    return "(" not in argument and ("/" in argument or argument.lower().endswith(_YAML_SUFFIXES))
+
+
+def read_file(path: str | Path) -> str:
+    """The text of a spec file; SpecError (exit 2 when it cannot be read at all) otherwise."""
+    path = Path(path)
+    where = str(path)
+    try:
+        if path.is_dir():
+            raise SpecError([error("unreadable", f"{where} is a directory, not a spec file",
+                                   suggestions=[f"name the files: {where}/*.yaml"])], ExitCode.USAGE)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise SpecError([error("unreadable", f"no such file: {where}",
+                               suggestions=["check the path; a compact spec must contain parentheses, "
+                                            "e.g. 'INPUT(32x32x3) -> CONV(16, 3)'"])], ExitCode.USAGE) from None
+    except OSError as exc:
+        raise SpecError([error("unreadable", f"cannot read {where}: {exc.strerror or exc}")], ExitCode.USAGE) from None
+    return decode(data)
+
+
+def decode(data: bytes) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise SpecError([error("too-large", f"the spec is larger than the limit of {MAX_FILE_BYTES // 2**20} MiB",
+                               suggestions=["use repeat blocks instead of writing layers out"])])
+    try:
+        return data.decode("utf-8-sig")  # a byte-order mark is harmless: drop it
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError([error("not-utf8", f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot "
+                               "be decoded", span=Span(line, column),
+                               suggestions=["save the file as UTF-8"])]) from None
+
+
+def _is_compact(text: str) -> bool:
+    stripped = text.strip()
+    return "\n" not in stripped and ":" not in stripped and not stripped.startswith(("{", "#"))
+
+
+def load(text: str, *, source: str = STRING, name: str | None = None,
+         input: Volume | str | None = None) -> spec_module.Spec:
+    """Parse and validate a spec's text (YAML or compact); raise SpecError with every fault found."""
+    default_name = name or (Path(source).stem if source not in (STRING, STDIN) else "network")
+    override = parse_volume(input) if input is not None else None
+    if _is_compact(text):
+        data, locations = source_compact.parse(text.strip())
+        compact_line = text.strip()
+    else:
+        data, locations = source_yaml.load(text)
+        compact_line = None
+        if isinstance(data, str):  # a YAML document that is one compact line
+            base = locations.get(())
+            data, locations = source_compact.parse(data, lambda c: Span(base.line, base.column + c - 1))
+    spec, diagnostics = spec_module.build(data, locations, default_name, compact_line, override)
+    if spec is None:
+        raise SpecError(diagnostics)
+    return spec
+
+
+def analyze_text(text: str, *, source: str = STRING, name: str | None = None, input: Volume | str | None = None,
+                 rounding: Rounding | str | None = None) -> Report:
+    """Analyse a spec's text; a spec that does not validate gives a Report with its diagnostics."""
+    rounding = Rounding(rounding) if rounding is not None else None
+    try:
+        spec = load(text, source=source, name=name, input=input)
+    except SpecError as exc:
+        return _failed(source, name, exc)
+    return analyze_spec(spec, source, rounding)
+
+
+def analyze(spec: str | Path | dict[str, Any], *, input: Volume | str | None = None,
+            rounding: Rounding | str | None = None) -> Report:
+    """Analyse a spec given as a file path, YAML text, a compact line, or a mapping.
+
+    >>> analyze("INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)").totals.params
+    31066
+    """
+    if isinstance(spec, dict):
+        built, diagnostics = spec_module.build(spec, {}, "network", None,
+                                               parse_volume(input) if input is not None else None)
+        if built is None:
+            return _failed(STRING, None, SpecError(diagnostics))
+        return analyze_spec(built, STRING, Rounding(rounding) if rounding else None)
+    if isinstance(spec, Path) or (isinstance(spec, str) and "\n" not in spec and looks_like_path(spec)):
+        try:
+            text = read_file(spec)
+        except SpecError as exc:
+            return _failed(str(spec), None, exc)
+        return analyze_text(text, source=str(spec), input=input, rounding=rounding)
+    return analyze_text(spec, input=input, rounding=rounding)
+
+
+def _failed(source: str, name: str | None, exc: SpecError) -> Report:
+    default = name or (Path(source).stem if source not in (STRING, STDIN) else "network")
+    return Report(default, source, None, None, (), tuple(exc.diagnostics),
+                  unreadable=exc.exit_code == ExitCode.USAGE)

@@ -1,0 +1,123 @@
+"""Pure integer arithmetic of sliding windows along one axis.
+
+The output size of a window of F taps, dilation d, stride S over W inputs padded by P_lo and P_hi is
+    (W + P_lo + P_hi - d(F - 1) - 1) / S + 1
+(cs231n notes, "Spatial arrangement"; Dumoulin and Visin, arXiv 1603.07285, relationship 6;
+PyTorch's Conv2d and MaxPool2d documentation). A transposed convolution inverts it:
+    (W - 1)S - P_lo - P_hi + d(F - 1) + output_padding + 1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Rounding(str, Enum):
+    EXACT = "exact"
+    FLOOR = "floor"
+    CEIL = "ceil"
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """One axis of a sliding window: everything its output size depends on."""
+
+    size: int
+    kernel: int
+    stride: int = 1
+    pad_lo: int = 0
+    pad_hi: int = 0
+    dilation: int = 1
+
+    @property
+    def span(self) -> int:
+        return self.dilation * (self.kernel - 1) + 1
+
+    @property
+    def numerator(self) -> int:
+        return self.size + self.pad_lo + self.pad_hi - self.span
+
+    @property
+    def is_exact(self) -> bool:
+        return self.numerator % self.stride == 0
+
+    def formula(self) -> str:
+        """The notes' arithmetic with the numbers in, e.g. `(10 − 3 + 2·0)/2 + 1 = 4.5`."""
+        pad = f"2·{self.pad_lo}" if self.pad_lo == self.pad_hi else f"{self.pad_lo} + {self.pad_hi}"
+        kernel = str(self.kernel) if self.dilation == 1 else f"({self.dilation}·({self.kernel} − 1) + 1)"
+        value = self.numerator / self.stride + 1
+        shown = f"{value:.10g}"
+        return f"({self.size} − {kernel} + {pad})/{self.stride} + 1 = {shown}"
+
+
+@dataclass(frozen=True, slots=True)
+class AxisResult:
+    size: int  # the rounded output size; below 1 means the output is empty
+    exact: bool  # the division came out whole
+    dropped: int  # input rows past the last window (only under floor rounding)
+
+
+def slide(axis: Axis, rounding: Rounding) -> AxisResult:
+    """Output size of a window sliding along `axis`, rounded as PyTorch rounds it.
+
+    Under `ceil`, PyTorch drops a last window that would start in the right padding
+    (torch/nn/functional pooling_output_shape: `if (out - 1) * S >= W + P_lo: out -= 1`).
+    """
+    num, stride = axis.numerator, axis.stride
+    exact = num % stride == 0
+    if rounding is Rounding.CEIL:
+        out = -(-num // stride) + 1
+        if out > 1 and (out - 1) * stride >= axis.size + axis.pad_lo:
+            out -= 1
+        return AxisResult(out, exact, 0)
+    out = num // stride + 1
+    dropped = 0
+    if rounding is Rounding.FLOOR and out >= 1 and not exact:
+        last_tap = (out - 1) * stride - axis.pad_lo + axis.span - 1
+        dropped = max(0, axis.size - 1 - last_tap)
+    return AxisResult(out, exact, dropped)
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    """TensorFlow's `same`: output ⌈W/S⌉, the odd extra padding at the end (right or bottom)."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def transposed(axis: Axis, output_padding: int) -> int:
+    """Output size of a transposed convolution (PyTorch ConvTranspose2d)."""
+    return (axis.size - 1) * axis.stride - axis.pad_lo - axis.pad_hi + axis.span + output_padding
+
+
+def suggest_fixes(axis: Axis) -> list[tuple[str, int, Axis]]:
+    """The nearest changes of padding, stride, kernel or input size that make `axis` whole.
+
+    Each candidate is verified by recomputing its output with `slide`; returns (what, output, axis).
+    """
+    found: list[tuple[str, int, Axis]] = []
+
+    def first(name: str, candidates) -> None:
+        for candidate in candidates:
+            if candidate.numerator >= 0 and candidate.is_exact:
+                found.append((name, slide(candidate, Rounding.EXACT).size, candidate))
+                return
+
+    a = axis
+    others = dict(kernel=a.kernel, stride=a.stride, pad_lo=a.pad_lo, pad_hi=a.pad_hi, dilation=a.dilation)
+
+    def variants(key: str, values) -> list[Axis]:
+        return [Axis(a.size, **{**others, key: v}) for v in values]
+
+    def by_distance(values, origin: int) -> list[int]:
+        return sorted((v for v in values if v >= 1 and v != origin), key=lambda v: (abs(v - origin), -v))
+
+    symmetric = sorted(((p, p) for p in range(max(a.pad_lo, a.pad_hi) + a.stride + 1) if (p, p) != (a.pad_lo, a.pad_hi)),
+                       key=lambda pp: (abs(pp[0] - a.pad_lo), pp[0]))
+    first("padding", [Axis(a.size, a.kernel, a.stride, lo, hi, a.dilation) for lo, hi in symmetric]
+          + [Axis(a.size, a.kernel, a.stride, a.pad_lo, a.pad_hi + d, a.dilation) for d in range(1, a.stride)])
+    first("stride", variants("stride", by_distance(range(1, 2 * a.stride + 1), a.stride)))
+    first("kernel", variants("kernel", by_distance(range(1, a.kernel + a.stride + 1), a.kernel)))
+    first("input size", [Axis(w, **others) for w in range(a.size - 1, max(a.size - a.stride, 0), -1)])
+    first("input size", [Axis(w, **others) for w in range(a.size + 1, a.size + a.stride + 1)])
+    return found

@@ -1,0 +1,81 @@
+"""Diagnostics: what went wrong or looks suspicious, and where in the source it stands."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum, IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    INVALID_SPEC = 1
+    USAGE = 2
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based position in a source. `text` is the whole line for one-line (compact) sources."""
+
+    line: int
+    column: int
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    code: str
+    message: str
+    path: str | None = None
+    span: Span | None = None
+    suggestions: tuple[str, ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_dict(self) -> dict:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "path": self.path,
+            "line": self.span.line if self.span else None,
+            "column": self.span.column if self.span else None,
+            "suggestions": list(self.suggestions),
+        }
+
+
+def error(code: str, message: str, path: str | None = None, span: Span | None = None,
+          suggestions: tuple[str, ...] | list[str] = ()) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, code, message, path, span, tuple(suggestions))
+
+
+def warning(code: str, message: str, path: str | None = None, span: Span | None = None,
+            suggestions: tuple[str, ...] | list[str] = ()) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, code, message, path, span, tuple(suggestions))
+
+
+@dataclass
+class SpecError(Exception):
+    """Raised by the front ends when a source cannot be read at all; carries its diagnostics."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    exit_code: ExitCode = ExitCode.INVALID_SPEC
+
+
+def format_diagnostic(diag: Diagnostic, source: str) -> str:
+    """`FILE:LINE:COL: error[CODE]: message`, a caret line for one-line sources, then suggestions."""
+    where = source
+    if diag.span:
+        where = f"{source}:{diag.span.line}:{diag.span.column}"
+    lines = [f"{where}: {diag.severity.value}[{diag.code}]: {diag.message}"]
+    if diag.span and diag.span.text is not None:
+        lines.append(f"    {diag.span.text}")
+        lines.append("    " + " " * (diag.span.column - 1) + "^")
+    lines.extend(f"  help: {s}" for s in diag.suggestions)
+    return "\n".join(lines)

@@ -1,0 +1,7 @@
+"""Documented limits that keep hostile or runaway specs from hanging or exhausting memory."""
+
+MAX_FILE_BYTES = 8 * 1024 * 1024  # a spec file or standard input
+MAX_NESTING = 100  # YAML nesting depth
+MAX_YAML_NODES = 2_000_000  # values in one YAML document, aliases counted each time they are used
+MAX_LAYERS = 1_000_000  # rows after every repeat is expanded
+MAX_INTEGER = 2**31 - 1  # any size, count or parameter

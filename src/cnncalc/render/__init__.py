@@ -1,0 +1,11 @@
+"""Report -> text, one module per --format. Renderers format; they never compute."""
+from __future__ import annotations
+
+from importlib import import_module
+
+FORMATS = ("table", "json", "markdown")
+
+
+def render(fmt: str, reports: list, *, color: bool = False, width: int = 100) -> str:
+    """Render `reports` in `fmt`, importing only that renderer (rich is needed by the table alone)."""
+    return import_module(f".{fmt}_format", __name__).render(reports, color=color, width=width)

@@ -1,0 +1,27 @@
+"""Number formatting shared by the renderers."""
+from __future__ import annotations
+
+_BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+_SI = ("", "K", "M", "G", "T", "P", "E")
+
+
+def grouped(n: int) -> str:
+    return f"{n:,}"
+
+
+def binary_bytes(n: int) -> str:
+    """1,234,567 bytes -> '1.2 MiB'."""
+    value, unit = float(n), 0
+    while value >= 1024 and unit < len(_BINARY) - 1:
+        value /= 1024
+        unit += 1
+    return f"{value:.0f} B" if unit == 0 else f"{value:.1f} {_BINARY[unit]}"
+
+
+def si(n: int) -> str:
+    """15,470,264,320 -> '15.47G'."""
+    value, unit = float(n), 0
+    while abs(value) >= 1000 and unit < len(_SI) - 1:
+        value /= 1000
+        unit += 1
+    return f"{n}" if unit == 0 else f"{value:.2f}{_SI[unit]}"

@@ -1,0 +1,199 @@
+"""The compact notation -> the same plain data and location index as a YAML spec.
+
+Grammar (names case-insensitive, keys not):
+
+    chain  := item (ARROW item)*            ARROW is '->', '→' or '-'
+    item   := '[' chain ']' '*' INT  |  NAME ['(' [arg (',' arg)*] ')']
+    arg    := [KEY '='] value
+    value  := DIMS | NUMBER | WORD          DIMS is e.g. 227x227x3 or 7×1
+
+`INPUT(…)` as the first item becomes the spec's `input`; `[ … ]*N` becomes a `repeat` block.
+Positional arguments are named in the order of each layer type's parameters (layers.py).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .diagnostics import Span, SpecError, error
+from .layers import REGISTRY
+from .source_yaml import KEY, Locations
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<arrow>->|→|-(?!\d))
+  | (?P<dims>\d+(?:\s*[x×]\s*\d+)+)
+  | (?P<number>-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<punct>[\[\]()*,=])
+""", re.VERBOSE)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # arrow, dims, number, word, punct, end
+    text: str
+    column: int  # 1-based
+
+
+def tokenize(text: str, span_of) -> list[Token]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise SpecError([error("compact-syntax", f"unexpected character {text[pos]!r}", span=span_of(pos + 1),
+                                   suggestions=["layers are written NAME(arguments) and joined by ->"])])
+        kind = match.lastgroup
+        if kind != "space":
+            tokens.append(Token(kind if kind != "punct" else match.group(), match.group(), pos + 1))
+        pos = match.end()
+    tokens.append(Token("end", "", len(text) + 1))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str, span_of) -> None:
+        self.span_of = span_of
+        self.tokens = tokenize(text, span_of)
+        self.pos = 0
+        self.locations: Locations = {}
+
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.pos]
+
+    def advance(self) -> Token:
+        token = self.token
+        self.pos += 1
+        return token
+
+    def expect(self, *kinds: str) -> Token:
+        if self.token.kind not in kinds:
+            found = "the end of the line" if self.token.kind == "end" else repr(self.token.text)
+            names = {"word": "a layer name", "number": "a number", "arrow": "'->'", "dims": "a size"}
+            wanted = " or ".join(names.get(k, repr(k)) for k in kinds)
+            raise SpecError([error("compact-syntax", f"expected {wanted}, found {found}",
+                                   span=self.span_of(self.token.column))])
+        return self.advance()
+
+    def chain(self, path: tuple, closing: str) -> list[Any]:
+        items = [self.item(path + (0,))]
+        while self.token.kind == "arrow":
+            self.advance()
+            items.append(self.item(path + (len(items),)))
+        if self.token.kind != closing:
+            self.expect("arrow", closing)
+        return items
+
+    def item(self, path: tuple) -> Any:
+        start = self.token
+        self.locations[path] = self.span_of(start.column)
+        if start.kind == "[":
+            self.advance()
+            body = self.chain(path + ("layers",), "]")
+            self.expect("]")
+            self.expect("*")
+            count_token = self.expect("number")
+            self.locations[path + ("repeat",)] = self.span_of(count_token.column)
+            return {"repeat": _number(count_token.text), "layers": body}
+        name = self.expect("word").text
+        self.locations[path + (name.lower(), KEY)] = self.span_of(start.column)
+        self.locations[path + (name.lower(),)] = self.span_of(start.column)
+        args: dict[str, Any] = {}
+        if self.token.kind == "(":
+            self.advance()
+            args = self.arguments(name.lower(), path + (name.lower(),))
+            self.expect(")")
+        return {name.lower(): args} if args else name.lower()
+
+    def arguments(self, name: str, path: tuple) -> dict[str, Any]:
+        positional: list[tuple[Any, int]] = []
+        named: dict[str, Any] = {}
+        while self.token.kind != ")":
+            if positional or named:
+                self.expect(",")
+            if self.token.kind == "word" and self.tokens[self.pos + 1].kind == "=":
+                key = self.advance()
+                self.advance()
+                value = self.value()
+                if key.text in named:
+                    raise SpecError([error("duplicate-key", f"'{key.text}' is given twice",
+                                           span=self.span_of(key.column))])
+                named[key.text] = value
+                self.locations[path + (key.text, KEY)] = self.span_of(key.column)
+                self.locations[path + (key.text,)] = self.span_of(key.column)
+            else:
+                if named:
+                    raise SpecError([error("compact-syntax", "a positional argument cannot follow a key=value one",
+                                           span=self.span_of(self.token.column))])
+                positional.append((self.value(), self.tokens[self.pos - 1].column))
+        return {**_name_positional(name, positional, path, self.locations, self.span_of), **named}
+
+    def value(self) -> Any:
+        token = self.expect("dims", "number", "word")
+        if token.kind == "number":
+            return _number(token.text)
+        if token.kind == "word" and token.text.lower() in ("true", "false"):
+            return token.text.lower() == "true"
+        return token.text
+
+
+def _number(text: str) -> int | float:
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _name_positional(name: str, values: list[tuple[Any, int]], path: tuple, locations: Locations,
+                     span_of) -> dict[str, Any]:
+    if not values:
+        return {}
+    if name not in REGISTRY:  # the spec builder reports the unknown name
+        return {}
+    order = REGISTRY[name][0].POSITIONAL
+    if name == "input" and len(values) == 3:  # INPUT(32, 32, 3) is INPUT(32x32x3)
+        values = [([v for v, _ in values], values[0][1])]
+    if len(values) > len(order):
+        raise SpecError([error("compact-syntax", f"{name.upper()} takes at most {len(order)} positional "
+                               f"arguments ({', '.join(order) or 'none'}), got {len(values)}",
+                               span=span_of(values[len(order)][1]))])
+    named = {}
+    for key, (value, column) in zip(order, values):
+        named[key] = value
+        locations[path + (key,)] = locations[path + (key, KEY)] = span_of(column)
+    return named
+
+
+def parse(text: str, span_of=None) -> tuple[dict[str, Any], Locations]:
+    """A whole compact line -> `{input?, layers}` and locations keyed like the YAML front end's."""
+    span_of = span_of or (lambda column: Span(1, column, text))
+    parser = _Parser(text, span_of)
+    items = parser.chain(("layers",), "end")
+    locations = parser.locations
+    data: dict[str, Any] = {}
+    first = items[0]
+    if first == "input" or (isinstance(first, dict) and "input" in first):
+        data["input"] = first["input"].get("volume") if isinstance(first, dict) else None
+        locations[("input",)] = locations[("layers", 0)]
+        items = items[1:]
+        locations = {_shift(k): v for k, v in locations.items()}
+    data["layers"] = items
+    return data, locations
+
+
+def parse_item(text: str, span_of) -> tuple[Any, Locations]:
+    """One layer in the compact notation, written as a YAML list item."""
+    parser = _Parser(text, span_of)
+    item = parser.item(())
+    parser.expect("end")
+    return item, parser.locations
+
+
+def _shift(path: tuple) -> tuple:
+    """Renumber top-level layer paths after INPUT(…) is taken out of the list."""
+    if len(path) >= 2 and path[0] == "layers" and isinstance(path[1], int):
+        return ("layers", path[1] - 1, *path[2:])
+    return path
+
+
+def render_call(name: str, values: list[Any]) -> str:
+    return f"{name.upper()}({', '.join(map(str, values))})" if values else name.upper()

@@ -1,0 +1,398 @@
+"""Plain spec data (from YAML or the compact notation) -> a validated tree of layers and blocks.
+
+Every fault is collected, each with the source position the location index gives it, so that one
+run reports all of them. The tree keeps each node's path and span for the analysis' diagnostics.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from pydantic import ValidationError
+
+from . import source_compact
+from .arithmetic import Rounding
+from .diagnostics import Diagnostic, Span, SpecError, error
+from .layers import REGISTRY, Input, Layer, accepted_keys
+from .limits import MAX_INTEGER, MAX_LAYERS
+from .source_yaml import KEY, Locations
+from .volumes import Volume, parse_volume
+
+TOP_KEYS = ("name", "input", "rounding", "layers")
+BLOCK_KEYS = {"repeat": ("repeat", "layers", "id", "rounding"),
+              "residual": ("residual", "shortcut", "id", "rounding"),
+              "add": ("add", "id", "rounding"),
+              "concat": ("concat", "id", "rounding"),
+              "from": ("from",)}
+_COMPACT_HINT = re.compile(r"[()]|->|→")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One layer, where it stands (`layers[3]`) and its source position."""
+
+    layer: Layer
+    path: str
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class From:
+    ref: str
+    path: str
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """repeat (one branch, run `count` times), residual (body, shortcut), add, concat (branches)."""
+
+    kind: str
+    branches: tuple[tuple["Node", ...], ...]
+    path: str
+    span: Span | None
+    count: int = 1
+    id: str | None = None
+    rounding: Rounding | None = None
+
+
+Node = Union[Step, From, Block]
+
+
+@dataclass
+class Spec:
+    name: str
+    input: Volume | None
+    layers: tuple[Node, ...]
+    rounding: Rounding = Rounding.EXACT
+    input_span: Span | None = None
+    ids: dict[str, str] = field(default_factory=dict)  # id -> path of the node that carries it
+
+
+def did_you_mean(word: str, choices) -> str:
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return f"did you mean '{lowered[word.lower()]}'?"
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6) or \
+        difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f"did you mean '{lowered.get(close[0], close[0])}'?" if close else ""
+
+
+class _Builder:
+    def __init__(self, locations: Locations, compact_line: str | None) -> None:
+        self.locations = locations
+        self.compact_line = compact_line
+        self.diagnostics: list[Diagnostic] = []
+        self.ids: dict[str, str] = {}
+        self.layer_count = 0
+
+    def span(self, path: tuple, key: bool = False) -> Span | None:
+        """The position of `path` (its key when `key`), or of the nearest enclosing value that has one."""
+        if key and path + (KEY,) in self.locations:
+            return self.locations[path + (KEY,)]
+        while path:
+            if path in self.locations:
+                return self.locations[path]
+            path = path[:-1]
+        return self.locations.get(())
+
+    def fail(self, code: str, message: str, where: tuple, key: bool = False, suggestions=(), path=None) -> None:
+        self.diagnostics.append(error(code, message, path, self.span(where, key), [s for s in suggestions if s]))
+
+    # -- the document -------------------------------------------------------------------------
+    def spec(self, data: Any, default_name: str, input_override: Volume | None) -> Spec | None:
+        if not isinstance(data, dict):
+            self.fail("invalid-spec", "a spec is a mapping with 'input' and 'layers' (or one compact line)", (),
+                      suggestions=["input: 32x32x3\nlayers: [conv: {filters: 16, kernel: 3}, relu]"])
+            return None
+        for key in data:
+            if key not in TOP_KEYS:
+                self.fail("unknown-key", f"unknown key '{key}' at the top of the spec", (key,), key=True,
+                          suggestions=[did_you_mean(key, TOP_KEYS), f"the keys are {', '.join(TOP_KEYS)}"])
+        name = data.get("name", default_name)
+        if not isinstance(name, str):
+            self.fail("invalid-value", "'name' must be text", ("name",))
+            name = default_name
+        rounding = self.rounding(data.get("rounding", "exact"), ("rounding",)) or Rounding.EXACT
+        volume = input_override
+        if volume is None:
+            if data.get("input") is None:
+                self.fail("missing-input", "the spec has no input volume", ("input",) if "input" in data else (),
+                          suggestions=["add input: 32x32x3 (width x height x depth), INPUT(32x32x3) in the compact "
+                                       "notation, or pass --input"])
+            else:
+                try:
+                    volume = parse_volume(data["input"])
+                except ValueError as exc:
+                    self.fail("invalid-value", f"input: {exc}", ("input",),
+                              suggestions=["write the input as WxHxD, e.g. input: 224x224x3"])
+        layers = data.get("layers")
+        nodes: tuple[Node, ...] = ()
+        if not isinstance(layers, list) or not layers:
+            self.fail("missing-layers", "the spec has no layers: 'layers' must be a non-empty list",
+                      ("layers",) if "layers" in data else (),
+                      suggestions=["layers:\n  - conv: {filters: 16, kernel: 3, padding: 1}\n  - relu"])
+        else:
+            nodes = self.sequence(layers, ("layers",), "layers", top=True)
+        if self.layer_count > MAX_LAYERS:
+            self.fail("too-large", f"the spec expands to {self.layer_count:,} layers, more than the "
+                      f"limit of {MAX_LAYERS:,}", ("layers",), suggestions=["lower a repeat count"])
+        if self.compact_line is not None and any(d.code == "missing-parameter" for d in self.diagnostics):
+            self.diagnostics.append(error("missing-parameter", "a complete line would read: "
+                                          + self.completed_line(data), span=Span(1, 1, self.compact_line)))
+        return Spec(name, volume, nodes, rounding, self.locations.get(("input",)), self.ids)
+
+    def completed_line(self, data: dict) -> str:
+        """The compact line with an example value for every missing required parameter."""
+        parts = [source_compact.render_call("input", [data.get("input") or Input.EXAMPLE[0]])]
+
+        def render(item: Any) -> str:
+            if isinstance(item, dict) and "repeat" in item:
+                return f"[{' -> '.join(render(i) for i in item.get('layers', []))}]*{item['repeat']}"
+            name, args = (item, {}) if isinstance(item, str) else next(iter(item.items()))
+            cls = REGISTRY.get(name, (None,))[0]
+            if cls is None:
+                return name.upper()
+            values = [args.get(p, e) for p, e in zip(cls.POSITIONAL, cls.EXAMPLE)]
+            extra = [f"{k}={v}" for k, v in args.items() if k not in cls.POSITIONAL[:len(cls.EXAMPLE)]]
+            return source_compact.render_call(name, values + extra)
+
+        parts += [render(item) for item in data.get("layers", [])]
+        return " -> ".join(parts)
+
+    def rounding(self, value: Any, where: tuple) -> Rounding | None:
+        try:
+            return Rounding(value)
+        except ValueError:
+            self.fail("invalid-value", f"rounding must be exact, floor or ceil, got {value!r}", where,
+                      suggestions=[did_you_mean(str(value), [r.value for r in Rounding])])
+            return None
+
+    # -- lists of layers and blocks -----------------------------------------------------------
+    def sequence(self, items: Any, where: tuple, path: str, top: bool = False, in_repeat: bool = False
+                 ) -> tuple[Node, ...]:
+        if not isinstance(items, list):
+            self.fail("invalid-spec", f"expected a list of layers, got {_kind(items)}", where)
+            return ()
+        nodes = []
+        for i, item in enumerate(items):
+            node = self.node(item, where + (i,), f"{path}[{i}]", in_repeat, first=top and i == 0)
+            if node is not None:
+                nodes.append(node)
+        return tuple(nodes)
+
+    def node(self, item: Any, where: tuple, path: str, in_repeat: bool, first: bool) -> Node | None:
+        if isinstance(item, str) and _COMPACT_HINT.search(item):
+            item = self.compact_item(item, where)
+            if item is None:
+                return None
+        if isinstance(item, dict) and any(k in BLOCK_KEYS for k in item):
+            return self.block(item, where, path, in_repeat)
+        if isinstance(item, str):
+            return self.layer(item, {}, where, path, in_repeat)
+        if isinstance(item, dict) and len(item) == 1:
+            name, params = next(iter(item.items()))
+            return self.layer(name, params, where, path, in_repeat)
+        if isinstance(item, dict) and item:
+            names = [k for k in item if k.lower() in REGISTRY]
+            hint = ""
+            if names and ("id" in item or "rounding" in item):
+                hint = f"put id and rounding inside the layer's mapping: {names[0]}: {{..., id: NAME}}"
+            self.fail("invalid-layer", f"a layer is a mapping with one key, its type; this one has "
+                      f"{len(item)}: {', '.join(map(str, item))}", where, suggestions=[hint], path=path)
+            return None
+        self.fail("invalid-layer", f"expected a layer (a name, a one-key mapping or a compact string), "
+                  f"got {_kind(item)}", where, suggestions=["e.g. - relu, - fc: 10, - 'CONV(64, 3, P=1)'"], path=path)
+        return None
+
+    def compact_item(self, text: str, where: tuple) -> Any:
+        base = self.span(where)
+
+        def span_of(column: int) -> Span:
+            if base is None:
+                return Span(1, column, text)
+            return Span(base.line, base.column + column - 1)
+
+        try:
+            item, locations = source_compact.parse_item(text, span_of)
+        except SpecError as exc:
+            self.diagnostics.extend(exc.diagnostics)
+            return None
+        for key, span in locations.items():
+            self.locations[where + key] = span
+        return item
+
+    def layer(self, name: Any, params: Any, where: tuple, path: str, in_repeat: bool) -> Step | None:
+        if not isinstance(name, str) or name.lower() not in REGISTRY:
+            choices = list(REGISTRY) + list(BLOCK_KEYS)
+            self.fail("unknown-layer", f"unknown layer type '{name}'", where + (name,), key=True, path=path,
+                      suggestions=[did_you_mean(str(name), choices),
+                                   "the types are " + ", ".join(sorted({c.TYPE for c, _ in REGISTRY.values()}))])
+            return None
+        cls, preset = REGISTRY[name.lower()]
+        at = where + (name,)
+        if params is None:
+            params = {}
+        elif not isinstance(params, dict):
+            if not cls.POSITIONAL:
+                self.fail("invalid-value", f"{cls.TYPE} takes no value", at, path=path,
+                          suggestions=[f"write just - {cls.TYPE}"])
+                return None
+            self.locations.setdefault(at + (cls.POSITIONAL[0],), self.span(at))
+            params = {cls.POSITIONAL[0]: params}
+        if cls is Input:
+            self.fail("misplaced-input", "an input layer may only open the spec", at, key=True, path=path,
+                      suggestions=["set the volume with the top-level input: key"])
+            return None
+        if in_repeat and "id" in params:
+            self.fail("id-in-repeat", "a layer inside a repeat cannot carry an id: it would name every copy",
+                      at + ("id",), key=True, path=path, suggestions=["move the layer out of the repeat"])
+            return None
+        self.layer_count += 1
+        try:
+            layer = cls.model_validate({**preset, **params})
+        except ValidationError as exc:
+            self.validation_errors(cls, exc, at, path)
+            return None
+        self.claim_id(layer.id, at + ("id",), path)
+        return Step(layer, path, self.span(at, key=True))
+
+    def claim_id(self, ident: str | None, where: tuple, path: str) -> None:
+        if ident is None:
+            return
+        if ident in self.ids:
+            self.fail("duplicate-id", f"the id '{ident}' is already used by {self.ids[ident]}", where, path=path,
+                      suggestions=["give each layer and block its own id"])
+        self.ids[ident] = path
+
+    def validation_errors(self, cls: type[Layer], exc: ValidationError, at: tuple, path: str) -> None:
+        name = cls.TYPE
+        missing = sorted((e["loc"][0] for e in exc.errors() if e["type"] == "missing"),
+                         key=lambda k: cls.POSITIONAL.index(k) if k in cls.POSITIONAL else len(cls.POSITIONAL))
+        if missing:
+            example = [f"{p}: {e}" for p, e in zip(cls.POSITIONAL, cls.EXAMPLE) if p in missing]
+            compact = source_compact.render_call(name, list(cls.EXAMPLE))
+            self.fail("missing-parameter", f"{name} needs {' and '.join(map(str, missing))}", at, key=True,
+                      path=path, suggestions=[f"e.g. {name}: {{{', '.join(example)}}}, or {compact}"])
+        keys = accepted_keys(cls)
+        for err in exc.errors():
+            kind, loc = err["type"], err["loc"]
+            field_name = str(loc[0]) if loc else None
+            where = at + (field_name,) if field_name else at
+            if kind == "missing":
+                continue
+            if kind == "extra_forbidden":
+                self.fail("unknown-key", f"unknown key '{field_name}' for {name}", where, key=True, path=path,
+                          suggestions=[did_you_mean(field_name, keys), f"{name} takes {', '.join(keys)}"])
+                continue
+            self.fail("invalid-value", f"{name}: {_describe(field_name, err)}", where, path=path)
+
+    # -- blocks --------------------------------------------------------------------------------
+    def block(self, item: dict, where: tuple, path: str, in_repeat: bool) -> Block | From | None:
+        kind = next(k for k in item if k in BLOCK_KEYS)
+        allowed = BLOCK_KEYS[kind]
+        for key in item:
+            if key not in allowed:
+                self.fail("unknown-key", f"unknown key '{key}' in a {kind} block", where + (key,), key=True,
+                          path=path, suggestions=[did_you_mean(key, allowed), f"a {kind} block takes "
+                                                  f"{', '.join(allowed)}"])
+        value = item[kind]
+        if kind == "from":
+            if not isinstance(value, str) or not value:
+                self.fail("invalid-value", "from: names the id of an earlier layer or block", where + (kind,),
+                          path=path)
+                return None
+            return From(value, path, self.span(where + (kind,)))
+        rounding = self.rounding(item["rounding"], where + ("rounding",)) if "rounding" in item else None
+        ident = item.get("id")
+        if ident is not None and (not isinstance(ident, str) or not ident):
+            self.fail("invalid-value", "id must be text", where + ("id",), path=path)
+            ident = None
+        if ident is not None and in_repeat:
+            self.fail("id-in-repeat", "a block inside a repeat cannot carry an id", where + ("id",), key=True,
+                      path=path)
+            ident = None
+        span = self.span(where + (kind,), key=True)
+        if kind == "repeat":
+            return self.repeat(item, value, where, path, span, ident, rounding)
+        if kind == "residual":
+            body = self.sequence(value, where + ("residual",), f"{path}.residual", in_repeat=in_repeat)
+            shortcut = self.sequence(item.get("shortcut", []), where + ("shortcut",), f"{path}.shortcut",
+                                     in_repeat=in_repeat)
+            self.layer_count += 1  # the add row
+            self.claim_id(ident, where + ("id",), path)
+            return Block(kind, (body, shortcut), path, span, 1, ident, rounding)
+        if not isinstance(value, list) or not value or not all(isinstance(b, list) for b in value):
+            self.fail("invalid-value", f"{kind}: takes a list of branches, each a list of layers "
+                      "(an empty list is the identity)", where + (kind,), path=path,
+                      suggestions=[f"{kind}: [[conv: {{filters: 64, kernel: 1}}], []]"])
+            return None
+        branches = tuple(self.sequence(b, where + (kind, i), f"{path}.{kind}[{i}]", in_repeat=in_repeat)
+                         for i, b in enumerate(value))
+        self.layer_count += 1
+        self.claim_id(ident, where + ("id",), path)
+        return Block(kind, branches, path, span, 1, ident, rounding)
+
+    def repeat(self, item: dict, count: Any, where: tuple, path: str, span: Span | None, ident: str | None,
+               rounding: Rounding | None) -> Block | None:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1 or count > MAX_INTEGER:
+            self.fail("invalid-value", f"repeat must be a whole number of at least 1, got {count!r}",
+                      where + ("repeat",), path=path,
+                      suggestions=["remove the block to leave its layers out" if count == 0 else ""])
+            return None
+        if "layers" not in item:
+            self.fail("missing-parameter", "a repeat block needs its layers", where + ("repeat",), key=True,
+                      path=path, suggestions=["repeat: 3\n  layers: [conv: {filters: 64, kernel: 3, padding: 1}, relu]"])
+            return None
+        before = self.layer_count
+        body = self.sequence(item["layers"], where + ("layers",), f"{path}.repeat", in_repeat=True)
+        if not body and not self.diagnostics:
+            self.fail("missing-layers", "a repeat block needs at least one layer", where + ("layers",), path=path)
+        self.layer_count = before + (self.layer_count - before) * count
+        self.claim_id(ident, where + ("id",), path)
+        return Block("repeat", (body,), path, span, count, ident, rounding)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
+            float: "a number", type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _describe(field_name: str | None, err: dict) -> str:
+    """pydantic's error, said in the spec's own words."""
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    subject = f"'{field_name}'" if field_name else "the layer"
+    shown = f"{value:.3g}" if isinstance(value, int) and not isinstance(value, bool) and value > MAX_INTEGER \
+        else repr(value)
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        return f"{subject} must be a whole number, got {shown}"
+    if kind in ("float_type", "float_parsing"):
+        return f"{subject} must be a number, got {shown}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{subject} must be true or false, got {shown}"
+    if kind in ("greater_than_equal", "greater_than"):
+        bound = ctx.get("ge", ctx.get("gt"))
+        return f"{subject} must be {'at least' if kind == 'greater_than_equal' else 'more than'} {bound}, got {shown}"
+    if kind in ("less_than_equal", "less_than"):
+        bound = ctx.get("le", ctx.get("lt"))
+        bound = f"{bound:,}" if isinstance(bound, int) else bound
+        return f"{subject} must be {'at most' if kind == 'less_than_equal' else 'less than'} {bound}, got {shown}"
+    if kind in ("literal_error", "enum"):
+        return f"{subject} must be {ctx.get('expected', '')}, got {shown}"
+    if kind == "string_type":
+        return f"{subject} must be text, got {shown}"
+    message = str(err.get("msg", "")).removeprefix("Value error, ")
+    if field_name is None:
+        return message
+    return f"{subject} {message}" if message.startswith("must") else f"{subject}: {message}"
+
+
+def build(data: Any, locations: Locations, default_name: str, compact_line: str | None = None,
+          input_override: Volume | None = None) -> tuple[Spec | None, list[Diagnostic]]:
+    """Validate plain spec data. Returns the spec (None when it cannot be built) and every fault found."""
+    builder = _Builder(locations, compact_line)
+    spec = builder.spec(data, default_name, input_override)
+    return (None if builder.diagnostics else spec), builder.diagnostics
