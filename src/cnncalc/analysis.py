@@ -5,8 +5,6 @@ row; the branches of `add` and `concat` in order, then the merge row.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .arithmetic import Rounding
 from .diagnostics import Diagnostic, error
 from .report import Report, Row
@@ -32,7 +30,7 @@ class _Walker:
             self.rows.append(Row(index=len(self.rows), **fields))
 
     def report(self, diagnostic: Diagnostic, path: str, span) -> None:
-        self.diagnostics.append(replace(diagnostic, path=path, span=span))
+        self.diagnostics.append(diagnostic._replace(path=path, span=span))
         if diagnostic.is_error:
             self.failed = True
 

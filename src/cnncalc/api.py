@@ -1,7 +1,7 @@
 """The library's entry points: read a spec from wherever it is, validate it, analyse it."""
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any
 
 from . import source_compact, source_yaml, spec as spec_module
@@ -19,20 +19,19 @@ _YAML_SUFFIXES = (".yaml", ".yml", ".json")
 
 def looks_like_path(argument: str) -> bool:
     """A command-line SPEC names a file unless it reads as the compact notation."""
-    if Path(argument).exists():
+    if os.path.exists(argument):
         return True
-    return "(" not in argument and ("/" in argument or argument.lower().endswith(_YAML_SUFFIXES))
+    return "(" not in argument and (os.sep in argument or "/" in argument or argument.lower().endswith(_YAML_SUFFIXES))
 
 
-def read_file(path: str | Path) -> str:
+def read_file(path: str | os.PathLike) -> str:
     """The text of a spec file; SpecError (exit 2 when it cannot be read at all) otherwise."""
-    path = Path(path)
-    where = str(path)
+    where = os.fspath(path)
     try:
-        if path.is_dir():
+        if os.path.isdir(where):
             raise SpecError([error("unreadable", f"{where} is a directory, not a spec file",
                                    suggestions=[f"name the files: {where}/*.yaml"])], ExitCode.USAGE)
-        with path.open("rb") as handle:
+        with open(where, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise SpecError([error("unreadable", f"no such file: {where}",
@@ -65,7 +64,7 @@ def _is_compact(text: str) -> bool:
 def load(text: str, *, source: str = STRING, name: str | None = None,
          input: Volume | str | None = None) -> spec_module.Spec:
     """Parse and validate a spec's text (YAML or compact); raise SpecError with every fault found."""
-    default_name = name or (Path(source).stem if source not in (STRING, STDIN) else "network")
+    default_name = name or _stem(source)
     override = parse_volume(input) if input is not None else None
     if _is_compact(text):
         data, locations = source_compact.parse(text.strip())
@@ -93,7 +92,7 @@ def analyze_text(text: str, *, source: str = STRING, name: str | None = None, in
     return analyze_spec(spec, source, rounding)
 
 
-def analyze(spec: str | Path | dict[str, Any], *, input: Volume | str | None = None,
+def analyze(spec: str | os.PathLike | dict[str, Any], *, input: Volume | str | None = None,
             rounding: Rounding | str | None = None) -> Report:
     """Analyse a spec given as a file path, YAML text, a compact line, or a mapping.
 
@@ -106,16 +105,23 @@ def analyze(spec: str | Path | dict[str, Any], *, input: Volume | str | None = N
         if built is None:
             return _failed(STRING, None, SpecError(diagnostics))
         return analyze_spec(built, STRING, Rounding(rounding) if rounding else None)
-    if isinstance(spec, Path) or (isinstance(spec, str) and "\n" not in spec and looks_like_path(spec)):
+    if isinstance(spec, os.PathLike) or (isinstance(spec, str) and "\n" not in spec and looks_like_path(spec)):
         try:
             text = read_file(spec)
         except SpecError as exc:
-            return _failed(str(spec), None, exc)
-        return analyze_text(text, source=str(spec), input=input, rounding=rounding)
+            return _failed(os.fspath(spec), None, exc)
+        return analyze_text(text, source=os.fspath(spec), input=input, rounding=rounding)
     return analyze_text(spec, input=input, rounding=rounding)
 
 
 def _failed(source: str, name: str | None, exc: SpecError) -> Report:
-    default = name or (Path(source).stem if source not in (STRING, STDIN) else "network")
+    default = name or _stem(source)
     return Report(default, source, None, None, (), tuple(exc.diagnostics),
                   unreadable=exc.exit_code == ExitCode.USAGE)
+
+
+def _stem(source: str) -> str:
+    """A spec's default name: its file's name without the extension."""
+    if source in (STRING, STDIN):
+        return "network"
+    return os.path.splitext(os.path.basename(source))[0]

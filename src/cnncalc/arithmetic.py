@@ -8,8 +8,8 @@ PyTorch's Conv2d and MaxPool2d documentation). A transposed convolution inverts 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class Rounding(str, Enum):
@@ -18,8 +18,7 @@ class Rounding(str, Enum):
     CEIL = "ceil"
 
 
-@dataclass(frozen=True, slots=True)
-class Axis:
+class Axis(NamedTuple):
     """One axis of a sliding window: everything its output size depends on."""
 
     size: int
@@ -50,8 +49,7 @@ class Axis:
         return f"({self.size} − {kernel} + {pad})/{self.stride} + 1 = {shown}"
 
 
-@dataclass(frozen=True, slots=True)
-class AxisResult:
+class AxisResult(NamedTuple):
     size: int  # the rounded output size; below 1 means the output is empty
     exact: bool  # the division came out whole
     dropped: int  # input rows past the last window (only under floor rounding)

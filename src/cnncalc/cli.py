@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 import click
@@ -93,7 +92,7 @@ def check(specs: tuple[str, ...], fmt: str, input_volume: Volume | None, roundin
     for report in reports:
         for diagnostic in report.diagnostics:
             click.echo(format_diagnostic(diagnostic, report.source), err=True)
-    width = shutil.get_terminal_size().columns if color else 200
+    width = os.get_terminal_size().columns if color else 200
     click.echo(render(fmt, reports, color=color, width=width))
     sys.exit(max(r.exit_code for r in reports))
 

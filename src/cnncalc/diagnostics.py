@@ -1,8 +1,8 @@
 """Diagnostics: what went wrong or looks suspicious, and where in the source it stands."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum, IntEnum
+from typing import NamedTuple
 
 
 class ExitCode(IntEnum):
@@ -16,8 +16,7 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A 1-based position in a source. `text` is the whole line for one-line (compact) sources."""
 
     line: int
@@ -25,8 +24,7 @@ class Span:
     text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     severity: Severity
     code: str
     message: str
@@ -60,12 +58,13 @@ def warning(code: str, message: str, path: str | None = None, span: Span | None 
     return Diagnostic(Severity.WARNING, code, message, path, span, tuple(suggestions))
 
 
-@dataclass
 class SpecError(Exception):
-    """Raised by the front ends when a source cannot be read at all; carries its diagnostics."""
+    """Raised when a source cannot be read or validated; carries every diagnostic found."""
 
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    exit_code: ExitCode = ExitCode.INVALID_SPEC
+    def __init__(self, diagnostics: list[Diagnostic], exit_code: ExitCode = ExitCode.INVALID_SPEC) -> None:
+        super().__init__("; ".join(d.message for d in diagnostics))
+        self.diagnostics = diagnostics
+        self.exit_code = exit_code
 
 
 def format_diagnostic(diag: Diagnostic, source: str) -> str:

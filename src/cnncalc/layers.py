@@ -6,54 +6,52 @@ schema all read the types from there.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic_core import SchemaValidator
 
 from .arithmetic import Axis, Rounding, same_padding, slide, suggest_fixes, transposed
 from .diagnostics import Diagnostic, error, warning
-from .limits import MAX_INTEGER
-from .volumes import Padding, Pair, Volume, parse_padding, parse_pair, parse_volume
+from .fields import (BOOL, DILATION, FLOAT, ID, NON_NEGATIVE_INT, PADDING, PAIR, PAIR_FROM_ZERO, POSITIVE_FLOAT,
+                     POSITIVE_INT, PROBABILITY, ROUNDING, VOLUME, Param, choice, schema_for)
+from .volumes import Padding, Pair, Volume
 
-PositiveInt = Annotated[int, Field(strict=True, ge=1, le=MAX_INTEGER)]
-Probability = Annotated[float, Field(strict=True, ge=0, lt=1)]
-PositiveFloat = Annotated[float, Field(strict=True, gt=0)]
-PairSchema = int | str | list[int] | dict[str, int]
-PairValue = Annotated[Pair, PlainValidator(parse_pair, json_schema_input_type=PairSchema)]
-OutputPadding = Annotated[Pair, PlainValidator(lambda v: parse_pair(v, minimum=0), json_schema_input_type=PairSchema)]
-PaddingValue = Annotated[Padding, PlainValidator(parse_padding, json_schema_input_type=PairSchema)]
-VolumeValue = Annotated[Volume, PlainValidator(parse_volume, json_schema_input_type=PairSchema)]
-
-
-def _dilation(value: Any) -> Pair:
-    if value == 0 or (isinstance(value, (str, list, dict)) and 0 in parse_pair(value, minimum=0)):
-        raise ValueError("must be at least 1: the cs231n notes call an ordinary filter 'dilation 0', "
-                         "PyTorch and cnncalc call it dilation 1; write dilation: 1")
-    return parse_pair(value)
-
-
-DilationValue = Annotated[Pair, PlainValidator(_dilation, json_schema_input_type=PairSchema)]
 Shape = tuple[Volume | None, list[Diagnostic]]
+COMMON = {"id": Param(ID, None, doc="a name for `from:` to refer to"),
+          "rounding": Param(ROUNDING, None, doc="overrides the spec's rounding for this layer")}
 
 
-def _letter(name: str, letter: str) -> Any:
-    """A field that also answers to the cs231n notes' letter (K, F, S, P)."""
-    return AliasChoices(name, letter)
-
-
-class Layer(BaseModel):
-    """A layer: its validated parameters, and what it does to a volume."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class Layer:
+    """A layer: its validated parameters (as attributes), and what it does to a volume."""
 
     TYPE: ClassVar[str]
+    PARAMS: ClassVar[dict[str, Param]] = COMMON
     ALIASES: ClassVar[dict[str, dict[str, Any]]] = {}  # alias -> parameters it presets
     POSITIONAL: ClassVar[tuple[str, ...]] = ()
     EXAMPLE: ClassVar[tuple[Any, ...]] = ()  # positional values for the required parameters, for hints
-    HAS_WEIGHTS: ClassVar[bool] = False
+    _validator: ClassVar[SchemaValidator | None] = None
 
-    id: str | None = Field(default=None, min_length=1)
-    rounding: Rounding | None = None
+    id: str | None
+    rounding: Rounding | None
+
+    @classmethod
+    def validate(cls, params: dict[str, Any]) -> "Layer":
+        """Validate a parameter mapping; raises pydantic-core's ValidationError, or ValueError from `check`."""
+        if cls.__dict__.get("_validator") is None:  # built on first use: start-up pays only for types in use
+            cls._validator = SchemaValidator(schema_for(cls.PARAMS))
+        values = cls._validator.validate_python(params)
+        layer = cls.__new__(cls)
+        layer.__dict__.update(values)
+        layer.rounding = Rounding(values["rounding"]) if values["rounding"] else None
+        layer.check()
+        return layer
+
+    def check(self) -> None:
+        """Rules across parameters; raise ValueError to refuse."""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if v is not None)
+        return f"{type(self).__name__}({shown})"
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return volume, []
@@ -80,24 +78,30 @@ class Layer(BaseModel):
 
 class Input(Layer):
     TYPE = "input"
+    PARAMS = {**COMMON, "volume": Param(VOLUME, doc="width x height x depth")}
     POSITIONAL = ("volume",)
     EXAMPLE = ("32x32x3",)
-    volume: VolumeValue
+
+
+_WINDOW = {
+    **COMMON,
+    "kernel": Param(PAIR, letter="F", doc="F: the window's width and height"),
+    "stride": Param(PAIR, Pair(1, 1), letter="S", doc="S"),
+    "padding": Param(PADDING, Padding(), letter="P", doc="P: a number, WxH, same, valid or {left, right, top, bottom}"),
+    "dilation": Param(DILATION, Pair(1, 1), doc="1 is an ordinary window"),
+}
 
 
 class _Windowed(Layer):
-    """Shared by the layers that slide a window: conv, local, pool."""
+    """Shared by the layers that slide a window: conv, local, deconv, pool."""
 
-    kernel: PairValue
-    stride: PairValue | None = None
-    padding: PaddingValue = Padding()
-    dilation: DilationValue = Pair(1, 1)
-
-    def _stride(self) -> Pair:
-        return self.stride or Pair(1, 1)
+    kernel: Pair
+    stride: Pair
+    padding: Padding
+    dilation: Pair
 
     def axes(self, volume: Volume) -> tuple[Axis, Axis]:
-        stride, pad = self._stride(), self.padding
+        stride, pad = self.stride, self.padding
         if pad.same:
             pad = Padding(*same_padding(volume.width, self.kernel.width, stride.width, self.dilation.width),
                           *same_padding(volume.height, self.kernel.height, stride.height, self.dilation.height))
@@ -137,58 +141,63 @@ def _rounding_hints(axes: tuple[Axis, Axis]) -> list[str]:
 
 def _non_integer(axes: tuple[Axis, Axis], exact: list[bool]) -> Diagnostic:
     """`non-integer-output` with the arithmetic and verified suggestions, per failing axis."""
-    names = ("width", "height")
     square = axes[0] == axes[1]
-    shown = [axes[0]] if square else [a for a, ok in zip(axes, exact) if not ok]
-    arithmetic = "; ".join(a.formula() if square else f"{names[axes.index(a)]}: {a.formula()}" for a in shown)
-    suggestions = []
-    for axis in shown:
-        which = "" if square else f" ({names[axes.index(axis)]})"
-        for what, out, fixed in suggest_fixes(axis):
-            suggestions.append(_describe_fix(what, axis, fixed, out) + which)
-    suggestions += _rounding_hints(axes)
+    failing = [0] if square else [i for i, ok in enumerate(exact) if not ok]
+    arithmetic = "; ".join(axes[i].formula() if square else f"{_AXIS_NAMES[i]}: {axes[i].formula()}"
+                           for i in failing)
+    suggestions = [_describe_fix(what, None if square else i, axes, fixed, out)
+                   for i in failing for what, out, fixed in suggest_fixes(axes[i])]
     return error("non-integer-output", f"the output size is not a whole number: {arithmetic}",
-                 suggestions=suggestions)
+                 suggestions=suggestions + _rounding_hints(axes))
 
 
-def _describe_fix(what: str, old: Axis, new: Axis, out: int) -> str:
+_AXIS_NAMES = ("width", "height")
+
+
+def _describe_fix(what: str, index: int | None, axes: tuple[Axis, Axis], new: Axis, out: int) -> str:
+    """A suggestion in the spec's own words; `index` None means both axes change alike."""
+    if what == "input size":
+        old = axes[0 if index is None else index]
+        where = "" if index is None else f" {_AXIS_NAMES[index]}"
+        return f"an input{where} of {new.size} instead of {old.size} to this layer gives {out}"
+    if index is None:
+        if what == "padding" and new.pad_lo != new.pad_hi:
+            return (f"padding: {{left: {new.pad_lo}, right: {new.pad_hi}, top: {new.pad_lo}, bottom: {new.pad_hi}}}"
+                    f" gives {out} (the extra row and column at the end, as TensorFlow pads)")
+        value = new.pad_lo if what == "padding" else getattr(new, what)
+        return f"{what}: {value} gives {out}"
+    both = [axes[0], axes[1]]
+    both[index] = new
     if what == "padding":
-        if new.pad_lo == new.pad_hi:
-            return f"padding: {new.pad_lo} gives {out}"
-        return f"padding: {{left: {new.pad_lo}, right: {new.pad_hi}, top: {new.pad_lo}, bottom: {new.pad_hi}}} " \
-               f"gives {out} (the extra row and column at the end, as TensorFlow pads)"
-    if what == "stride":
-        return f"stride: {new.stride} gives {out}"
-    if what == "kernel":
-        return f"kernel: {new.kernel} gives {out}"
-    return f"an input of {new.size} instead of {old.size} gives {out}"
+        w, h = both
+        value = (f"{w.pad_lo}x{h.pad_lo}" if w.pad_lo == w.pad_hi and h.pad_lo == h.pad_hi else
+                 f"{{left: {w.pad_lo}, right: {w.pad_hi}, top: {h.pad_lo}, bottom: {h.pad_hi}}}")
+    else:
+        value = f"{getattr(both[0], what)}x{getattr(both[1], what)}"
+    return f"{what}: {value} gives {out} in {_AXIS_NAMES[index]}"
 
 
 class Conv(_Windowed):
     TYPE = "conv"
     ALIASES = {"convolution": {}}
+    PARAMS = {**_WINDOW,
+              "filters": Param(POSITIVE_INT, letter="K", doc="K: the number of filters, the output depth"),
+              "groups": Param(POSITIVE_INT, 1, doc="must divide the input depth and the filters"),
+              "bias": Param(BOOL, True)}
     POSITIONAL = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
     EXAMPLE = (16, 3)
-    HAS_WEIGHTS = True
 
-    filters: PositiveInt = Field(validation_alias=_letter("filters", "K"))
-    kernel: PairValue = Field(validation_alias=_letter("kernel", "F"))
-    stride: PairValue = Field(default=Pair(1, 1), validation_alias=_letter("stride", "S"))
-    padding: PaddingValue = Field(default=Padding(), validation_alias=_letter("padding", "P"))
-    groups: PositiveInt = 1
-    bias: bool = Field(default=True, strict=True)
+    filters: int
+    groups: int
+    bias: bool
 
-    @model_validator(mode="after")
-    def _groups_divide_filters(self) -> "Conv":
+    def check(self) -> None:
         if self.filters % self.groups:
             raise ValueError(f"groups ({self.groups}) must divide filters ({self.filters})")
-        return self
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         if volume.depth % self.groups:
-            return None, [error("invalid-groups", f"groups ({self.groups}) must divide the input depth "
-                                f"({volume.depth})", suggestions=[f"groups: {g}" for g in _divisors_near(
-                                    volume.depth, self.filters, self.groups)])]
+            return None, [_groups_error(volume, self.filters, self.groups)]
         size, problems = self.spatial(volume, rounding)
         return (Volume(size.width, size.height, self.filters) if size else None), problems
 
@@ -205,12 +214,14 @@ class Conv(_Windowed):
         return out.elements * self._taps(volume)
 
     def label(self) -> str:
-        return _window_label("CONV", self.kernel, self.stride, f"-{self.filters}")
+        return _window_label(self.TYPE.upper(), self.kernel, self.stride, f"-{self.filters}")
 
 
-def _divisors_near(depth: int, filters: int, groups: int) -> list[int]:
-    fits = [g for g in range(1, min(depth, filters) + 1) if depth % g == 0 and filters % g == 0]
-    return sorted(fits, key=lambda g: abs(g - groups))[:2]
+def _groups_error(volume: Volume, filters: int, groups: int) -> Diagnostic:
+    fits = [g for g in range(1, min(volume.depth, filters) + 1) if volume.depth % g == 0 and filters % g == 0]
+    nearest = sorted(fits, key=lambda g: abs(g - groups))[:2]
+    return error("invalid-groups", f"groups ({groups}) must divide the input depth ({volume.depth})",
+                 suggestions=[f"groups: {g}" for g in nearest])
 
 
 def _window_label(name: str, kernel: Pair, stride: Pair | None, suffix: str = "") -> str:
@@ -222,37 +233,35 @@ def _window_label(name: str, kernel: Pair, stride: Pair | None, suffix: str = ""
 class Local(Conv):
     TYPE = "local"
     ALIASES = {"locally_connected": {}}
+    PARAMS = {k: v for k, v in Conv.PARAMS.items() if k != "groups"}
     POSITIONAL = ("filters", "kernel", "stride", "padding", "dilation", "bias")
-    groups: Literal[1] = Field(default=1, exclude=True)
+    groups = 1
 
     def weights(self, volume: Volume, out: Volume) -> int:
-        return out.elements * self._taps(volume)  # one filter per output position: no sharing
+        return out.elements * self._taps(volume)  # a filter of its own at every output position: no sharing
 
     def biases(self, volume: Volume, out: Volume) -> int:
         return out.elements if self.bias else 0
-
-    def label(self) -> str:
-        return _window_label("LOCAL", self.kernel, self.stride, f"-{self.filters}")
 
 
 class Deconv(Conv):
     TYPE = "deconv"
     ALIASES = {"conv_transpose": {}}
+    PARAMS = {**Conv.PARAMS, "output_padding": Param(PAIR_FROM_ZERO, Pair(0, 0),
+                                                     doc="extra rows and columns at the end of the output")}
     POSITIONAL = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias", "output_padding")
-    output_padding: OutputPadding = Pair(0, 0)
+    output_padding: Pair
 
-    @model_validator(mode="after")
-    def _output_padding_below_stride(self) -> "Deconv":
+    def check(self) -> None:
+        super().check()
         for axis in (0, 1):  # PyTorch: "output padding must be smaller than either stride or dilation"
             if self.output_padding[axis] >= max(self.stride[axis], self.dilation[axis]):
                 raise ValueError(f"output_padding ({self.output_padding}) must be smaller than the stride or "
                                  "the dilation, as PyTorch requires")
-        return self
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         if volume.depth % self.groups:
-            return None, [error("invalid-groups", f"groups ({self.groups}) must divide the input depth "
-                                f"({volume.depth})")]
+            return None, [_groups_error(volume, self.filters, self.groups)]
         if self.padding.same:  # TensorFlow's conv2d_transpose with padding='SAME': W·S
             return Volume(volume.width * self.stride.width, volume.height * self.stride.height, self.filters), []
         size = Pair(*(transposed(a, op) for a, op in zip(self.axes(volume), self.output_padding)))
@@ -268,50 +277,44 @@ class Deconv(Conv):
     def macs(self, volume: Volume, out: Volume) -> int:
         return volume.elements * self.kernel.width * self.kernel.height * (self.filters // self.groups)
 
-    def label(self) -> str:
-        return _window_label("DECONV", self.kernel, self.stride, f"-{self.filters}")
-
 
 class Pool(_Windowed):
     TYPE = "pool"
     ALIASES = {"pooling": {}, "maxpool": {"mode": "max"}, "avgpool": {"mode": "avg"}, "l2pool": {"mode": "l2"}}
+    PARAMS = {**_WINDOW,
+              "kernel": Param(PAIR, Pair(2, 2), letter="F", doc="F"),
+              "stride": Param(PAIR, None, letter="S", doc="S; the kernel when left out"),
+              "mode": Param(choice("max", "avg", "l2"), "max")}
     POSITIONAL = ("kernel", "stride", "padding", "mode")
-    kernel: PairValue = Field(default=Pair(2, 2), validation_alias=_letter("kernel", "F"))
-    stride: PairValue | None = Field(default=None, validation_alias=_letter("stride", "S"))
-    padding: PaddingValue = Field(default=Padding(), validation_alias=_letter("padding", "P"))
-    mode: Literal["max", "avg", "l2"] = "max"
+    mode: str
 
-    @model_validator(mode="after")
-    def _pytorch_limits(self) -> "Pool":
+    def check(self) -> None:
+        if self.stride is None:  # a pool's stride defaults to its kernel, which is only known now
+            self.stride = self.kernel
         if self.mode != "max" and self.dilation != Pair(1, 1):
             raise ValueError(f"{self.mode} pooling has no dilation in PyTorch; remove it")
-        pad = self.padding
-        if not pad.same and (max(pad.left, pad.right) > (self.dilation.width * (self.kernel.width - 1) + 1) // 2
-                             or max(pad.top, pad.bottom) > (self.dilation.height * (self.kernel.height - 1) + 1) // 2):
+        pad, span = self.padding, Pair(*(d * (k - 1) + 1 for d, k in zip(self.dilation, self.kernel)))
+        if not pad.same and (max(pad.left, pad.right) > span.width // 2 or max(pad.top, pad.bottom) > span.height // 2):
             raise ValueError(f"padding ({pad}) must be at most half the kernel ({self.kernel}), as PyTorch requires")
-        return self
-
-    def _stride(self) -> Pair:
-        return self.stride or self.kernel
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         size, problems = self.spatial(volume, rounding)
         return (Volume(size.width, size.height, volume.depth) if size else None), problems
 
     def flops(self, volume: Volume, out: Volume) -> int:
-        return out.elements * self.kernel.width * self.kernel.height
+        return out.elements * self.kernel.width * self.kernel.height  # one compare or add per window element
 
     def label(self) -> str:
         name = {"max": "POOL", "avg": "AVGPOOL", "l2": "L2POOL"}[self.mode]
-        stride = None if self._stride() == self.kernel else self._stride()
-        return _window_label(name, self.kernel, stride)
+        return _window_label(name, self.kernel, None if self.stride == self.kernel else self.stride)
 
 
 class GlobalPool(Layer):
     TYPE = "global_pool"
     ALIASES = {"gap": {"mode": "avg"}, "gmp": {"mode": "max"}}
+    PARAMS = {**COMMON, "mode": Param(choice("avg", "max"), "avg")}
     POSITIONAL = ("mode",)
-    mode: Literal["avg", "max"] = "avg"
+    mode: str
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume(1, 1, volume.depth), []
@@ -330,10 +333,12 @@ def _adaptive_windows(size: int, out: int) -> int:
 
 class AdaptivePool(Layer):
     TYPE = "adaptive_pool"
+    PARAMS = {**COMMON, "output": Param(PAIR, doc="the output's width and height"),
+              "mode": Param(choice("avg", "max"), "avg")}
     POSITIONAL = ("output", "mode")
     EXAMPLE = (7,)
-    output: PairValue
-    mode: Literal["avg", "max"] = "avg"
+    output: Pair
+    mode: str
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume(self.output.width, self.output.height, volume.depth), []
@@ -343,17 +348,18 @@ class AdaptivePool(Layer):
                 * _adaptive_windows(volume.height, self.output.height) * volume.depth)
 
     def label(self) -> str:
-        return f"ADAPTIVE{'AVG' if self.mode == 'avg' else 'MAX'}POOL-{self.output}"
+        return f"ADAPTIVE{self.mode.upper()}POOL-{self.output}"
 
 
 class FC(Layer):
     TYPE = "fc"
     ALIASES = {"dense": {}, "linear": {}}
+    PARAMS = {**COMMON, "units": Param(POSITIVE_INT, letter="K", doc="the number of outputs"),
+              "bias": Param(BOOL, True)}
     POSITIONAL = ("units", "bias")
     EXAMPLE = (10,)
-    HAS_WEIGHTS = True
-    units: PositiveInt = Field(validation_alias=_letter("units", "K"))
-    bias: bool = Field(default=True, strict=True)
+    units: int
+    bias: bool
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume(1, 1, self.units), []
@@ -381,9 +387,8 @@ class Flatten(Layer):
 class BatchNorm(Layer):
     TYPE = "batchnorm"
     ALIASES = {"bn": {}}
+    PARAMS = {**COMMON, "eps": Param(POSITIVE_FLOAT, 1e-5), "momentum": Param(PROBABILITY, 0.1)}
     POSITIONAL = ("eps", "momentum")
-    eps: PositiveFloat = 1e-5
-    momentum: Probability = 0.1
 
     def weights(self, volume: Volume, out: Volume) -> int:
         return volume.depth  # γ
@@ -403,11 +408,10 @@ class BatchNorm(Layer):
 
 class LRN(Layer):
     TYPE = "lrn"
+    PARAMS = {**COMMON, "size": Param(POSITIVE_INT, 5), "alpha": Param(POSITIVE_FLOAT, 1e-4),
+              "beta": Param(POSITIVE_FLOAT, 0.75), "k": Param(POSITIVE_FLOAT, 1.0)}
     POSITIONAL = ("size", "alpha", "beta", "k")
-    size: PositiveInt = 5
-    alpha: PositiveFloat = 1e-4
-    beta: PositiveFloat = 0.75
-    k: PositiveFloat = 1.0
+    size: int
 
     def flops(self, volume: Volume, out: Volume) -> int:
         return 2 * self.size * out.elements  # a square and an add per neighbour
@@ -418,15 +422,16 @@ class LRN(Layer):
 
 class Dropout(Layer):
     TYPE = "dropout"
+    PARAMS = {**COMMON, "p": Param(PROBABILITY, 0.5, doc="the probability of zeroing an element")}
     POSITIONAL = ("p",)
-    p: Probability = 0.5
 
 
 class Upsample(Layer):
     TYPE = "upsample"
+    PARAMS = {**COMMON, "scale": Param(PAIR, Pair(2, 2), doc="a whole factor per axis"),
+              "mode": Param(choice("nearest", "bilinear", "bicubic"), "nearest")}
     POSITIONAL = ("scale", "mode")
-    scale: PairValue = Pair(2, 2)
-    mode: Literal["nearest", "bilinear", "bicubic"] = "nearest"
+    scale: Pair
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume(volume.width * self.scale.width, volume.height * self.scale.height, volume.depth), []
@@ -437,19 +442,16 @@ class Upsample(Layer):
 
 class Crop(Layer):
     TYPE = "crop"
+    PARAMS = {**COMMON, "size": Param(PAIR, None, doc="the centre WxH to keep"),
+              **{side: Param(NON_NEGATIVE_INT, None, doc="how much to cut away") for side in
+                 ("left", "right", "top", "bottom")}}
     POSITIONAL = ("size",)
-    size: PairValue | None = None
-    left: Annotated[int, Field(strict=True, ge=0, le=MAX_INTEGER)] | None = None
-    right: Annotated[int, Field(strict=True, ge=0, le=MAX_INTEGER)] | None = None
-    top: Annotated[int, Field(strict=True, ge=0, le=MAX_INTEGER)] | None = None
-    bottom: Annotated[int, Field(strict=True, ge=0, le=MAX_INTEGER)] | None = None
+    size: Pair | None
 
-    @model_validator(mode="after")
-    def _one_form(self) -> "Crop":
+    def check(self) -> None:
         sides = (self.left, self.right, self.top, self.bottom)
         if (self.size is None) == all(s is None for s in sides):
             raise ValueError("give either size (WxH to keep) or left, right, top, bottom (to cut away)")
-        return self
 
     def cut(self, volume: Volume) -> Padding:
         """How much is cut on each side; a centre crop cuts an odd remainder at the right and bottom."""
@@ -460,10 +462,9 @@ class Crop(Layer):
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         cut = self.cut(volume)
-        width = volume.width - cut.left - cut.right
-        height = volume.height - cut.top - cut.bottom
-        if min(cut) < 0 or width < 1 or height < 1:
-            return None, [error("empty-output" if min(cut) >= 0 else "invalid-crop",
+        width, height = volume.width - cut.left - cut.right, volume.height - cut.top - cut.bottom
+        if min(cut[:4]) < 0 or width < 1 or height < 1:
+            return None, [error("invalid-crop" if min(cut[:4]) < 0 else "empty-output",
                                 f"cannot crop {volume} to {width}×{height}",
                                 suggestions=[f"crop to at most {volume.width}x{volume.height}"])]
         return Volume(width, height, volume.depth), []
@@ -487,8 +488,8 @@ class ReLU6(_Activation):
 
 class LeakyReLU(_Activation):
     TYPE = "leaky_relu"
+    PARAMS = {**COMMON, "slope": Param(FLOAT, 0.01, doc="the slope below zero")}
     POSITIONAL = ("slope",)
-    slope: float = Field(default=0.01, strict=True)
 
 
 class ELU(_Activation):
@@ -520,20 +521,9 @@ LAYER_TYPES: tuple[type[Layer], ...] = (
     Upsample, Crop, ReLU, ReLU6, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, Identity,
 )
 
-# every name a layer answers to (lower case) -> (its model, the parameters that name presets)
+# every name a layer answers to (lower case) -> (its type, the parameters that name presets)
 REGISTRY: dict[str, tuple[type[Layer], dict[str, Any]]] = {
     name: (cls, preset)
     for cls in LAYER_TYPES
     for name, preset in ((cls.TYPE, {}), *cls.ALIASES.items())
 }
-
-
-def accepted_keys(cls: type[Layer]) -> list[str]:
-    """Every key a layer's parameter mapping accepts, the notes' letters included."""
-    keys = []
-    for name, info in cls.model_fields.items():
-        if info.exclude:
-            continue
-        alias = info.validation_alias
-        keys.extend(alias.choices if isinstance(alias, AliasChoices) else [name])
-    return keys

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from .diagnostics import Diagnostic, ExitCode
 from .volumes import Volume
@@ -11,8 +12,7 @@ SCHEMA_VERSION = 1
 COUNTS = ("params", "weights", "biases", "macs", "flops", "activations", "buffers")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     index: int
     path: str
     type: str
@@ -44,8 +44,7 @@ class Row:
         return row
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(NamedTuple):
     params: int = 0
     weights: int = 0
     biases: int = 0

@@ -13,8 +13,7 @@ Positional arguments are named in the order of each layer type's parameters (lay
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .diagnostics import Span, SpecError, error
 from .layers import REGISTRY
@@ -30,8 +29,7 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # arrow, dims, number, word, punct, end
     text: str
     column: int  # 1-based

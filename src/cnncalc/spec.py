@@ -5,17 +5,16 @@ run reports all of them. The tree keeps each node's path and span for the analys
 """
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from . import source_compact
 from .arithmetic import Rounding
 from .diagnostics import Diagnostic, Span, SpecError, error
-from .layers import REGISTRY, Input, Layer, accepted_keys
+from .fields import accepted_keys
+from .layers import REGISTRY, Input, Layer
 from .limits import MAX_INTEGER, MAX_LAYERS
 from .source_yaml import KEY, Locations
 from .volumes import Volume, parse_volume
@@ -29,8 +28,7 @@ BLOCK_KEYS = {"repeat": ("repeat", "layers", "id", "rounding"),
 _COMPACT_HINT = re.compile(r"[()]|->|→")
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One layer, where it stands (`layers[3]`) and its source position."""
 
     layer: Layer
@@ -38,15 +36,13 @@ class Step:
     span: Span | None
 
 
-@dataclass(frozen=True, slots=True)
-class From:
+class From(NamedTuple):
     ref: str
     path: str
     span: Span | None
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """repeat (one branch, run `count` times), residual (body, shortcut), add, concat (branches)."""
 
     kind: str
@@ -61,17 +57,17 @@ class Block:
 Node = Union[Step, From, Block]
 
 
-@dataclass
-class Spec:
+class Spec(NamedTuple):
     name: str
     input: Volume | None
     layers: tuple[Node, ...]
-    rounding: Rounding = Rounding.EXACT
-    input_span: Span | None = None
-    ids: dict[str, str] = field(default_factory=dict)  # id -> path of the node that carries it
+    rounding: Rounding
+    input_span: Span | None
+    ids: dict[str, str]  # id -> path of the node that carries it
 
 
 def did_you_mean(word: str, choices) -> str:
+    import difflib  # only an error needs it
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered and lowered[word.lower()] != word:
@@ -253,9 +249,12 @@ class _Builder:
             return None
         self.layer_count += 1
         try:
-            layer = cls.model_validate({**preset, **params})
+            layer = cls.validate({**preset, **params})
         except ValidationError as exc:
             self.validation_errors(cls, exc, at, path)
+            return None
+        except ValueError as exc:
+            self.fail("invalid-value", f"{cls.TYPE}: {exc}", at, key=True, path=path)
             return None
         self.claim_id(layer.id, at + ("id",), path)
         return Step(layer, path, self.span(at, key=True))
@@ -277,7 +276,7 @@ class _Builder:
             compact = source_compact.render_call(name, list(cls.EXAMPLE))
             self.fail("missing-parameter", f"{name} needs {' and '.join(map(str, missing))}", at, key=True,
                       path=path, suggestions=[f"e.g. {name}: {{{', '.join(example)}}}, or {compact}"])
-        keys = accepted_keys(cls)
+        keys = accepted_keys(cls.PARAMS)
         for err in exc.errors():
             kind, loc = err["type"], err["loc"]
             field_name = str(loc[0]) if loc else None

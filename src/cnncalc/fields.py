@@ -1,0 +1,97 @@
+"""Layer parameters, declared once and validated by pydantic-core.
+
+Each layer type lists its parameters as `Param`s; from them `schema_for` builds one pydantic-core
+typed-dict schema per type, which validates a parameter mapping (unknown keys forbidden, the
+cs231n letters as aliases) and also yields the JSON Schema of the spec format. The core validator
+is used directly because pydantic's BaseModel machinery doubles the start-up time of `check`.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from pydantic_core import core_schema as cs
+
+from .limits import MAX_INTEGER
+from .volumes import parse_padding, parse_pair, parse_volume
+
+_PAIR_INPUT = cs.union_schema([
+    cs.int_schema(ge=1), cs.str_schema(pattern=r"^\s*\d+\s*([x×]\s*\d+\s*)?$"),
+    cs.list_schema(cs.int_schema(ge=1), min_length=2, max_length=2),
+    cs.typed_dict_schema({"width": cs.typed_dict_field(cs.int_schema(ge=1)),
+                          "height": cs.typed_dict_field(cs.int_schema(ge=1))}, extra_behavior="forbid"),
+])
+_SIDES = cs.typed_dict_schema({side: cs.typed_dict_field(cs.int_schema(ge=0), required=False)
+                               for side in ("left", "right", "top", "bottom")}, extra_behavior="forbid")
+
+
+def _dilation(value: Any):
+    if isinstance(value, (int, str, list, dict)) and not isinstance(value, bool):
+        try:
+            zero = 0 in parse_pair(value, minimum=0)
+        except ValueError:
+            zero = False
+        if zero:
+            raise ValueError("must be at least 1: the cs231n notes call an ordinary filter 'dilation 0', "
+                             "PyTorch and cnncalc call it dilation 1; write dilation: 1")
+    return parse_pair(value)
+
+
+def _function(fn, input_schema) -> cs.CoreSchema:
+    return cs.no_info_plain_validator_function(fn, json_schema_input_schema=input_schema)
+
+
+POSITIVE_INT = cs.int_schema(strict=True, ge=1, le=MAX_INTEGER)
+NON_NEGATIVE_INT = cs.int_schema(strict=True, ge=0, le=MAX_INTEGER)
+PROBABILITY = cs.float_schema(strict=True, ge=0, lt=1)
+POSITIVE_FLOAT = cs.float_schema(strict=True, gt=0)
+FLOAT = cs.float_schema(strict=True)
+BOOL = cs.bool_schema(strict=True)
+PAIR = _function(parse_pair, _PAIR_INPUT)
+PAIR_FROM_ZERO = _function(lambda v: parse_pair(v, minimum=0), _PAIR_INPUT)
+DILATION = _function(_dilation, _PAIR_INPUT)
+PADDING = _function(parse_padding, cs.union_schema([_PAIR_INPUT, cs.literal_schema(["same", "valid"]), _SIDES]))
+VOLUME = _function(parse_volume, cs.union_schema([
+    cs.str_schema(pattern=r"^\s*\d+\s*[x×]\s*\d+\s*[x×]\s*\d+\s*$"),
+    cs.list_schema(cs.int_schema(ge=1), min_length=3, max_length=3),
+    cs.dict_schema(cs.str_schema(), cs.int_schema(ge=1)),
+]))
+ID = cs.str_schema(strict=True, min_length=1)
+ROUNDING = cs.literal_schema(["exact", "floor", "ceil"])
+
+
+def choice(*values: str) -> cs.CoreSchema:
+    return cs.literal_schema(list(values))
+
+
+_REQUIRED = object()
+
+
+class Param(NamedTuple):
+    """One parameter of a layer type: its schema, its default, and a cs231n letter it answers to."""
+
+    schema: cs.CoreSchema
+    default: Any = _REQUIRED
+    letter: str | None = None
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+
+def schema_for(params: dict[str, Param]) -> cs.CoreSchema:
+    """The typed-dict schema of a parameter mapping: unknown keys are errors, letters are aliases."""
+    fields = {}
+    for name, param in params.items():
+        schema = param.schema if param.required else cs.with_default_schema(
+            cs.nullable_schema(param.schema) if param.default is None else param.schema, default=param.default)
+        aliases = [[name], [param.letter]] if param.letter else None
+        fields[name] = cs.typed_dict_field(schema, required=param.required, validation_alias=aliases,
+                                           metadata={"pydantic_js_updates": {"description": param.doc}}
+                                           if param.doc else None)
+    return cs.typed_dict_schema(fields, extra_behavior="forbid")
+
+
+def accepted_keys(params: dict[str, Param]) -> list[str]:
+    """Every key a parameter mapping accepts, the notes' letters included."""
+    return [key for name, p in params.items() for key in ((name, p.letter) if p.letter else (name,))]
