@@ -7,7 +7,8 @@ import sys
 import click
 
 from . import __version__
-from .api import STDIN, STRING, analyze_text, decode, looks_like_path, read_file
+from .analysis import analyze_spec
+from .api import STDIN, STRING, analyze_text, decode, load, looks_like_path, read_file
 from .arithmetic import Rounding
 from .diagnostics import ExitCode, SpecError, format_diagnostic
 from .limits import MAX_FILE_BYTES
@@ -90,11 +91,49 @@ def check(specs: tuple[str, ...], fmt: str, input_volume: Volume | None, roundin
     reports = build_reports(specs, input_volume, rounding)
     color = _use_color(no_color)
     for report in reports:
-        for diagnostic in report.diagnostics:
-            click.echo(format_diagnostic(diagnostic, report.source), err=True)
+        _print_diagnostics(report.diagnostics, report.source)
     width = os.get_terminal_size().columns if color else 200
     click.echo(render(fmt, reports, color=color, width=width))
     sys.exit(max(r.exit_code for r in reports))
+
+
+@cli.command()
+@click.argument("spec", metavar="SPEC")
+@click.option("--to", "target", type=click.Choice(["pytorch"]), default="pytorch", show_default=True,
+              help="The framework to write code for.")
+@click.option("--input", "input_volume", type=VolumeParam(), help="Input volume WxHxD, over the spec's own.")
+@click.option("--rounding", type=click.Choice([r.value for r in Rounding]),
+              help="Rounding of non-integer sizes, over the spec's own.")
+def export(spec: str, target: str, input_volume: Volume | None, rounding: str | None) -> None:
+    """Print SPEC as a self-contained PyTorch module (torch is needed to run it, not to write it).
+
+    \b
+    Example:
+      cnncalc export specs/resnet18.yaml --to pytorch > resnet18.py && python resnet18.py
+    """
+    from .export_pytorch import export_pytorch
+
+    try:
+        text, source = _read(spec)
+        parsed = load(text, source=source, input=input_volume)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, spec if spec != "-" else STDIN)
+        sys.exit(exc.exit_code)
+    report = analyze_spec(parsed, source, Rounding(rounding) if rounding else None)
+    _print_diagnostics(report.diagnostics, source)
+    if not report.valid:
+        sys.exit(ExitCode.INVALID_SPEC)
+    try:
+        code = export_pytorch(parsed, report)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, source)
+        sys.exit(exc.exit_code)
+    click.echo(code)
+
+
+def _print_diagnostics(diagnostics, source: str) -> None:
+    for diagnostic in diagnostics:
+        click.echo(format_diagnostic(diagnostic, source), err=True)
 
 
 def main() -> None:
