@@ -146,3 +146,6 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # keep Python's exit-time flush from failing again
         sys.exit(1)
+    except Exception as exc:  # a bug of cnncalc's own: say so in one line, not a traceback
+        click.echo(f"cnncalc: internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
+        sys.exit(ExitCode.USAGE)

@@ -6,6 +6,8 @@ schema all read the types from there.
 """
 from __future__ import annotations
 
+from fractions import Fraction
+from math import gcd
 from typing import Any, ClassVar
 
 from pydantic_core import SchemaValidator
@@ -14,9 +16,12 @@ from .arithmetic import Axis, Rounding, same_padding, slide, suggest_fixes, tran
 from .diagnostics import Diagnostic, error, warning
 from .fields import (BOOL, DILATION, FLOAT, ID, NON_NEGATIVE_INT, PADDING, PAIR, PAIR_FROM_ZERO, POSITIVE_FLOAT,
                      POSITIVE_INT, PROBABILITY, ROUNDING, VOLUME, Param, choice, schema_for)
+from . import receptive
+from .receptive import Field
 from .volumes import Padding, Pair, Volume
 
 Shape = tuple[Volume | None, list[Diagnostic]]
+Fields = tuple[Field, Field]  # the receptive field along the width and along the height
 COMMON = {"id": Param(ID, None, doc="a name for `from:` to refer to"),
           "rounding": Param(ROUNDING, None, doc="overrides the spec's rounding for this layer")}
 
@@ -55,6 +60,10 @@ class Layer:
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return volume, []
+
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        """The receptive field of an output unit, given that of an input unit (receptive.py)."""
+        return fields
 
     def weights(self, volume: Volume, out: Volume) -> int:
         return 0
@@ -108,6 +117,9 @@ class _Windowed(Layer):
         return (Axis(volume.width, self.kernel.width, stride.width, pad.left, pad.right, self.dilation.width),
                 Axis(volume.height, self.kernel.height, stride.height, pad.top, pad.bottom, self.dilation.height))
 
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        return tuple(receptive.window(f, a.span, a.stride, a.pad_lo) for f, a in zip(fields, self.axes(volume)))
+
     def spatial(self, volume: Volume, rounding: Rounding) -> tuple[Pair | None, list[Diagnostic]]:
         """Output width and height, or None with the diagnostics that say why not."""
         axes = self.axes(volume)
@@ -126,9 +138,9 @@ class _Windowed(Layer):
             return None, problems
         dropped = [r.dropped for r in results]
         if any(dropped):
-            where = " and ".join(f"{n} {what}" for n, what in zip(dropped, ("columns", "rows")) if n)
+            where = " and ".join(what if n == 1 else f"{n} {what}s" for n, what in zip(dropped, ("column", "row")) if n)
             problems.append(warning("dropped-border", f"floor rounding leaves the last {where} of the input "
-                                    "uncovered by any window", suggestions=_rounding_hints(axes)))
+                                    "uncovered by any window", suggestions=_rounding_hints(axes)[1:]))
         return Pair(results[0].size, results[1].size), problems
 
 
@@ -271,6 +283,13 @@ class Deconv(Conv):
                                 suggestions=["use less padding"])]
         return Volume(size.width, size.height, self.filters), []
 
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        axes = self.axes(volume)
+        if self.padding.same:  # the padding that makes W·S: (span − stride)/2 on the left
+            return tuple(receptive.transposed(f, a.span, a.stride, Fraction(a.span - a.stride, 2))
+                         for f, a in zip(fields, axes))
+        return tuple(receptive.transposed(f, a.span, a.stride, a.pad_lo) for f, a in zip(fields, axes))
+
     def weights(self, volume: Volume, out: Volume) -> int:
         return self.kernel.width * self.kernel.height * volume.depth * (self.filters // self.groups)
 
@@ -319,6 +338,9 @@ class GlobalPool(Layer):
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume(1, 1, volume.depth), []
 
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        return _whole_input(volume, fields)
+
     def flops(self, volume: Volume, out: Volume) -> int:
         return volume.elements
 
@@ -326,9 +348,21 @@ class GlobalPool(Layer):
         return "GAP" if self.mode == "avg" else "GMP"
 
 
-def _adaptive_windows(size: int, out: int) -> int:
-    """Total window length along an axis of PyTorch's adaptive pooling: [⌊iW/O⌋, ⌈(i+1)W/O⌉)."""
-    return sum(-(-(i + 1) * size // out) - (i * size // out) for i in range(out))
+def _whole_input(volume: Volume, fields: Fields) -> Fields:
+    """A layer whose every output reads the whole input (fc, flatten, a global pool)."""
+    return tuple(receptive.window(f, size, 1, 0) for f, size in zip(fields, volume[:2]))
+
+
+# PyTorch's adaptive pooling reads windows [⌊iW/O⌋, ⌈(i+1)W/O⌉) for i < O. In closed form, so that
+# a huge O costs nothing: with q, r = divmod(W, O) and g = gcd(W, O), the windows add up to
+# W + O − g, and the widest is q when r = 0, q + 1 when r = g, q + 2 otherwise.
+def _adaptive_total(size: int, out: int) -> int:
+    return size + out - gcd(size, out)
+
+
+def _adaptive_widest(size: int, out: int) -> int:
+    q, r = divmod(size, out)
+    return q if r == 0 else q + 1 if r == gcd(size, out) else q + 2
 
 
 class AdaptivePool(Layer):
@@ -343,9 +377,14 @@ class AdaptivePool(Layer):
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume(self.output.width, self.output.height, volume.depth), []
 
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        """PyTorch's windows are [⌊iW/O⌋, ⌈(i+1)W/O⌉): the widest of them, at a stride of W/O."""
+        return tuple(receptive.window(f, _adaptive_widest(size, out), Fraction(size, out), 0)
+                     for f, size, out in zip(fields, volume[:2], self.output))
+
     def flops(self, volume: Volume, out: Volume) -> int:
-        return (_adaptive_windows(volume.width, self.output.width)
-                * _adaptive_windows(volume.height, self.output.height) * volume.depth)
+        return (_adaptive_total(volume.width, self.output.width)
+                * _adaptive_total(volume.height, self.output.height) * volume.depth)
 
     def label(self) -> str:
         return f"ADAPTIVE{self.mode.upper()}POOL-{self.output}"
@@ -363,6 +402,9 @@ class FC(Layer):
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume(1, 1, self.units), []
+
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        return _whole_input(volume, fields)
 
     def weights(self, volume: Volume, out: Volume) -> int:
         return volume.elements * self.units
@@ -382,6 +424,9 @@ class Flatten(Layer):
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume(1, 1, volume.elements), []
+
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        return _whole_input(volume, fields)
 
 
 class BatchNorm(Layer):
@@ -436,6 +481,9 @@ class Upsample(Layer):
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume(volume.width * self.scale.width, volume.height * self.scale.height, volume.depth), []
 
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        return tuple(receptive.upsample(f, s) for f, s in zip(fields, self.scale))
+
     def label(self) -> str:
         return f"UPSAMPLE{self.scale}"
 
@@ -459,6 +507,10 @@ class Crop(Layer):
             return Padding(self.left or 0, self.right or 0, self.top or 0, self.bottom or 0)
         dw, dh = volume.width - self.size.width, volume.height - self.size.height
         return Padding(dw // 2, dw - dw // 2, dh // 2, dh - dh // 2)
+
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        cut = self.cut(volume)
+        return receptive.shift(fields[0], cut.left), receptive.shift(fields[1], cut.top)
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         cut = self.cut(volume)

@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from .diagnostics import Diagnostic, ExitCode
+from .receptive import Field
 from .volumes import Volume
 
 SCHEMA_VERSION = 1
@@ -24,6 +25,7 @@ class Row(NamedTuple):
     macs: int = 0
     flops: int = 0
     buffers: int = 0
+    field: tuple[Field, Field] | None = None  # receptive field along the width and the height
 
     @property
     def params(self) -> int:
@@ -41,6 +43,8 @@ class Row(NamedTuple):
         row.update({k: getattr(self, k) for k in COUNTS})
         row["memory"] = {"activations": self.activations * bytes_per_element,
                          "params": self.params * bytes_per_element}
+        if self.field:
+            row["receptive_field"] = {"width": self.field[0].to_dict(), "height": self.field[1].to_dict()}
         return row
 
 

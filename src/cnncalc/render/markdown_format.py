@@ -1,9 +1,9 @@
 """--format markdown: a pipe table per spec, for a README or a pull-request comment."""
 from __future__ import annotations
 
-from .numbers import binary_bytes, grouped, si
+from .numbers import binary_bytes, field_size, grouped, si
 
-HEADER = ("#", "Layer", "Output", "Activations", "Weights", "Params", "MACs", "Memory")
+HEADER = ("#", "Layer", "Output", "RF", "Activations", "Weights", "Params", "MACs", "Memory")
 
 
 def render(reports: list, **_) -> str:
@@ -13,13 +13,13 @@ def render(reports: list, **_) -> str:
 def _one(report) -> str:
     size = report.bytes_per_element
     lines = [f"### {report.name} (`{report.source}`)", "",
-             "| " + " | ".join(HEADER) + " |", "|" + "|".join(["---:", "---", "---"] + ["---:"] * 5) + "|"]
+             "| " + " | ".join(HEADER) + " |", "|" + "|".join(["---:", "---", "---:", "---:"] + ["---:"] * 5) + "|"]
     for row in report.rows:
-        lines.append(f"| {row.index} | {row.label} | {row.output.width}×{row.output.height}×{row.output.depth} | "
+        lines.append(f"| {row.index} | {row.label} | {row.output.width}×{row.output.height}×{row.output.depth} | {field_size(row)} | "
                      f"{grouped(row.activations)} | {grouped(row.weights)} | {grouped(row.params)} | "
                      f"{grouped(row.macs)} | {binary_bytes(row.activations * size)} |")
     t = report.totals
-    lines.append(f"| | **total** | | **{grouped(t.activations)}** | **{grouped(t.weights)}** | "
+    lines.append(f"| | **total** | | | **{grouped(t.activations)}** | **{grouped(t.weights)}** | "
                  f"**{grouped(t.params)}** | **{grouped(t.macs)}** | **{binary_bytes(t.activations * size)}** |")
     lines += ["", _verdict(report)]
     lines += [f"- **{d.severity.value}** `{d.code}` at `{d.path}`: {d.message}" for d in report.diagnostics]

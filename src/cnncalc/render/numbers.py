@@ -5,6 +5,14 @@ _BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 _SI = ("", "K", "M", "G", "T", "P", "E")
 
 
+def field_size(row) -> str:
+    """A row's receptive field, `7` when square or `7x3` (width first)."""
+    if row.field is None:
+        return ""
+    width, height = (str(f.size.numerator) if f.size.denominator == 1 else f"{float(f.size):.1f}" for f in row.field)
+    return width if width == height else f"{width}x{height}"
+
+
 def grouped(n: int) -> str:
     return f"{n:,}"
 

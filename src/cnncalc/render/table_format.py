@@ -5,9 +5,9 @@ plain aligned text, and rich is not even imported.
 """
 from __future__ import annotations
 
-from .numbers import binary_bytes, grouped, si
+from .numbers import binary_bytes, field_size, grouped, si
 
-HEADER = ("#", "Layer", "Output", "Activations", "Weights", "Params", "MACs", "Memory")
+HEADER = ("#", "Layer", "Output", "RF", "Activations", "Weights", "Params", "MACs", "Memory")
 LEFT = {"Layer"}
 
 
@@ -18,11 +18,12 @@ def render(reports: list, *, color: bool = False, width: int = 100) -> str:
 
 def _cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
     size = report.bytes_per_element
-    rows = [(str(r.index), r.label, f"{r.output.width}×{r.output.height}×{r.output.depth}", grouped(r.activations),
+    rows = [(str(r.index), r.label, f"{r.output.width}×{r.output.height}×{r.output.depth}", field_size(r),
+             grouped(r.activations),
              grouped(r.weights), grouped(r.params), grouped(r.macs), binary_bytes(r.activations * size))
             for r in report.rows]
     t = report.totals
-    footer = ("", "TOTAL", "", grouped(t.activations), grouped(t.weights), grouped(t.params), grouped(t.macs),
+    footer = ("", "TOTAL", "", "", grouped(t.activations), grouped(t.weights), grouped(t.params), grouped(t.macs),
               binary_bytes(t.activations * size))
     return rows, footer
 
