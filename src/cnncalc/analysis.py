@@ -6,11 +6,15 @@ row; the branches of `add` and `concat` in order, then the merge row.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
+from . import budget
 from .arithmetic import Rounding
+from .budget import Limit
 from .diagnostics import Diagnostic, error, warning
 from .layers import Fields
+from .memory import MemorySettings
 from .receptive import INPUT_FIELD, widest
 from .report import Report, Row
 from .spec import Block, From, Node, Spec, Step, did_you_mean
@@ -71,12 +75,13 @@ class _Walker:
                 out, _ = layer.shape(volume, Rounding.FLOOR)  # carry on to find later faults too
             if out is None:
                 raise _Stop
-        fields = layer.fields(volume, state.fields)
-        if self.keep_rows:
+        fields = state.fields
+        if self.keep_rows:  # a yes/no question (sizes) needs neither fields nor counts
+            fields = layer.fields(volume, state.fields)
             self.add_row(path=path, type=layer.TYPE, label=layer.label(), input=volume, output=out,
                          weights=layer.weights(volume, out), biases=layer.biases(volume, out),
                          macs=layer.macs(volume, out), flops=layer.flops(volume, out),
-                         buffers=layer.buffers(volume, out), field=fields)
+                         buffers=layer.buffers(volume, out), field=fields, layer=layer)
         result = State(out, fields)
         if layer.id:
             self.outputs[layer.id] = result
@@ -140,8 +145,10 @@ def _start(spec: Spec) -> State:
     return State(spec.input, (INPUT_FIELD, INPUT_FIELD))
 
 
-def analyze_spec(spec: Spec, source: str, rounding: Rounding | None = None) -> Report:
-    """Propagate `spec`'s input through every layer; `rounding` (the --rounding flag) overrides the spec's."""
+def analyze_spec(spec: Spec, source: str, rounding: Rounding | None = None,
+                 memory: MemorySettings = MemorySettings(), limits: tuple[Limit, ...] = ()) -> Report:
+    """Propagate `spec`'s input through every layer; `rounding` (the --rounding flag) overrides the
+    spec's, `limits` (the --max-… flags) are checked beside the spec's own budget."""
     walker = _Walker(spec, rounding)
     walker.rows.append(Row(index=0, path="input", type="input", label="INPUT", input=None, output=spec.input,
                            field=(INPUT_FIELD, INPUT_FIELD)))
@@ -150,8 +157,12 @@ def analyze_spec(spec: Spec, source: str, rounding: Rounding | None = None) -> R
         out = walker.sequence(spec.layers, _start(spec), "layers", None)
     except _Stop:
         out = None
-    return Report(spec.name, source, spec.input, None if walker.failed or out is None else out.volume,
-                  tuple(walker.rows), tuple(walker.diagnostics))
+    report = Report(spec.name, source, spec.input, None if walker.failed or out is None else out.volume,
+                    tuple(walker.rows), tuple(walker.diagnostics), memory)
+    if report.valid and (spec.budget or limits):
+        over = budget.check(report, [*spec.budget, *limits])
+        report = replace(report, diagnostics=report.diagnostics + tuple(over))
+    return report
 
 
 def output_volume(spec: Spec, rounding: Rounding | None = None) -> Volume | None:

@@ -1,6 +1,7 @@
 """The command line: read the specs, call the library, pick a renderer, return an exit code."""
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -10,8 +11,10 @@ from . import __version__
 from .analysis import analyze_spec
 from .api import STDIN, STRING, analyze_text, decode, load, looks_like_path, read_file
 from .arithmetic import Rounding
+from .budget import Limit, parse_quantity
 from .diagnostics import ExitCode, SpecError, format_diagnostic
 from .limits import MAX_FILE_BYTES
+from .memory import DTYPE_BYTES, OPTIMIZER_STATES, MemorySettings
 from .render import FORMATS, render
 from .report import Report
 from .volumes import Volume, parse_volume
@@ -27,6 +30,16 @@ class VolumeParam(click.ParamType):
             self.fail(f"{exc} (e.g. --input 224x224x3)", param, ctx)
 
 
+class QuantityParam(click.ParamType):
+    name = "N"
+
+    def convert(self, value, param, ctx) -> int:
+        try:
+            return parse_quantity(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 def _read(argument: str) -> tuple[str, str]:
     """(text, source name) of one SPEC argument: a file, '-' for standard input, or a compact line."""
     if argument == "-":
@@ -36,21 +49,78 @@ def _read(argument: str) -> tuple[str, str]:
     return argument, STRING
 
 
-def build_reports(specs: tuple[str, ...], input_volume: Volume | None, rounding: str | None) -> list[Report]:
+def _source_name(argument: str) -> str:
+    return STDIN if argument == "-" else argument if looks_like_path(argument) else STRING
+
+
+def analysis_options(command):
+    """The options every command that analyses a spec shares; they arrive as one `options` dict."""
+    options = [
+        click.option("--input", "input", type=VolumeParam(), help="Input volume WxHxD, over the spec's own."),
+        click.option("--rounding", type=click.Choice([r.value for r in Rounding]),
+                     help="Rounding of non-integer sizes, over the spec's (a layer's own still wins)."),
+        click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Images per batch."),
+        click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True,
+                     help="Element type of activations and parameters."),
+        click.option("--optimizer", type=click.Choice(list(OPTIMIZER_STATES)), default="sgd", show_default=True,
+                     help="Optimizer whose state --training counts."),
+        click.option("--training", is_flag=True, help="Count training memory and backward FLOPs."),
+        click.option("--max-params", type=QuantityParam(), help="Fail when params exceed N (e.g. 25M)."),
+        click.option("--max-macs", type=QuantityParam(), help="Fail when MACs exceed N (e.g. 4.1G)."),
+        click.option("--max-memory", type=QuantityParam(), help="Fail when peak memory exceeds N bytes (e.g. 2GiB)."),
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args, input, rounding, batch, dtype, optimizer, training, max_params, max_macs, max_memory,
+                **kwargs):
+        limits = tuple(Limit(kind, value, None, f"--max-{kind}")
+                       for kind, value in (("params", max_params), ("macs", max_macs), ("memory", max_memory))
+                       if value is not None)
+        return command(*args, options={"input": input, "rounding": rounding, "limits": limits,
+                                       "memory": MemorySettings(batch, dtype, optimizer, training)}, **kwargs)
+
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def build_reports(specs: tuple[str, ...], options: dict) -> list[Report]:
     reports = []
     for argument in specs:
         try:
             text, source = _read(argument)
         except SpecError as exc:
-            reports.append(Report(argument, argument if argument != "-" else STDIN, None, None, (),
-                                  tuple(exc.diagnostics), unreadable=exc.exit_code == ExitCode.USAGE))
+            reports.append(Report(argument, _source_name(argument), None, None, (), tuple(exc.diagnostics),
+                                  unreadable=exc.exit_code == ExitCode.USAGE))
             continue
-        reports.append(analyze_text(text, source=source, input=input_volume, rounding=rounding))
+        reports.append(analyze_text(text, source=source, **options))
     return reports
+
+
+def load_one(argument: str, options: dict):
+    """(spec, report) of one SPEC, or exit with its diagnostics when it does not validate."""
+    try:
+        text, source = _read(argument)
+        spec = load(text, source=source, input=options["input"])
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, _source_name(argument))
+        sys.exit(exc.exit_code)
+    rounding = Rounding(options["rounding"]) if options["rounding"] else None
+    return spec, analyze_spec(spec, source, rounding, options["memory"], options["limits"])
+
+
+def _print_diagnostics(diagnostics, source: str) -> None:
+    for diagnostic in diagnostics:
+        click.echo(format_diagnostic(diagnostic, source), err=True)
 
 
 def _use_color(no_color: bool) -> bool:
     return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def _format_option(formats=FORMATS):
+    return click.option("--format", "fmt", type=click.Choice(formats), default=formats[0], show_default=True,
+                        help="How to print the result.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
@@ -69,26 +139,24 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @click.argument("specs", nargs=-1, required=True, metavar="SPEC...")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="How to print the analysis.")
-@click.option("--input", "input_volume", type=VolumeParam(), help="Input volume WxHxD, over the spec's own.")
-@click.option("--rounding", type=click.Choice([r.value for r in Rounding]),
-              help="Rounding of non-integer sizes, over the spec's own (a layer's own rounding still wins).")
+@_format_option()
+@analysis_options
 @click.option("--no-color", is_flag=True, help="Plain text even in a terminal (as does NO_COLOR).")
-def check(specs: tuple[str, ...], fmt: str, input_volume: Volume | None, rounding: str | None,
-          no_color: bool) -> None:
+def check(specs: tuple[str, ...], fmt: str, options: dict, no_color: bool) -> None:
     """Check SPECs and print each layer's volume, parameters, MACs and memory.
 
     SPEC is a YAML file, - for standard input, or a line in the compact notation.
-    Exit status: 0 all valid (warnings allowed), 1 a spec has an error, 2 usage or unreadable file.
+    Exit status: 0 all valid (warnings allowed), 1 a spec has an error or is over
+    its budget, 2 usage or an unreadable file.
 
     \b
     Examples:
       cnncalc check specs/vgg16.yaml
       cnncalc check "INPUT(32x32x3) -> [CONV(16, 3, P=1) -> RELU]*2 -> POOL(2) -> FC(10)"
-      cnncalc check specs/*.yaml --format json
+      cnncalc check specs/*.yaml --format json --max-params 30M
+      cnncalc check specs/resnet50.yaml --training --batch 32 --optimizer adam --dtype bfloat16
     """
-    reports = build_reports(specs, input_volume, rounding)
+    reports = build_reports(specs, options)
     color = _use_color(no_color)
     for report in reports:
         _print_diagnostics(report.diagnostics, report.source)
@@ -99,12 +167,100 @@ def check(specs: tuple[str, ...], fmt: str, input_volume: Volume | None, roundin
 
 @cli.command()
 @click.argument("spec", metavar="SPEC")
+@click.option("--layer", "index", type=click.IntRange(0), help="Only the row with this index (0 is the input).")
+@analysis_options
+def explain(spec: str, index: int | None, options: dict) -> None:
+    """Show the worked arithmetic of every layer of SPEC, in the cs231n notes' notation.
+
+    \b
+    Example:
+      cnncalc explain specs/alexnet-cs231n.yaml --layer 1
+    """
+    from .explain import explain as explain_rows
+
+    _, report = load_one(spec, options)
+    _print_diagnostics(report.diagnostics, report.source)
+    if index is not None and index >= len(report.rows):
+        raise click.BadParameter(f"the table has rows 0 to {len(report.rows) - 1}", param_hint="--layer")
+    for row, lines in explain_rows(report, index):
+        click.echo(f"[{row.index}] {row.label} ({row.path})")
+        click.echo("\n".join(f"    {line}" for line in lines))
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("spec", metavar="SPEC")
+@click.option("--range", "span", default="32:1024", show_default=True, metavar="LOW:HIGH",
+              help="The input sizes to try.")
+@click.option("--width", "axis", flag_value="width", help="Vary the width only (the height stays the spec's).")
+@click.option("--height", "axis", flag_value="height", help="Vary the height only (the width stays the spec's).")
+@_format_option(("table", "json"))
+@analysis_options
+def sizes(spec: str, span: str, axis: str | None, fmt: str, options: dict) -> None:
+    """List the input sizes for which every layer of SPEC fits.
+
+    Square sizes by default; --width or --height varies one side only.
+
+    \b
+    Example:
+      cnncalc sizes specs/unet.yaml --range 500:600
+    """
+    import json
+
+    from .sizes import find_sizes
+
+    try:
+        low, high = (int(part) for part in span.split(":"))
+    except ValueError:
+        raise click.BadParameter(f"'{span}' is not LOW:HIGH, e.g. 32:1024", param_hint="--range") from None
+    parsed, _ = load_one(spec, options)
+    try:
+        found = find_sizes(parsed, _source_name(spec), low, high, axis or "both",
+                           Rounding(options["rounding"]) if options["rounding"] else None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--range") from None
+    if fmt == "json":
+        click.echo(json.dumps(found.to_dict(), indent=2))
+    else:
+        from .render.views import sizes_text
+
+        click.echo(sizes_text(found))
+
+
+@cli.command()
+@click.argument("spec_a", metavar="A")
+@click.argument("spec_b", metavar="B")
+@_format_option()
+@analysis_options
+def diff(spec_a: str, spec_b: str, fmt: str, options: dict) -> None:
+    """Compare two specs: totals and layer-by-layer deltas, aligned by path.
+
+    \b
+    Example:
+      cnncalc diff specs/resnet18.yaml specs/resnet50.yaml --format markdown
+    """
+    import json
+
+    from .diff import diff as diff_reports
+    from .render.views import diff_markdown, diff_text
+
+    a, b = build_reports((spec_a, spec_b), options)
+    for report in (a, b):
+        _print_diagnostics(report.diagnostics, report.source)
+    result = diff_reports(a, b)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(diff_markdown(result) if fmt == "markdown" else diff_text(result))
+    sys.exit(max(a.exit_code, b.exit_code))
+
+
+@cli.command()
+@click.argument("spec", metavar="SPEC")
 @click.option("--to", "target", type=click.Choice(["pytorch"]), default="pytorch", show_default=True,
               help="The framework to write code for.")
-@click.option("--input", "input_volume", type=VolumeParam(), help="Input volume WxHxD, over the spec's own.")
-@click.option("--rounding", type=click.Choice([r.value for r in Rounding]),
-              help="Rounding of non-integer sizes, over the spec's own.")
-def export(spec: str, target: str, input_volume: Volume | None, rounding: str | None) -> None:
+@analysis_options
+def export(spec: str, target: str, options: dict) -> None:
     """Print SPEC as a self-contained PyTorch module (torch is needed to run it, not to write it).
 
     \b
@@ -113,31 +269,20 @@ def export(spec: str, target: str, input_volume: Volume | None, rounding: str | 
     """
     from .export_pytorch import export_pytorch
 
-    try:
-        text, source = _read(spec)
-        parsed = load(text, source=source, input=input_volume)
-    except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, spec if spec != "-" else STDIN)
-        sys.exit(exc.exit_code)
-    report = analyze_spec(parsed, source, Rounding(rounding) if rounding else None)
-    _print_diagnostics(report.diagnostics, source)
+    parsed, report = load_one(spec, options)
+    _print_diagnostics(report.diagnostics, report.source)
     if not report.valid:
         sys.exit(ExitCode.INVALID_SPEC)
     try:
         code = export_pytorch(parsed, report)
     except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, source)
+        _print_diagnostics(exc.diagnostics, report.source)
         sys.exit(exc.exit_code)
     click.echo(code)
 
 
-def _print_diagnostics(diagnostics, source: str) -> None:
-    for diagnostic in diagnostics:
-        click.echo(format_diagnostic(diagnostic, source), err=True)
-
-
 def main() -> None:
-    """Console entry point: no traceback for a closed pipe or Ctrl-C."""
+    """Console entry point: no traceback for a closed pipe, Ctrl-C, or a bug of cnncalc's own."""
     try:
         cli.main(prog_name="cnncalc", standalone_mode=True)
     except KeyboardInterrupt:
@@ -146,6 +291,6 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # keep Python's exit-time flush from failing again
         sys.exit(1)
-    except Exception as exc:  # a bug of cnncalc's own: say so in one line, not a traceback
+    except Exception as exc:  # say so in one line, not a traceback
         click.echo(f"cnncalc: internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
         sys.exit(ExitCode.USAGE)

@@ -84,6 +84,17 @@ class Layer:
     def label(self) -> str:
         return self.TYPE.upper()
 
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        """The worked arithmetic of this layer, in the cs231n notes' notation."""
+        if out == volume:
+            return [f"W2×H2×D2 = W×H×D = {out} (elementwise: no parameters)"]
+        return [f"W2×H2×D2 = {out}"]
+
+
+def equation(name: str, symbols: str, factors, value: int) -> str:
+    """`weights = F·F·D·K = 11·11·3·96 = 34,848`."""
+    return f"{name} = {symbols} = {'·'.join(map(str, factors))} = {value:,}"
+
 
 class Input(Layer):
     TYPE = "input"
@@ -119,6 +130,20 @@ class _Windowed(Layer):
 
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         return tuple(receptive.window(f, a.span, a.stride, a.pad_lo) for f, a in zip(fields, self.axes(volume)))
+
+    def explain_size(self, volume: Volume, out: Volume) -> list[str]:
+        axes = self.axes(volume)
+        if self.padding.same:
+            return [f"{n}2 = ⌈{a.size}/{a.stride}⌉ = {o} (same padding: {a.pad_lo} before, {a.pad_hi} after)"
+                    for n, a, o in zip("WH", axes, out)]
+        lines = [f"W2 = {axes[0].formula()}"]
+        if axes[1] != axes[0]:
+            lines.append(f"H2 = {axes[1].formula()}")
+        else:
+            lines.append(f"H2 = W2 = {out.height}")
+        if not all(a.is_exact for a in axes):
+            lines.append(f"not whole: rounded to {out.width}×{out.height}")
+        return lines
 
     def spatial(self, volume: Volume, rounding: Rounding) -> tuple[Pair | None, list[Diagnostic]]:
         """Output width and height, or None with the diagnostics that say why not."""
@@ -228,6 +253,28 @@ class Conv(_Windowed):
     def label(self) -> str:
         return _window_label(self.TYPE.upper(), self.kernel, self.stride, f"-{self.filters}")
 
+    def _kernel_terms(self, volume: Volume) -> tuple[str, list[int]]:
+        depth = volume.depth // self.groups
+        symbols = ("F·F" if self.kernel.width == self.kernel.height else "Fw·Fh") + (
+            "·D" if self.groups == 1 else "·(D/groups)")
+        return symbols, [self.kernel.width, self.kernel.height, depth]
+
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        kernel, factors = self._kernel_terms(volume)
+        lines = self.explain_size(volume, out) + [f"D2 = K = {out.depth}"]
+        lines.append(equation("weights", f"{kernel}·K", [*factors, self.filters], self.weights(volume, out)))
+        lines.append(f"biases = K = {self.biases(volume, out):,}" if self.bias else "biases = 0 (bias: false)")
+        lines.append(f"params = {self.weights(volume, out):,} + {self.biases(volume, out):,} = "
+                     f"{self.weights(volume, out) + self.biases(volume, out):,}")
+        lines.append(equation("MACs", f"W2·H2·K·{kernel}", [out.width, out.height, out.depth, *factors],
+                              self.macs(volume, out)))
+        unshared = out.elements * (self.kernel.width * self.kernel.height * volume.depth + int(self.bias))
+        lines.append(f"without parameter sharing (a local layer): W2·H2·K·({kernel.replace('·(D/groups)', '·D')}"
+                     f"{' + 1' if self.bias else ''}) = {out.width}·{out.height}·{out.depth}·("
+                     f"{self.kernel.width}·{self.kernel.height}·{volume.depth}{' + 1' if self.bias else ''}) = "
+                     f"{unshared:,} params, instead of {self.weights(volume, out) + self.biases(volume, out):,}")
+        return lines
+
 
 def _groups_error(volume: Volume, filters: int, groups: int) -> Diagnostic:
     fits = [g for g in range(1, min(volume.depth, filters) + 1) if volume.depth % g == 0 and filters % g == 0]
@@ -254,6 +301,17 @@ class Local(Conv):
 
     def biases(self, volume: Volume, out: Volume) -> int:
         return out.elements if self.bias else 0
+
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        kernel, factors = self._kernel_terms(volume)
+        return self.explain_size(volume, out) + [
+            f"D2 = K = {out.depth}",
+            equation("weights", f"W2·H2·K·{kernel}", [out.width, out.height, out.depth, *factors],
+                     self.weights(volume, out)) + " (a filter of its own at every position)",
+            equation("biases", "W2·H2·K", [out.width, out.height, out.depth], self.biases(volume, out))
+            if self.bias else "biases = 0 (bias: false)",
+            equation("MACs", f"W2·H2·K·{kernel}", [out.width, out.height, out.depth, *factors], self.macs(volume, out)),
+        ]
 
 
 class Deconv(Conv):
@@ -296,6 +354,23 @@ class Deconv(Conv):
     def macs(self, volume: Volume, out: Volume) -> int:
         return volume.elements * self.kernel.width * self.kernel.height * (self.filters // self.groups)
 
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        lines = []
+        for name, a, op, o in zip("WH", self.axes(volume), self.output_padding, out):
+            kernel = str(a.kernel) if a.dilation == 1 else f"({a.dilation}·({a.kernel} − 1) + 1)"
+            lines.append(f"{name}2 = ({a.size} − 1)·{a.stride} − {a.pad_lo + a.pad_hi} + {kernel} + {op} = {o}")
+        per_group = self.filters // self.groups
+        kernel = "F·F" if self.kernel.width == self.kernel.height else "Fw·Fh"
+        k = "K" if self.groups == 1 else "(K/groups)"
+        return lines + [
+            f"D2 = K = {out.depth}",
+            equation("weights", f"{kernel}·D·{k}", [self.kernel.width, self.kernel.height, volume.depth, per_group],
+                     self.weights(volume, out)),
+            f"biases = K = {self.biases(volume, out):,}" if self.bias else "biases = 0 (bias: false)",
+            equation("MACs", f"W·H·D·{kernel}·{k}", [volume.width, volume.height, volume.depth, self.kernel.width,
+                                                     self.kernel.height, per_group], self.macs(volume, out)),
+        ]
+
 
 class Pool(_Windowed):
     TYPE = "pool"
@@ -322,6 +397,9 @@ class Pool(_Windowed):
 
     def flops(self, volume: Volume, out: Volume) -> int:
         return out.elements * self.kernel.width * self.kernel.height  # one compare or add per window element
+
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        return self.explain_size(volume, out) + [f"D2 = D = {out.depth}", "no parameters: a pool has nothing to learn"]
 
     def label(self) -> str:
         name = {"max": "POOL", "avg": "AVGPOOL", "l2": "L2POOL"}[self.mode]
@@ -418,6 +496,14 @@ class FC(Layer):
     def label(self) -> str:
         return f"FC-{self.units}"
 
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        return [
+            f"W2×H2×D2 = 1×1×{self.units}: every unit sees all {volume.elements:,} inputs",
+            equation("weights", "W·H·D·units", [*volume, self.units], self.weights(volume, out)),
+            f"biases = units = {self.biases(volume, out):,}" if self.bias else "biases = 0 (bias: false)",
+            equation("MACs", "W·H·D·units", [*volume, self.units], self.macs(volume, out)),
+        ]
+
 
 class Flatten(Layer):
     TYPE = "flatten"
@@ -449,6 +535,11 @@ class BatchNorm(Layer):
 
     def label(self) -> str:
         return "BN"
+
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        return [f"W2×H2×D2 = W×H×D = {out}",
+                f"params = 2·D = 2·{volume.depth} = {2 * volume.depth:,} (a scale γ and a shift β per channel)",
+                f"buffers = 2·D = {2 * volume.depth:,} (the running mean and variance, not learned)"]
 
 
 class LRN(Layer):

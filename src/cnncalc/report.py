@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .diagnostics import Diagnostic, ExitCode
+from .memory import MemorySettings
 from .receptive import Field
 from .volumes import Volume
 
 SCHEMA_VERSION = 1
-COUNTS = ("params", "weights", "biases", "macs", "flops", "activations", "buffers")
+COUNTS = ("params", "weights", "biases", "macs", "flops", "backward_flops", "activations", "buffers")
 
 
 class Row(NamedTuple):
@@ -26,6 +27,7 @@ class Row(NamedTuple):
     flops: int = 0
     buffers: int = 0
     field: tuple[Field, Field] | None = None  # receptive field along the width and the height
+    layer: Any = None  # the layer that made the row (None for the input and merge rows); not in the JSON
 
     @property
     def params(self) -> int:
@@ -35,14 +37,19 @@ class Row(NamedTuple):
     def activations(self) -> int:
         return self.output.elements
 
-    def to_dict(self, bytes_per_element: int) -> dict:
+    @property
+    def backward_flops(self) -> int:
+        """The common convention: a layer with parameters costs twice its forward pass backwards
+        (the gradients of its input and of its weights), any other layer once."""
+        return 2 * self.flops if self.params else self.flops
+
+    def to_dict(self, memory: MemorySettings) -> dict:
         row = {"index": self.index, "path": self.path, "type": self.type, "label": self.label}
         if self.input is not None:
             row["input"] = self.input.to_dict()
         row["output"] = self.output.to_dict()
         row.update({k: getattr(self, k) for k in COUNTS})
-        row["memory"] = {"activations": self.activations * bytes_per_element,
-                         "params": self.params * bytes_per_element}
+        row["memory"] = memory.of(self.activations, self.params, self.buffers)
         if self.field:
             row["receptive_field"] = {"width": self.field[0].to_dict(), "height": self.field[1].to_dict()}
         return row
@@ -54,6 +61,7 @@ class Totals(NamedTuple):
     biases: int = 0
     macs: int = 0
     flops: int = 0
+    backward_flops: int = 0
     activations: int = 0
     buffers: int = 0
 
@@ -65,10 +73,10 @@ class Totals(NamedTuple):
                 sums[key] += getattr(row, key)
         return cls(**sums)
 
-    def to_dict(self, bytes_per_element: int) -> dict:
+    def to_dict(self, memory: MemorySettings, rows) -> dict:
         totals = {k: getattr(self, k) for k in COUNTS}
-        totals["memory"] = {"activations": self.activations * bytes_per_element,
-                            "params": self.params * bytes_per_element}
+        totals["memory"] = {**memory.of(self.activations, self.params, self.buffers),
+                            "peak": memory.peak(rows, self)}
         return totals
 
 
@@ -82,7 +90,7 @@ class Report:
     output: Volume | None
     rows: tuple[Row, ...]
     diagnostics: tuple[Diagnostic, ...]
-    bytes_per_element: int = 4
+    memory: MemorySettings = MemorySettings()
     unreadable: bool = False  # the file could not be read at all (exit 2)
 
     @property
@@ -100,8 +108,11 @@ class Report:
             return ExitCode.USAGE
         return ExitCode.OK if self.valid else ExitCode.INVALID_SPEC
 
+    @property
+    def bytes_per_element(self) -> int:
+        return self.memory.bytes_per_element
+
     def to_dict(self) -> dict:
-        size = self.bytes_per_element
         return {
             "schema_version": SCHEMA_VERSION,
             "name": self.name,
@@ -109,8 +120,9 @@ class Report:
             "valid": self.valid,
             "input": self.input.to_dict() if self.input else None,
             "output": self.output.to_dict() if self.output and self.valid else None,
-            "bytes_per_element": size,
-            "layers": [row.to_dict(size) for row in self.rows],
-            "totals": self.totals.to_dict(size),
+            "bytes_per_element": self.bytes_per_element,
+            "memory_settings": self.memory.to_dict(),
+            "layers": [row.to_dict(self.memory) for row in self.rows],
+            "totals": self.totals.to_dict(self.memory, self.rows),
             "diagnostics": [d.to_dict() for d in self.diagnostics],
         }

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Union
 from pydantic_core import ValidationError
 
 from . import source_compact
+from .budget import KINDS, Limit, parse_quantity
 from .arithmetic import Rounding
 from .diagnostics import Diagnostic, Span, SpecError, error
 from .fields import accepted_keys
@@ -19,7 +20,7 @@ from .limits import MAX_INTEGER, MAX_LAYERS
 from .source_yaml import KEY, Locations
 from .volumes import Volume, parse_volume
 
-TOP_KEYS = ("name", "input", "rounding", "layers")
+TOP_KEYS = ("name", "input", "rounding", "layers", "budget")
 BLOCK_KEYS = {"repeat": ("repeat", "layers", "id", "rounding"),
               "residual": ("residual", "shortcut", "id", "rounding"),
               "add": ("add", "id", "rounding"),
@@ -64,6 +65,7 @@ class Spec(NamedTuple):
     rounding: Rounding
     input_span: Span | None
     ids: dict[str, str]  # id -> path of the node that carries it
+    budget: tuple[Limit, ...] = ()
 
 
 def did_you_mean(word: str, choices) -> str:
@@ -139,7 +141,26 @@ class _Builder:
         if self.compact_line is not None and any(d.code == "missing-parameter" for d in self.diagnostics):
             self.diagnostics.append(error("missing-parameter", "a complete line would read: "
                                           + self.completed_line(data), span=Span(1, 1, self.compact_line)))
-        return Spec(name, volume, nodes, rounding, self.locations.get(("input",)), self.ids)
+        budget = self.budget(data["budget"]) if "budget" in data else ()
+        return Spec(name, volume, nodes, rounding, self.locations.get(("input",)), self.ids, budget)
+
+    def budget(self, value: Any) -> tuple[Limit, ...]:
+        if not isinstance(value, dict):
+            self.fail("invalid-value", "budget is a mapping of limits, e.g. budget: {params: 25M, memory: 2GiB}",
+                      ("budget",))
+            return ()
+        limits = []
+        for kind, quantity in value.items():
+            if kind not in KINDS:
+                self.fail("unknown-key", f"unknown key '{kind}' in budget", ("budget", kind), key=True,
+                          suggestions=[did_you_mean(kind, KINDS), f"the budget keys are {', '.join(KINDS)}"])
+                continue
+            try:
+                limits.append(Limit(kind, parse_quantity(quantity), self.span(("budget", kind), key=True),
+                                    f"budget.{kind}"))
+            except ValueError as exc:
+                self.fail("invalid-value", f"budget.{kind}: {exc}", ("budget", kind))
+        return tuple(limits)
 
     def completed_line(self, data: dict) -> str:
         """The compact line with an example value for every missing required parameter."""

@@ -33,3 +33,20 @@ def si(n: int) -> str:
         value /= 1000
         unit += 1
     return f"{n}" if unit == 0 else f"{value:.2f}{_SI[unit]}"
+
+
+def memory_summary(report) -> str:
+    """The memory a network needs, in the settings it was analysed with, in MiB/GiB."""
+    settings, t = report.memory, report.totals
+    parts = report.memory.of(t.activations, t.params, t.buffers)
+    mode = f"training with {settings.optimizer}" if settings.training else "inference"
+    text = (f"memory (batch {settings.batch}, {settings.dtype}, {mode}): activations "
+            f"{binary_bytes(parts['activations'])}" + (" (their gradients included)" if settings.training else "")
+            + f", params {binary_bytes(parts['params'])}")
+    if parts["buffers"]:
+        text += f", buffers {binary_bytes(parts['buffers'])}"
+    if settings.training:
+        text += f", gradients {binary_bytes(parts['gradients'])}, optimizer state {binary_bytes(parts['optimizer'])}"
+        text += (f"; compute per batch: forward {si(t.flops * settings.batch)}FLOPs, backward "
+                 f"{si(t.backward_flops * settings.batch)}FLOPs")
+    return text + f"; peak {binary_bytes(settings.peak(report.rows, t))}"

@@ -5,7 +5,7 @@ plain aligned text, and rich is not even imported.
 """
 from __future__ import annotations
 
-from .numbers import binary_bytes, field_size, grouped, si
+from .numbers import binary_bytes, field_size, grouped, memory_summary, si
 
 HEADER = ("#", "Layer", "Output", "RF", "Activations", "Weights", "Params", "MACs", "Memory")
 LEFT = {"Layer"}
@@ -17,14 +17,14 @@ def render(reports: list, *, color: bool = False, width: int = 100) -> str:
 
 
 def _cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
-    size = report.bytes_per_element
+    memory = report.memory
     rows = [(str(r.index), r.label, f"{r.output.width}×{r.output.height}×{r.output.depth}", field_size(r),
              grouped(r.activations),
-             grouped(r.weights), grouped(r.params), grouped(r.macs), binary_bytes(r.activations * size))
+             grouped(r.weights), grouped(r.params), grouped(r.macs), binary_bytes(memory.of(r.activations, 0)["activations"]))
             for r in report.rows]
     t = report.totals
     footer = ("", "TOTAL", "", "", grouped(t.activations), grouped(t.weights), grouped(t.params), grouped(t.macs),
-              binary_bytes(t.activations * size))
+              binary_bytes(memory.of(t.activations, 0)["activations"]))
     return rows, footer
 
 
@@ -62,13 +62,12 @@ def _rich(report, width: int) -> str:
 
 
 def _summary(report) -> str:
-    t, size = report.totals, report.bytes_per_element
+    t = report.totals
     if not report.valid:
         errors = sum(d.is_error for d in report.diagnostics)
         stop = f"; the table stops before the first error" if len(report.rows) > 1 else ""
         return f"{report.name}: invalid, {errors} error{'s' * (errors != 1)} (on standard error){stop}"
     warnings = len(report.diagnostics)
-    return (f"{report.name}: {report.input} -> {report.output}; {grouped(t.params)} params "
-            f"({binary_bytes(t.params * size)}), {si(t.macs)} MACs, {si(t.flops)} FLOPs; activations "
-            f"{grouped(t.activations)} ({binary_bytes(t.activations * size)} per image at {size} bytes each)"
-            + (f"; {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
+    return (f"{report.name}: {report.input} -> {report.output}; {grouped(t.params)} params, {si(t.macs)} MACs, "
+            f"{si(t.flops)} FLOPs, {grouped(t.activations)} activations"
+            + (f"; {warnings} warning{'s' * (warnings != 1)}" if warnings else "") + "\n" + memory_summary(report))

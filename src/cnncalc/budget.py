@@ -1,0 +1,59 @@
+"""Budgets for CI: limits on a network's params, MACs, activations and peak memory.
+
+A limit is a number with an optional SI or binary suffix: `25M` (25·10⁶), `4.1G`, `2GiB` (2·2³⁰);
+a trailing `B` (bytes) is allowed and ignored.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .diagnostics import Diagnostic, Span, error
+
+KINDS = ("params", "macs", "activations", "memory")
+_QUANTITY = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kKMGTP]?)(i?)B?\s*$")
+_POWERS = {"": 0, "k": 1, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
+
+
+class Limit(NamedTuple):
+    kind: str  # one of KINDS
+    value: int
+    span: Span | None = None  # where the spec sets it; None for a command-line flag
+    origin: str = "budget"  # `budget.params` in the spec, or the flag's name
+
+
+def parse_quantity(value: object) -> int:
+    """`25M` -> 25,000,000; `2GiB` -> 2,147,483,648; a plain whole number as itself."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = _QUANTITY.match(str(value)) if isinstance(value, (str, float)) and not isinstance(value, bool) else None
+    if not match:
+        raise ValueError(f"'{value}' is not a quantity: write a number with an optional suffix, e.g. 25M, 4.1G, "
+                         "2GiB")
+    number, prefix, binary = match.groups()
+    base = 1024 if binary else 1000
+    return round(float(number) * base ** _POWERS[prefix])
+
+
+def measure(report, kind: str) -> int:
+    totals = report.totals
+    if kind == "memory":
+        return report.memory.peak(report.rows, totals)
+    return getattr(totals, kind)
+
+
+def check(report, limits: list[Limit]) -> list[Diagnostic]:
+    """An `over-budget` error for every limit the report exceeds, saying by how much."""
+    problems = []
+    for limit in limits:
+        used = measure(report, limit.kind)
+        if used > limit.value:
+            over = used - limit.value
+            unit = " bytes" if limit.kind == "memory" else ""
+            share = f" ({over / limit.value:.1%})" if limit.value else ""
+            what = "peak memory" if limit.kind == "memory" else limit.kind
+            problems.append(error("over-budget", f"{what} {used:,}{unit} exceed the budget of {limit.value:,}{unit} "
+                                  f"by {over:,}{unit}{share}", path=limit.origin, span=limit.span,
+                                  suggestions=[f"raise {limit.origin} to at least {used:,}, or make the network "
+                                               "smaller"]))
+    return problems

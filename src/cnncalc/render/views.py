@@ -1,0 +1,81 @@
+"""Text and markdown for `sizes` and `diff` (their JSON is their own `to_dict`)."""
+from __future__ import annotations
+
+from .numbers import field_size, grouped
+
+
+def _sizes_line(sizes: list[int]) -> str:
+    """Runs of consecutive sizes shortened: 32, 40, 48–50."""
+    runs, start = [], None
+    for i, size in enumerate(sizes):
+        if start is None:
+            start = size
+        if i + 1 == len(sizes) or sizes[i + 1] != size + 1:
+            runs.append(str(start) if start == size else f"{start}–{size}")
+            start = None
+    return ", ".join(runs)
+
+
+def sizes_text(found) -> str:
+    spec = found.spec
+    varied = {"both": "square inputs W×W", "width": f"widths W with height {spec.input.height}",
+              "height": f"heights H with width {spec.input.width}"}[found.axis]
+    lines = [f"{spec.name} ({found.source}): {varied}, depth {spec.input.depth}, from {found.low} to {found.high}"]
+    if found.fits:
+        lines.append(f"every layer fits for {len(found.fits)} sizes: {_sizes_line([f.size for f in found.fits])}")
+        lines += [f"  {f.size} -> {f.output}" for f in found.fits]
+    else:
+        lines.append(f"no size from {found.low} to {found.high} fits every layer")
+    own = f"{spec.input.width}×{spec.input.height}"
+    lines.append(f"the spec's own {own} gives {found.own.output}" if found.own else
+                 f"the spec's own {own} does not fit (cnncalc check says where)")
+    lines.append("nearest that fit: " + ", ".join(
+        f"{label} {f.size} (-> {f.output})" if f else f"none {label} within reach"
+        for label, f in (("below", found.below), ("above", found.above))))
+    return "\n".join(lines)
+
+
+def _signed(n: int) -> str:
+    return f"{n:+,}" if n else "0"
+
+
+def _side(row) -> str:
+    return "—" if row is None else f"{row.label} {row.output} RF {field_size(row)}"
+
+
+def _diff_rows(result) -> list[tuple[str, ...]]:
+    return [(r.path, _side(r.a), _side(r.b), _signed(r.delta("params")), _signed(r.delta("macs")))
+            for r in result.rows if r.changed]
+
+
+def _totals(result) -> list[tuple[str, ...]]:
+    return [(key, grouped(getattr(result.a.totals, key)), grouped(getattr(result.b.totals, key)),
+             _signed(result.total_delta(key))) for key in ("params", "macs", "flops", "activations")]
+
+
+def diff_text(result) -> str:
+    lines = [f"A: {result.a.name} ({result.a.source})    B: {result.b.name} ({result.b.source})", ""]
+    totals = _totals(result)
+    widths = [max(len(r[i]) for r in [("total", "A", "B", "B − A"), *totals]) for i in range(4)]
+    for row in [("total", "A", "B", "B − A"), *totals]:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    rows = _diff_rows(result)
+    lines.append("")
+    if not rows:
+        lines.append("the layers are the same")
+        return "\n".join(lines)
+    header = ("path", "A", "B", "Δ params", "Δ MACs")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    for row in [header, *rows]:
+        lines.append("  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    return "\n".join(lines)
+
+
+def diff_markdown(result) -> str:
+    lines = [f"### {result.a.name} → {result.b.name}", "", "| total | A | B | B − A |", "|---|---:|---:|---:|"]
+    lines += [f"| {' | '.join(row)} |" for row in _totals(result)]
+    rows = _diff_rows(result)
+    if rows:
+        lines += ["", "| path | A | B | Δ params | Δ MACs |", "|---|---|---|---:|---:|"]
+        lines += [f"| `{row[0]}` | {' | '.join(row[1:])} |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""`cnncalc sizes`: the input sizes for which every layer of a network fits."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .analysis import output_volume
+from .arithmetic import Rounding
+from .spec import Spec
+from .volumes import Volume
+
+AXES = ("both", "width", "height")
+MAX_SPAN = 100_000  # sizes tried in one call
+NEAREST_REACH = 1024  # how far below and above its own size the nearest fitting sizes are sought
+
+
+class Fit(NamedTuple):
+    size: int
+    input: Volume
+    output: Volume
+
+
+class Sizes(NamedTuple):
+    spec: Spec
+    source: str
+    axis: str
+    low: int
+    high: int
+    fits: list[Fit]
+    own: Fit | None  # the spec's own size, when it fits
+    below: Fit | None  # the nearest fitting size below the spec's own, within NEAREST_REACH
+    above: Fit | None  # the nearest above it, within NEAREST_REACH
+
+    def to_dict(self) -> dict:
+        def fit(f: Fit | None) -> dict | None:
+            return None if f is None else {"size": f.size, "input": f.input.to_dict(), "output": f.output.to_dict()}
+
+        return {"schema_version": 1, "name": self.spec.name, "source": self.source, "axis": self.axis,
+                "range": [self.low, self.high], "sizes": [fit(f) for f in self.fits],
+                "own": {"input": self.spec.input.to_dict(), "output": fit(self.own)["output"] if self.own else None},
+                "below": fit(self.below), "above": fit(self.above)}
+
+
+def _with_size(volume: Volume, axis: str, size: int) -> Volume:
+    if axis == "width":
+        return volume._replace(width=size)
+    if axis == "height":
+        return volume._replace(height=size)
+    return volume._replace(width=size, height=size)
+
+
+def _own_size(volume: Volume, axis: str) -> int:
+    return volume.height if axis == "height" else volume.width
+
+
+def try_size(spec: Spec, axis: str, size: int, rounding: Rounding | None) -> Fit | None:
+    volume = _with_size(spec.input, axis, size)
+    out = output_volume(spec._replace(input=volume), rounding)
+    return Fit(size, volume, out) if out is not None else None
+
+
+def find_sizes(spec: Spec, source: str, low: int, high: int, axis: str = "both",
+               rounding: Rounding | None = None) -> Sizes:
+    """Every size in [low, high] for which the whole network fits, and the nearest around its own."""
+    if axis not in AXES:
+        raise ValueError(f"axis must be one of {', '.join(AXES)}")
+    if not 1 <= low <= high or high - low >= MAX_SPAN:
+        raise ValueError(f"the range must be LOW:HIGH with 1 <= LOW <= HIGH and at most {MAX_SPAN:,} sizes")
+    fits = [fit for size in range(low, high + 1) if (fit := try_size(spec, axis, size, rounding))]
+    own_size = _own_size(spec.input, axis)
+    own = try_size(spec, axis, own_size, rounding)
+    below = next((f for s in range(own_size - 1, max(own_size - NEAREST_REACH, 0), -1)
+                  if (f := try_size(spec, axis, s, rounding))), None)
+    above = next((f for s in range(own_size + 1, own_size + NEAREST_REACH + 1)
+                  if (f := try_size(spec, axis, s, rounding))), None)
+    return Sizes(spec, source, axis, low, high, fits, own, below, above)

@@ -1,0 +1,517 @@
+"""Sliding-window arithmetic and per-layer counts (cnncalc/arithmetic.py, layers.py), through the API.
+
+Every expected number is worked out by hand from the formulas of the contract (spec-format.md) and
+the cs231n notes; the arithmetic is in the comments. Output size of a window along one axis:
+    O = (W + P_lo + P_hi − d(F − 1) − 1)/S + 1        (the notes' (W − F + 2P)/S + 1 when d = 1)
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+import cnncalc
+from cnncalc.arithmetic import same_padding
+
+
+def analyze(text: str, **options) -> cnncalc.Report:
+    report = cnncalc.analyze_text(text, **options)
+    assert isinstance(report, cnncalc.Report)
+    return report
+
+
+def output(text: str, **options) -> tuple[int, int, int]:
+    report = analyze(text, **options)
+    assert report.valid, [d.message for d in report.diagnostics]
+    return tuple(report.output)
+
+
+def codes(report: cnncalc.Report) -> list[str]:
+    return [d.code for d in report.diagnostics]
+
+
+def one_layer_yaml(volume: str, kind: str, params: dict) -> str:
+    return yaml.safe_dump({"input": volume, "layers": [{kind: params}]}, sort_keys=False)
+
+
+# -- output sizes, exact rounding ----------------------------------------------------------------
+
+EXACT = [
+    # the notes: 7x7 input, 3x3 filter, stride 1, pad 0 -> 5x5; (7 − 3 + 0)/1 + 1 = 5
+    ("INPUT(7x7x1) -> CONV(1, 3)", (5, 5, 1)),
+    # the notes: with stride 2 -> 3x3; (7 − 3)/2 + 1 = 3
+    ("INPUT(7x7x1) -> CONV(1, 3, S=2)", (3, 3, 1)),
+    # the notes' demo: K=2, F=3, S=2, P=1 on 5x5x3; (5 − 3 + 2)/2 + 1 = 3
+    ("INPUT(5x5x3) -> CONV(K=2, F=3, S=2, P=1)", (3, 3, 2)),
+    # Krizhevsky et al. conv1: (227 − 11)/4 + 1 = 55
+    ("INPUT(227x227x3) -> CONV(96, 11, S=4, P=0)", (55, 55, 96)),
+    # the notes: F=5, P=2 keeps 32; (32 − 5 + 4)/1 + 1 = 32
+    ("INPUT(32x32x3) -> CONV(12, 5, P=2)", (32, 32, 12)),
+    # dilation 2: span 2·(3 − 1) + 1 = 5; (7 − 5)/1 + 1 = 3
+    ("INPUT(7x7x1) -> CONV(1, 3, dilation=2)", (3, 3, 1)),
+    # dilation 2 with P=2 keeps the size: (32 + 4 − 5)/1 + 1 = 32
+    ("INPUT(32x32x1) -> CONV(1, 3, P=2, dilation=2)", (32, 32, 1)),
+    # dilation 3, stride 2: span 3·2 + 1 = 7; (15 − 7)/2 + 1 = 5
+    ("INPUT(15x15x1) -> CONV(1, 3, S=2, dilation=3)", (5, 5, 1)),
+    # a 7x1 kernel is 7 wide, 1 high: width (10 − 7) + 1 = 4, height (10 − 1) + 1 = 10
+    ("INPUT(10x10x1) -> CONV(1, 7x1)", (4, 10, 1)),
+    # stride 2x1: width (9 − 3)/2 + 1 = 4, height (9 − 3)/1 + 1 = 7
+    ("INPUT(9x9x1) -> CONV(1, 3, S=2x1)", (4, 7, 1)),
+    # padding 1x0: width (10 − 3 + 2)/1 + 1 = 10, height (10 − 3)/1 + 1 = 8
+    ("INPUT(10x10x1) -> CONV(1, 3, P=1x0)", (10, 8, 1)),
+    # dilation 1x2: width (9 − 3) + 1 = 7, height span 5: (9 − 5) + 1 = 5
+    ("INPUT(9x9x1) -> CONV(1, 3, dilation=1x2)", (7, 5, 1)),
+    # padding valid = 0: (7 − 3) + 1 = 5
+    ("INPUT(7x7x1) -> CONV(1, 3, padding=valid)", (5, 5, 1)),
+    # pooling, the notes: 2x2 stride 2 halves 224 -> 112; (224 − 2)/2 + 1 = 112
+    ("INPUT(224x224x64) -> POOL(2, S=2)", (112, 112, 64)),
+    # a pool's stride defaults to its kernel: (9 − 3)/3 + 1 = 3
+    ("INPUT(9x9x5) -> POOL(3)", (3, 3, 5)),
+    # pool kernel defaults to 2: (8 − 2)/2 + 1 = 4
+    ("INPUT(8x8x5) -> POOL", (4, 4, 5)),
+    # the notes' overlapping pool F=3, S=2: (55 − 3)/2 + 1 = 27
+    ("INPUT(55x55x96) -> POOL(3, S=2)", (27, 27, 96)),
+]
+
+
+@pytest.mark.parametrize("text, expected", EXACT)
+def test_output_size_exact(text, expected):
+    assert output(text) == expected
+
+
+ASYMMETRIC = [
+    # left 0, right 1, top 2, bottom 1: width (10 + 0 + 1 − 3) + 1 = 9, height (10 + 2 + 1 − 3) + 1 = 11
+    ({"left": 0, "right": 1, "top": 2, "bottom": 1}, 3, 1, (9, 11)),
+    # stride 2, right 1 only: width (10 + 1 − 3)/2 + 1 = 5, height (10 − 3 + 0)/2 + 1 = 4.5 -> refused below
+    ({"left": 0, "right": 1, "top": 0, "bottom": 1}, 3, 2, (5, 5)),
+    # sides left out default to 0: width (6 + 2 − 3) + 1 = 6, height (6 − 3) + 1 = 4
+    ({"left": 2}, 3, 1, (6, 4)),
+]
+
+
+@pytest.mark.parametrize("padding, kernel, stride, expected", ASYMMETRIC)
+def test_asymmetric_padding(padding, kernel, stride, expected):
+    size = 6 if padding == {"left": 2} else 10
+    text = one_layer_yaml(f"{size}x{size}x1", "conv", {"filters": 1, "kernel": kernel, "stride": stride,
+                                                         "padding": padding})
+    assert output(text)[:2] == expected
+
+
+SAME = [
+    # TensorFlow's `same`: output ⌈W/S⌉ whatever the kernel
+    ("INPUT(10x10x1) -> CONV(1, 3, S=2, padding=same)", (5, 5)),    # ⌈10/2⌉ = 5
+    ("INPUT(7x7x1) -> CONV(1, 4, padding=same)", (7, 7)),           # ⌈7/1⌉ = 7 (an even kernel)
+    ("INPUT(7x7x1) -> CONV(1, 3, S=2, padding=same)", (4, 4)),      # ⌈7/2⌉ = 4
+    ("INPUT(224x224x3) -> CONV(64, 7, S=2, padding=same)", (112, 112)),  # ⌈224/2⌉ = 112
+    ("INPUT(9x9x1) -> CONV(1, 3, dilation=2, padding=same)", (9, 9)),
+    ("INPUT(3x3x1) -> CONV(1, 7, padding=same)", (3, 3)),           # a kernel larger than the input
+    ("INPUT(10x10x1) -> CONV(1, 3, S=2x3, padding=same)", (5, 4)),  # ⌈10/2⌉ = 5, ⌈10/3⌉ = 4
+    ("INPUT(11x11x1) -> POOL(3, S=2, padding=same)", (6, 6)),       # ⌈11/2⌉ = 6
+]
+
+
+@pytest.mark.parametrize("text, expected", SAME)
+def test_same_padding_gives_ceil_of_size_over_stride(text, expected):
+    assert output(text)[:2] == expected
+
+
+SAME_PADDING = [
+    # (W, F, S, d) -> (left, right): total max((⌈W/S⌉ − 1)·S + d(F − 1) + 1 − W, 0), the odd one at the right
+    ((10, 3, 2, 1), (0, 1)),   # out 5: (4·2 + 3 − 10) = 1
+    ((7, 4, 1, 1), (1, 2)),    # out 7: (6 + 4 − 7) = 3
+    ((7, 3, 2, 1), (1, 1)),    # out 4: (3·2 + 3 − 7) = 2
+    ((224, 7, 2, 1), (2, 3)),  # out 112: (111·2 + 7 − 224) = 5
+    ((9, 3, 1, 2), (2, 2)),    # out 9: (8 + 5 − 9) = 4
+    ((8, 1, 2, 1), (0, 0)),    # out 4: (3·2 + 1 − 8) = −1 -> 0
+]
+
+
+@pytest.mark.parametrize("axis, sides", SAME_PADDING)
+def test_same_padding_puts_the_extra_one_at_the_end(axis, sides):
+    assert same_padding(*axis) == sides
+
+
+def test_same_padding_agrees_with_the_equivalent_explicit_padding():
+    # ⌈10/2⌉ = 5 either way: `same` pads 0 left and 1 right for F=3, S=2 on 10
+    explicit = one_layer_yaml("10x10x4", "conv", {"filters": 8, "kernel": 3, "stride": 2,
+                                                  "padding": {"left": 0, "right": 1, "top": 0, "bottom": 1}})
+    same = one_layer_yaml("10x10x4", "conv", {"filters": 8, "kernel": 3, "stride": 2, "padding": "same"})
+    a, b = analyze(explicit), analyze(same)
+    assert a.valid and b.valid
+    assert a.output == b.output == (5, 5, 8)
+    assert a.totals == b.totals
+
+
+# -- rounding ------------------------------------------------------------------------------------
+
+ROUNDED = [
+    # (text, rounding, expected WxH)
+    # (10 − 3)/2 + 1 = 4.5: floor 4, ceil 5 ((5 − 1)·2 = 8 < 10 + 0, so the last window stays)
+    ("INPUT(10x10x1) -> CONV(1, 3, S=2)", "floor", (4, 4)),
+    ("INPUT(10x10x1) -> CONV(1, 3, S=2)", "ceil", (5, 5)),
+    # (112 + 2 − 3)/2 + 1 = 56.5: floor 56 (PyTorch's ResNet max pool)
+    ("INPUT(112x112x64) -> POOL(3, S=2, P=1)", "floor", (56, 56)),
+    # (112 − 3)/2 + 1 = 55.5: ceil 56 (Caffe); (56 − 1)·2 = 110 < 112, kept
+    ("INPUT(112x112x64) -> POOL(3, S=2)", "ceil", (56, 56)),
+    # PyTorch's ceil rule, pooling_output_shape: W=5, F=2, S=2, P=1
+    #   div_rtn(5 + 2 − 1·(2 − 1) − 1 + (2 − 1), 2) + 1 = 6//2 + 1 = 4,
+    #   then (4 − 1)·2 = 6 >= W + P = 6: the last window would start in the right padding -> 3
+    ("INPUT(5x5x1) -> POOL(2, S=2, P=1)", "ceil", (3, 3)),
+    ("INPUT(5x5x1) -> POOL(2, S=2, P=1)", "floor", (3, 3)),         # 5//2 + 1 = 3
+    # W=8, F=3, S=3, P=1: ⌈7/3⌉ + 1 = 4, (4 − 1)·3 = 9 >= 8 + 1 -> 3; floor 7//3 + 1 = 3
+    ("INPUT(8x8x1) -> POOL(3, S=3, P=1)", "ceil", (3, 3)),
+    # W=8, F=3, S=3, P=0: ⌈5/3⌉ + 1 = 3, (3 − 1)·3 = 6 < 8, kept; floor 5//3 + 1 = 2
+    ("INPUT(8x8x1) -> POOL(3, S=3)", "ceil", (3, 3)),
+    ("INPUT(8x8x1) -> POOL(3, S=3)", "floor", (2, 2)),
+    # W=6, F=3, S=3, P=1: ⌈5/3⌉ + 1 = 3, (3 − 1)·3 = 6 < 6 + 1, kept
+    ("INPUT(6x6x1) -> POOL(3, S=3, P=1)", "ceil", (3, 3)),
+    # ResNet's conv1: (224 + 6 − 7)/2 + 1 = 112.5 -> floor 112
+    ("INPUT(224x224x3) -> CONV(64, 7, S=2, P=3)", "floor", (112, 112)),
+    # only the width is fractional: width (10 − 3)/2 + 1 = 4.5, height (9 − 3)/2 + 1 = 4
+    ("INPUT(10x9x1) -> CONV(1, 3, S=2)", "floor", (4, 4)),
+    ("INPUT(10x9x1) -> CONV(1, 3, S=2)", "ceil", (5, 4)),
+    # fractional and below 1 becomes 1 under ceil: (3 − 4)/2 + 1 = 0.5 -> 1; (1 − 1)·2 = 0 < 3, kept
+    ("INPUT(3x3x1) -> CONV(1, 4, S=2)", "ceil", (1, 1)),
+]
+
+
+@pytest.mark.parametrize("text, rounding, expected", ROUNDED)
+def test_output_size_rounded(text, rounding, expected):
+    assert output(text, rounding=rounding)[:2] == expected
+
+
+def test_pytorch_ceil_rule_also_holds_as_a_layer_rounding():
+    # the same W=5, F=2, S=2, P=1 case as above, the rounding on the layer itself
+    text = one_layer_yaml("5x5x1", "pool", {"kernel": 2, "stride": 2, "padding": 1, "rounding": "ceil"})
+    assert output(text) == (3, 3, 1)
+
+
+def dropped(message: str) -> dict[str, int]:
+    """{'column': n, 'row': m} from a dropped-border message ("the last column", "the last 2 rows")."""
+    return {what: int(n) if n else 1 for n, what in re.findall(r"(?:(\d+) )?\b(column|row)s?\b", message)}
+
+
+DROPPED = [
+    # (text, expected {'column': n, 'row': m}, or {} for no warning); floor rounding throughout
+    # (10 − 3)/2 + 1 = 4.5 -> 4 windows at 0, 2, 4, 6 cover 0..8: column 9 and row 9 uncovered
+    ("INPUT(10x10x1) -> CONV(1, 3, S=2)", {"column": 1, "row": 1}),
+    # (13 − 3)/4 + 1 = 3.5 -> 3 windows at 0, 4, 8 cover 0..10: 11 and 12 uncovered
+    ("INPUT(13x13x1) -> CONV(1, 3, S=4)", {"column": 2, "row": 2}),
+    # (14 − 3)/4 + 1 = 3.75 -> 3 windows at 0, 4, 8 cover 0..10: 11, 12 and 13 uncovered
+    ("INPUT(14x14x1) -> POOL(3, S=4)", {"column": 3, "row": 3}),
+    # dilation 2 (span 5), S=2 on 10: (10 − 5)/2 + 1 = 3.5 -> 3 windows at 0, 2, 4; last tap 8, 9 uncovered
+    ("INPUT(10x10x1) -> CONV(1, 3, S=2, dilation=2)", {"column": 1, "row": 1}),
+    # width (10 − 3)/2 + 1 = 4.5 -> one column dropped; height (9 − 3)/2 + 1 = 4 exactly
+    ("INPUT(10x9x1) -> CONV(1, 3, S=2)", {"column": 1}),
+    # width (11 − 3)/4 + 1 = 3 exactly, height (13 − 3)/4 + 1 = 3.5 -> 2 rows dropped
+    ("INPUT(11x13x1) -> CONV(1, 3, S=4)", {"column": 0, "row": 2}),
+    # P=1 on 10: (10 + 2 − 3)/2 + 1 = 5.5 -> 5 windows at −1, 1, 3, 5, 7: the last covers 7..9, only the
+    # right padding is left out, so no warning
+    ("INPUT(10x10x1) -> CONV(1, 3, S=2, P=1)", {}),
+    # PyTorch's ResNet max pool: (112 + 2 − 3)/2 + 1 = 56.5 -> 56; the last window covers 109..111
+    ("INPUT(112x112x64) -> POOL(3, S=2, P=1)", {}),
+    # ResNet's conv1: 112 windows from −3 step 2: the last covers 219..225, all of 0..223 is covered
+    ("INPUT(224x224x3) -> CONV(64, 7, S=2, P=3)", {}),
+    # ResNet's 1x1 stride-2 shortcut on 56: (56 − 1)/2 + 1 = 28.5 -> 28 taps at 0..54: column 55 uncovered
+    ("INPUT(56x56x64) -> CONV(128, 1, S=2)", {"column": 1, "row": 1}),
+]
+
+
+@pytest.mark.parametrize("text, expected", DROPPED)
+def test_dropped_border_under_floor(text, expected):
+    report = analyze(text, rounding="floor")
+    assert report.valid
+    warnings = [d for d in report.diagnostics if d.code == "dropped-border"]
+    if not expected:
+        assert warnings == []
+        return
+    assert len(warnings) == 1
+    assert warnings[0].severity is cnncalc.Severity.WARNING
+    assert dropped(warnings[0].message) == {k: v for k, v in expected.items() if v}
+
+
+def test_dropped_border_with_asymmetric_padding():
+    # left 1, right 0 on 11, F=3, S=2: (11 + 1 − 3)/2 + 1 = 5.5 -> 5 windows from −1: last covers 7..9, 10 left
+    text = one_layer_yaml("11x11x1", "conv", {"filters": 1, "kernel": 3, "stride": 2, "rounding": "floor",
+                                              "padding": {"left": 1, "right": 0, "top": 1, "bottom": 0}})
+    report = analyze(text)
+    assert report.output == (5, 5, 1)
+    [warning] = [d for d in report.diagnostics if d.code == "dropped-border"]
+    assert dropped(warning.message) == {"column": 1, "row": 1}
+
+
+def test_no_dropped_border_when_only_padding_is_uncovered():
+    # left 0, right 1 on 10, F=4, S=3: (10 + 1 − 4)/3 + 1 = 3.33 -> 3 windows at 0, 3, 6: the last covers 6..9,
+    # only the right padding column is left out
+    text = one_layer_yaml("10x10x1", "conv", {"filters": 1, "kernel": 4, "stride": 3, "rounding": "floor",
+                                              "padding": {"left": 0, "right": 1, "top": 0, "bottom": 1}})
+    report = analyze(text)
+    assert report.valid and report.output == (3, 3, 1)
+    assert "dropped-border" not in codes(report)
+
+
+def test_exact_rounding_never_warns_of_dropped_border():
+    report = analyze("INPUT(7x7x1) -> CONV(1, 3, S=2)")  # (7 − 3)/2 + 1 = 3 exactly
+    assert report.valid and report.diagnostics == ()
+
+
+# -- non-integer-output and its suggestions ------------------------------------------------------
+
+def test_non_integer_output_shows_the_arithmetic():
+    # the contract's example: (10 − 3 + 2·0)/2 + 1 = 4.5
+    report = analyze("INPUT(10x10x3) -> CONV(8, 3, S=2, P=0)")
+    assert not report.valid and report.output is None
+    [error] = report.diagnostics
+    assert error.code == "non-integer-output"
+    assert "(10 − 3 + 2·0)/2 + 1 = 4.5" in error.message
+    assert error.suggestions
+
+
+NON_INTEGER = [
+    # (input, layer type, parameters); each is fractional under exact rounding, worked out alongside
+    ("10x10x3", "conv", {"filters": 8, "kernel": 3, "stride": 2}),                 # 7/2 + 1 = 4.5
+    ("227x227x3", "conv", {"filters": 96, "kernel": 11, "stride": 4, "padding": 1}),  # 218/4 + 1 = 55.5
+    ("224x224x3", "conv", {"filters": 64, "kernel": 7, "stride": 2, "padding": 3}),   # 223/2 + 1 = 112.5
+    ("56x56x64", "conv", {"filters": 128, "kernel": 1, "stride": 2}),             # 55/2 + 1 = 28.5
+    ("10x10x1", "conv", {"filters": 1, "kernel": 3, "stride": 2, "dilation": 2}),  # 5/2 + 1 = 3.5
+    ("10x9x1", "conv", {"filters": 1, "kernel": 3, "stride": 2}),                  # width 4.5, height 4
+    ("9x10x1", "conv", {"filters": 1, "kernel": 3, "stride": 2}),                  # width 4, height 4.5
+    ("10x11x1", "conv", {"filters": 1, "kernel": "3x2", "stride": "2x3"}),          # width 4.5, height 4
+    ("13x13x1", "conv", {"filters": 1, "kernel": 3, "stride": 4}),                 # 10/4 + 1 = 3.5
+    ("112x112x64", "pool", {"kernel": 3, "stride": 2, "padding": 1}),              # 111/2 + 1 = 56.5
+    ("6x6x1", "pool", {"kernel": 3, "stride": 2, "mode": "avg"}),                  # 3/2 + 1 = 2.5
+    ("5x5x1", "pool", {"kernel": 2, "stride": 2, "padding": 1}),                   # 5/2 + 1 = 3.5
+    ("7x7x1", "pool", {"kernel": 2}),                                              # stride 2: 5/2 + 1 = 3.5
+    ("10x10x1", "local", {"filters": 2, "kernel": 3, "stride": 2}),                # 7/2 + 1 = 4.5
+]
+
+_SETTING = re.compile(r"^(padding|stride|kernel): (.+?) gives (\d+)(?: in (width|height))?(?: \(.*\))?$")
+_INPUT = re.compile(r"^an input(?: (width|height))? of (\d+) instead of (\d+) to this layer gives (\d+)$")
+_ROUNDING = re.compile(r"^rounding: (floor|ceil) gives (\d+)×(\d+)")
+
+
+def _apply(volume: str, kind: str, params: dict, suggestion: str) -> tuple[str, object]:
+    """The spec with `suggestion` applied, and what it promises: an (axis, size) or a WxH."""
+    w, h, d = (int(v) for v in volume.split("x"))
+    if m := _SETTING.match(suggestion):
+        key, value, size, axis = m.groups()
+        return one_layer_yaml(volume, kind, {**params, key: yaml.safe_load(value)}), (axis, int(size))
+    if m := _INPUT.match(suggestion):
+        axis, new, old, size = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
+        if axis in (None, "width"):
+            assert w == old
+            w = new
+        if axis in (None, "height"):
+            assert h == old
+            h = new
+        return one_layer_yaml(f"{w}x{h}x{d}", kind, params), (axis, size)
+    if m := _ROUNDING.match(suggestion):
+        mode, width, height = m.group(1), int(m.group(2)), int(m.group(3))
+        return one_layer_yaml(volume, kind, {**params, "rounding": mode}), (width, height)
+    raise AssertionError(f"a suggestion of an unknown form: {suggestion!r}")
+
+
+def _suggestions(volume: str, kind: str, params: dict) -> list[str]:
+    report = analyze(one_layer_yaml(volume, kind, params))
+    [error] = report.diagnostics
+    assert error.code == "non-integer-output"
+    return list(error.suggestions)
+
+
+SUGGESTIONS = [(volume, kind, params, s) for volume, kind, params in NON_INTEGER
+               for s in _suggestions(volume, kind, params)]
+
+def _pool_bug(kind: str, params: dict, suggestion: str) -> str | None:
+    """Why a pool's suggestion is known not to hold when applied, or None."""
+    if kind != "pool" or not (m := _SETTING.match(suggestion)):
+        return None
+    key, value = m.group(1), yaml.safe_load(m.group(2))
+    kernel = params.get("kernel", 2)
+    if key == "padding" and isinstance(value, dict) and max(value.values()) > kernel // 2:
+        return "BUG: the suggested padding breaks a pool's limit of half the kernel (PyTorch's rule)"
+    if key == "kernel" and "stride" not in params:
+        return "BUG: a pool's stride defaults to its kernel, so the suggested kernel also changes the stride"
+    return None
+
+
+def _suggestion_case(volume, kind, params, suggestion):
+    bug = _pool_bug(kind, params, suggestion)
+    marks = pytest.mark.xfail(strict=True, reason=bug) if bug else ()
+    return pytest.param(volume, kind, params, suggestion, marks=marks, id=f"{volume}-{kind}-{suggestion[:40]}")
+
+
+def test_every_non_integer_case_has_suggestions_of_each_kind():
+    # padding, stride or kernel, input size, and both roundings: at least a fix of each sort
+    for volume, kind, params in NON_INTEGER:
+        found = _suggestions(volume, kind, params)
+        assert any(_SETTING.match(s) for s in found), found
+        assert any(_INPUT.match(s) for s in found), found
+        assert [m.group(1) for s in found if (m := _ROUNDING.match(s))] == ["floor", "ceil"], found
+
+
+@pytest.mark.parametrize("volume, kind, params, suggestion", [_suggestion_case(*c) for c in SUGGESTIONS])
+def test_each_suggestion_when_applied_gives_a_whole_output(volume, kind, params, suggestion):
+    text, promise = _apply(volume, kind, params, suggestion)
+    report = analyze(text)
+    assert report.valid, (text, [d.message for d in report.diagnostics])
+    assert not any(d.code == "non-integer-output" for d in report.diagnostics)
+    width, height, _ = report.output
+    if isinstance(promise[0], str) or promise[0] is None:
+        axis, size = promise
+        if axis in (None, "width"):
+            assert width == size
+        if axis in (None, "height"):
+            assert height == size
+    else:
+        assert (width, height) == promise
+
+
+# -- empty-output --------------------------------------------------------------------------------
+
+EMPTY = [
+    # (text, rounding); all below 1 after rounding
+    ("INPUT(2x2x1) -> CONV(1, 3)", "exact"),           # (2 − 3)/1 + 1 = 0
+    ("INPUT(2x2x1) -> CONV(1, 3)", "floor"),
+    ("INPUT(2x2x1) -> CONV(1, 3)", "ceil"),            # ⌈−1⌉ + 1 = 0
+    ("INPUT(3x3x1) -> CONV(1, 4, S=2)", "exact"),      # (3 − 4)/2 + 1 = 0.5: fractional and below 1
+    ("INPUT(3x3x1) -> CONV(1, 4, S=2)", "floor"),      # ⌊0.5⌋ = 0
+    ("INPUT(2x2x1) -> CONV(1, 5, S=2)", "exact"),      # (2 − 5)/2 + 1 = −0.5
+    ("INPUT(2x2x1) -> CONV(1, 5, S=2)", "ceil"),       # ⌈−1.5⌉ + 1 = 0
+    ("INPUT(3x3x1) -> POOL(4, S=2)", "exact"),         # 0.5 again, for a pool
+    ("INPUT(5x5x1) -> CONV(1, 3, dilation=3)", "exact"),  # span 7: (5 − 7)/1 + 1 = −1
+    ("INPUT(10x2x1) -> CONV(1, 3)", "exact"),          # height only: (2 − 3) + 1 = 0
+]
+
+
+@pytest.mark.parametrize("text, rounding", EMPTY)
+def test_empty_output(text, rounding):
+    report = analyze(text, rounding=rounding)
+    assert not report.valid
+    assert codes(report) == ["empty-output"]
+    assert report.exit_code == 1
+
+
+def test_empty_deconv_output():
+    # (1 − 1)·1 − 2·1 + 1·(1 − 1) + 0 + 1 = −1
+    report = analyze("INPUT(1x1x4) -> DECONV(6, 1, P=1)")
+    assert codes(report) == ["empty-output"]
+
+
+# -- deconv ----------------------------------------------------------------------------------------
+
+DECONV = [
+    # (W − 1)S − 2P + d(F − 1) + output_padding + 1
+    ("INPUT(7x7x3) -> DECONV(6, 4, S=2, P=1)", (14, 14, 6)),                    # 12 − 2 + 3 + 0 + 1 = 14
+    ("INPUT(28x28x1024) -> DECONV(512, 2, S=2)", (56, 56, 512)),                # U-Net: 54 + 1 + 1 = 56
+    ("INPUT(7x7x8) -> DECONV(4, 3, S=2, P=1, output_padding=1)", (14, 14, 4)),  # 12 − 2 + 2 + 1 + 1 = 14
+    ("INPUT(5x5x2) -> DECONV(2, 3, dilation=2)", (9, 9, 2)),                    # 4 − 0 + 4 + 0 + 1 = 9
+    ("INPUT(4x4x4) -> DECONV(6, 3, groups=2)", (6, 6, 6)),                      # 3 + 2 + 1 = 6
+    ("INPUT(7x7x3) -> DECONV(5, 3, S=2, padding=same)", (14, 14, 5)),           # `same`: W·S = 14
+    ("INPUT(4x6x1) -> DECONV(1, 3x1, S=2x1)", (9, 6, 1)),                       # width 6 + 2 + 1, height 5 + 0 + 1
+]
+
+
+@pytest.mark.parametrize("text, expected", DECONV)
+def test_deconv_output_size(text, expected):
+    assert output(text) == expected
+
+
+def test_deconv_output_padding_must_be_below_stride_or_dilation():
+    # PyTorch: "output padding must be smaller than either stride or dilation"
+    report = analyze("INPUT(7x7x8) -> DECONV(4, 3, S=2, output_padding=2)")
+    assert not report.valid
+    assert codes(report) == ["invalid-value"]
+    assert "output_padding" in report.diagnostics[0].message
+
+
+# -- counts ----------------------------------------------------------------------------------------
+
+COUNTS = [
+    # (text, index of the row, expected fields)
+    # Krizhevsky conv1, the notes: 11·11·3 = 363 weights per filter, 363·96 = 34,848 weights, 96 biases;
+    # MACs 55·55·96 outputs · 363 = 290,400 · 363 = 105,415,200
+    ("INPUT(227x227x3) -> CONV(96, 11, S=4)", 1,
+     dict(weights=34_848, biases=96, params=34_944, macs=105_415_200, activations=290_400)),
+    # the same without parameter sharing, the notes: 55·55·96 = 290,400 neurons, each 363 weights and a bias
+    # -> 290,400 · 364 = 105,705,600 params
+    ("INPUT(227x227x3) -> LOCAL(96, 11, S=4)", 1,
+     dict(weights=105_415_200, biases=290_400, params=105_705_600, macs=105_415_200, activations=290_400)),
+    # the notes' CIFAR-10 walkthrough: CONV(12, 3, P=1) on 32x32x3: 3·3·3·12 = 324 + 12; 32·32·12·27 = 331,776 MACs
+    ("INPUT(32x32x3) -> CONV(12, 3, P=1)", 1, dict(weights=324, biases=12, params=336, macs=331_776)),
+    # groups: 3·3·(8/4)·16 = 288 weights + 16; MACs 5·5·16 · 3·3·2 = 400 · 18 = 7,200
+    ("INPUT(5x5x8) -> CONV(16, 3, P=1, groups=4)", 1, dict(weights=288, biases=16, params=304, macs=7_200)),
+    # depthwise (MobileNet): 3·3·1·32 = 288, no bias; MACs 112·112·32 · 9 = 401,408 · 9 = 3,612,672
+    ("INPUT(112x112x32) -> CONV(32, 3, P=1, groups=32, bias=false)", 1,
+     dict(weights=288, biases=0, params=288, macs=3_612_672)),
+    # ResNet's conv1 without bias: 7·7·3·64 = 9,408 (torchvision conv1.weight is 64x3x7x7);
+    # MACs 112·112·64 · 147 = 802,816 · 147 = 118,013,952
+    ("INPUT(224x224x3) -> CONV(64, 7, S=2, P=3, bias=false, rounding=floor)", 1,
+     dict(weights=9_408, biases=0, params=9_408, macs=118_013_952)),
+    # deconv with groups: F·F·D·(K/groups) = 3·3·4·3 = 108 weights + 6 biases; MACs W·H·D·F·F·(K/groups)
+    # = 4·4·4 · 9 · 3 = 1,728
+    ("INPUT(4x4x4) -> DECONV(6, 3, groups=2)", 1, dict(weights=108, biases=6, params=114, macs=1_728)),
+    # deconv: 4·4·3·6 = 288 + 6; MACs 7·7·3 · 16 · 6 = 14,112
+    ("INPUT(7x7x3) -> DECONV(6, 4, S=2, P=1)", 1, dict(weights=288, biases=6, params=294, macs=14_112)),
+    # fc after a volume, VGG's first FC: 7·7·512 = 25,088 inputs · 4,096 = 102,760,448 weights + 4,096
+    ("INPUT(7x7x512) -> FC(4096)", 1,
+     dict(weights=102_760_448, biases=4_096, params=102_764_544, macs=102_760_448, activations=4_096)),
+    # the walkthrough's FC(10) on 16x16x12: 3,072 · 10 + 10 = 30,730
+    ("INPUT(16x16x12) -> FC(10)", 1, dict(weights=30_720, biases=10, params=30_730, macs=30_720)),
+    # fc without bias: 4,096 · 1,000 = 4,096,000
+    ("INPUT(1x1x4096) -> FC(1000, bias=false)", 1, dict(weights=4_096_000, biases=0, params=4_096_000)),
+    # batchnorm 2D: γ and β per channel -> 64 + 64 params; running mean and variance 2·64 buffers
+    ("INPUT(8x8x64) -> BN", 1, dict(weights=64, biases=64, params=128, buffers=128, macs=0, activations=4_096)),
+    # pooling learns nothing: the notes' 224x224x64 -> 112x112x64, 802,816 activations
+    ("INPUT(224x224x64) -> POOL(2, S=2)", 1, dict(weights=0, biases=0, params=0, macs=0, activations=802_816)),
+    ("INPUT(224x224x64) -> POOL(2, S=2, mode=avg)", 1, dict(params=0, macs=0)),
+    ("INPUT(7x7x512) -> GAP", 1, dict(params=0, macs=0, activations=512)),
+    ("INPUT(7x7x512) -> RELU", 1, dict(params=0, macs=0, activations=25_088)),
+    ("INPUT(7x7x512) -> FLATTEN", 1, dict(params=0, macs=0, activations=25_088)),
+    ("INPUT(6x6x256) -> DROPOUT(0.5)", 1, dict(params=0, macs=0)),
+    # the input row: 224·224·3 = 150,528 activations (the notes' "150K"), nothing else
+    ("INPUT(224x224x3) -> RELU", 0, dict(params=0, weights=0, biases=0, macs=0, flops=0, activations=150_528)),
+]
+
+
+@pytest.mark.parametrize("text, index, expected", COUNTS)
+def test_layer_counts(text, index, expected):
+    report = analyze(text)
+    assert report.valid, [d.message for d in report.diagnostics]
+    row = report.rows[index]
+    for key, value in expected.items():
+        assert getattr(row, key) == value, key
+
+
+@pytest.mark.parametrize("text", [c[0] for c in COUNTS])
+def test_flops_at_least_twice_macs_and_params_add_up(text):
+    report = analyze(text)
+    for row in report.rows:
+        assert row.flops >= 2 * row.macs
+        assert row.params == row.weights + row.biases
+        assert row.activations == row.output.width * row.output.height * row.output.depth
+
+
+def test_totals_are_the_sums_of_the_rows():
+    # the walkthrough: 336 + 0 + 0 + 30,730 = 31,066 params; 331,776 + 30,720 = 362,496 MACs
+    report = analyze("INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)")
+    assert report.totals.params == 31_066
+    assert report.totals.macs == 362_496
+    for key in ("params", "weights", "biases", "macs", "flops", "activations", "buffers"):
+        assert getattr(report.totals, key) == sum(getattr(r, key) for r in report.rows)
+
+
+GROUPS = [
+    # groups must divide the input depth: 3 is not divisible by 2
+    ("INPUT(32x32x3) -> CONV(6, 3, groups=2)", "invalid-groups"),
+    # groups must divide the filters: 8 is not divisible by 5
+    ("INPUT(32x32x5) -> CONV(8, 3, groups=5)", "invalid-value"),
+    ("INPUT(4x4x3) -> DECONV(6, 3, groups=2)", "invalid-groups"),
+]
+
+
+@pytest.mark.parametrize("text, code", GROUPS)
+def test_groups_must_divide(text, code):
+    report = analyze(text)
+    assert codes(report) == [code]
+    assert "groups" in report.diagnostics[0].message
