@@ -4,11 +4,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import source_compact, source_yaml, spec as spec_module
+from . import source_compact, source_yaml
+from . import spec as spec_module
 from .analysis import analyze_spec
 from .arithmetic import Rounding
-from .diagnostics import ExitCode, Span, SpecError, error
 from .budget import Limit
+from .diagnostics import ExitCode, Span, SpecError, error
 from .limits import MAX_FILE_BYTES
 from .memory import MemorySettings
 from .report import Report

@@ -141,8 +141,9 @@ def cli(ctx: click.Context) -> None:
 @click.argument("specs", nargs=-1, required=True, metavar="SPEC...")
 @_format_option()
 @analysis_options
+@click.option("--by-type", is_flag=True, help="Add a breakdown of params, MACs and FLOPs by layer type.")
 @click.option("--no-color", is_flag=True, help="Plain text even in a terminal (as does NO_COLOR).")
-def check(specs: tuple[str, ...], fmt: str, options: dict, no_color: bool) -> None:
+def check(specs: tuple[str, ...], fmt: str, options: dict, by_type: bool, no_color: bool) -> None:
     """Check SPECs and print each layer's volume, parameters, MACs and memory.
 
     SPEC is a YAML file, - for standard input, or a line in the compact notation.
@@ -161,7 +162,7 @@ def check(specs: tuple[str, ...], fmt: str, options: dict, no_color: bool) -> No
     for report in reports:
         _print_diagnostics(report.diagnostics, report.source)
     width = os.get_terminal_size().columns if color else 200
-    click.echo(render(fmt, reports, color=color, width=width))
+    click.echo(render(fmt, reports, color=color, width=width, by_type=by_type))
     sys.exit(max(r.exit_code for r in reports))
 
 

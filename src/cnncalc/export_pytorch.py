@@ -25,6 +25,7 @@ _ACTIVATIONS = {ReLU: "nn.ReLU()", ReLU6: "nn.ReLU6()", ELU: "nn.ELU()", GELU: "
                 Sigmoid: "nn.Sigmoid()", Tanh: "nn.Tanh()", Softmax: "nn.Softmax(dim=1)", Identity: "nn.Identity()"}
 _POOLS = {"max": "nn.MaxPool2d", "avg": "nn.AvgPool2d"}
 _ADAPTIVE = {"max": "nn.AdaptiveMaxPool2d", "avg": "nn.AdaptiveAvgPool2d"}
+_ZERO, _ONE = Pair(0, 0), Pair(1, 1)
 
 _HELPERS = {
     "Residual": '''class Residual(nn.Module):
@@ -101,6 +102,9 @@ class _Module:
         inner = [line for child in self.children for line in child.lines(indent + 4, end=",")]
         return [f"{pad}{lead}{self.call}({note}", *inner, f"{pad}){end}"]
 
+    def calls(self) -> list[str]:
+        return [self.call] + [call for child in self.children or () for call in child.calls()]
+
 
 def _chain(modules: list[_Module]) -> _Module:
     """Modules run one after the other: the identity, the one module, or an nn.Sequential."""
@@ -140,7 +144,6 @@ class _Writer:
         self.names = {"x", "self", "torch", "nn"}
         self.attributes: list[tuple[str, _Module]] = []
         self.statements: list[str] = []
-        self.helpers: set[str] = set()
         self.unsupported: dict[str, Diagnostic] = {}  # by the layer's place in the spec: once per repeat
 
     # -- names ----------------------------------------------------------------------------------
@@ -226,7 +229,6 @@ class _Writer:
         else:
             module = _Module(block.kind.capitalize(), [_chain(branch.pending) for branch in lanes])
         module.comment = f"{path}: {merged.output}"
-        self.helpers.add(module.call)
         lane.pending.append(module)
         lane.volume, lane.flat = merged.output, lanes[0].flat
 
@@ -264,9 +266,6 @@ class _Writer:
         modules = _modules(layer, row, lane.flat, rounding is Rounding.CEIL)
         if row.output != row.input or isinstance(layer, (Conv, FC)):
             modules[-1].comment = f"{path}: {row.output}"
-        for module in modules:
-            if module.call.split("(")[0] in _HELPERS:
-                self.helpers.add(module.call.split("(")[0])
         lane.pending.extend(modules)
         lane.volume = row.output
         lane.flat = isinstance(layer, (FC, Flatten)) or (lane.flat and isinstance(layer, _ANY_RANK))
@@ -309,11 +308,11 @@ def _modules(layer: Layer, row: Row, flat: bool, ceil: bool) -> list[_Module]:
     if isinstance(layer, GlobalPool):
         return [_Module(f"{_ADAPTIVE[layer.mode]}(1)")]
     if isinstance(layer, AdaptivePool):
-        return [_Module(f"{_ADAPTIVE[layer.mode]}({_hw(layer.output)})")]
+        return [_Module(_call(_ADAPTIVE[layer.mode], layer.output))]
     if isinstance(layer, Crop):
         return [_Module(f"Crop{tuple(layer.cut(row.input)[:4])}")]
     if isinstance(layer, Upsample):
-        return [_Module(_call("nn.Upsample", scale_factor=(_hw(layer.scale), None), mode=(layer.mode, "nearest")))]
+        return [_Module(_call("nn.Upsample", scale_factor=(layer.scale, None), mode=(layer.mode, "nearest")))]
     if isinstance(layer, LRN):
         return [_Module(_call("nn.LocalResponseNorm", layer.size, alpha=(layer.alpha, 1e-4),
                               beta=(layer.beta, 0.75), k=(layer.k, 1.0)))]
@@ -330,8 +329,8 @@ def _conv(layer: Conv, row: Row) -> list[_Module]:
     sides, why = _window_sides(layer, row)
     modules, padding = _explicit_padding(sides, why, "nn.ZeroPad2d")
     modules.append(_Module(_call(
-        "nn.Conv2d", row.input.depth, layer.filters, _hw(layer.kernel), stride=(_hw(layer.stride), "1"),
-        padding=(_hw(padding), "0"), dilation=(_hw(layer.dilation), "1"), groups=(layer.groups, 1),
+        "nn.Conv2d", row.input.depth, layer.filters, layer.kernel, stride=(layer.stride, _ONE),
+        padding=(padding, _ZERO), dilation=(layer.dilation, _ONE), groups=(layer.groups, 1),
         bias=(layer.bias, True))))
     return modules
 
@@ -350,13 +349,12 @@ def _pool(layer: Pool, row: Row, ceil: bool) -> list[_Module]:
         fill = "nn.ConstantPad2d" if layer.mode == "max" else "nn.ZeroPad2d"  # max pooling pads with -inf
         modules, padding = _explicit_padding(sides, why, fill)
         ceil = False
-    kernel, stride = _hw(layer.kernel), _hw(layer.stride)
-    options = dict(stride=(stride, kernel), padding=(_hw(padding), "0"), dilation=(_hw(layer.dilation), "1"),
-                   ceil_mode=(ceil, False))
+    kernel, stride = layer.kernel, (layer.stride, layer.kernel)
     if layer.mode == "l2":
-        modules.append(_Module(_call("nn.LPPool2d", 2, kernel, stride=(stride, kernel), ceil_mode=(ceil, False))))
+        modules.append(_Module(_call("nn.LPPool2d", 2, kernel, stride=stride, ceil_mode=(ceil, False))))
     else:
-        modules.append(_Module(_call(_POOLS[layer.mode], kernel, **options)))
+        modules.append(_Module(_call(_POOLS[layer.mode], kernel, stride=stride, padding=(padding, _ZERO),
+                                     dilation=(layer.dilation, _ONE), ceil_mode=(ceil, False))))
     return modules
 
 
@@ -394,9 +392,9 @@ def _deconv(layer: Deconv, row: Row) -> list[_Module]:
                   for a, out in zip(axes, (row.output.width, row.output.height))]
         padding, output_padding, crop = (Pair(*values) for values in zip(*fitted))
     modules = [_Module(_call(
-        "nn.ConvTranspose2d", row.input.depth, layer.filters, _hw(layer.kernel), stride=(_hw(layer.stride), "1"),
-        padding=(_hw(padding), "0"), output_padding=(_hw(output_padding), "0"), groups=(layer.groups, 1),
-        bias=(layer.bias, True), dilation=(_hw(layer.dilation), "1")))]
+        "nn.ConvTranspose2d", row.input.depth, layer.filters, layer.kernel, stride=(layer.stride, _ONE),
+        padding=(padding, _ZERO), output_padding=(output_padding, _ZERO), groups=(layer.groups, 1),
+        bias=(layer.bias, True), dilation=(layer.dilation, _ONE)))]
     if any(crop):
         modules.append(_Module(f"Crop(0, {crop[0]}, 0, {crop[1]})"))
     return modules
@@ -421,15 +419,15 @@ def _hw(pair: Pair) -> str:
 
 def _call(name: str, *args, **options: tuple) -> str:
     """`name(args, key=value)`, leaving out each option equal to its default: options are (value, default)."""
-    shown = [str(a) for a in args]
+    shown = [_literal(a) for a in args]
     shown += [f"{key}={_literal(value)}" for key, (value, default) in options.items() if value != default]
     return f"{name}({', '.join(shown)})"
 
 
 def _literal(value) -> str:
-    if isinstance(value, str) and not re.fullmatch(r"\(?[\d, ]+\)?", value):
-        return f'"{value}"'
-    return str(value)
+    if isinstance(value, Pair):
+        return _hw(value)
+    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 def _class_name(name: str) -> str:
@@ -452,13 +450,14 @@ def _module_text(spec: Spec, report: Report, writer: _Writer, result: str) -> st
     name, volume, out = _class_name(spec.name), spec.input, report.output
     shape = f"1, {volume.depth}, {volume.height}, {volume.width}"
     totals = report.totals
+    used = {re.match(r"\w+", call).group() for _, module in writer.attributes for call in module.calls()}
     parts = [
         f'"""{_escape(spec.name)}: a PyTorch module written by cnncalc from {_escape(report.source)}.\n\n'
         f"Input volume {volume} (width × height × depth). PyTorch tensors are N×C×H×W, so the input\n"
         f"is torch.randn({shape}). Output volume {out}; cnncalc counts {totals.params:,} parameters\n"
         f'and {totals.macs:,} multiply-accumulates.\n"""\n'
         "import torch\nfrom torch import nn",
-        *(_HELPERS[helper] for helper in _HELPERS if helper in writer.helpers),
+        *(_HELPERS[helper] for helper in _HELPERS if helper in used),
     ]
     body = [f"class {name}(nn.Module):", "    def __init__(self):", "        super().__init__()"]
     for attribute, module in writer.attributes:

@@ -12,11 +12,27 @@ from typing import Any, ClassVar
 
 from pydantic_core import SchemaValidator
 
+from . import receptive
 from .arithmetic import Axis, Rounding, same_padding, slide, suggest_fixes, transposed
 from .diagnostics import Diagnostic, error, warning
-from .fields import (BOOL, DILATION, FLOAT, ID, NON_NEGATIVE_INT, PADDING, PAIR, PAIR_FROM_ZERO, POSITIVE_FLOAT,
-                     POSITIVE_INT, PROBABILITY, ROUNDING, VOLUME, Param, choice, schema_for)
-from . import receptive
+from .fields import (
+    BOOL,
+    DILATION,
+    FLOAT,
+    ID,
+    NON_NEGATIVE_INT,
+    PADDING,
+    PAIR,
+    PAIR_FROM_ZERO,
+    POSITIVE_FLOAT,
+    POSITIVE_INT,
+    PROBABILITY,
+    ROUNDING,
+    VOLUME,
+    Param,
+    choice,
+    schema_for,
+)
 from .receptive import Field
 from .volumes import Padding, Pair, Volume
 

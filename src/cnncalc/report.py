@@ -101,6 +101,14 @@ class Report:
     def totals(self) -> Totals:
         return Totals.of(self.rows)
 
+    @cached_property
+    def by_type(self) -> dict[str, tuple[int, Totals]]:
+        """Layer type -> (how many rows, their totals), in the order the types first appear."""
+        groups: dict[str, list[Row]] = {}
+        for row in self.rows:
+            groups.setdefault(row.type, []).append(row)
+        return {kind: (len(rows), Totals.of(rows)) for kind, rows in groups.items()}
+
     @property
     def exit_code(self) -> ExitCode:
         """0 valid (warnings allowed), 1 any error in the spec, 2 the source could not be read."""
@@ -124,5 +132,7 @@ class Report:
             "memory_settings": self.memory.to_dict(),
             "layers": [row.to_dict(self.memory) for row in self.rows],
             "totals": self.totals.to_dict(self.memory, self.rows),
+            "by_type": {kind: {"layers": count, **{k: getattr(t, k) for k in ("params", "macs", "flops")}}
+                        for kind, (count, t) in self.by_type.items()},
             "diagnostics": [d.to_dict() for d in self.diagnostics],
         }

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple, Union
 from pydantic_core import ValidationError
 
 from . import source_compact
-from .budget import KINDS, Limit, parse_quantity
 from .arithmetic import Rounding
+from .budget import KINDS, Limit, parse_quantity
 from .diagnostics import Diagnostic, Span, SpecError, error
 from .fields import accepted_keys
 from .layers import REGISTRY, Input, Layer

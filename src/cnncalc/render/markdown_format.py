@@ -1,28 +1,40 @@
 """--format markdown: a pipe table per spec, for a README or a pull-request comment."""
 from __future__ import annotations
 
-from .numbers import binary_bytes, field_size, grouped, memory_summary, si
+from .numbers import (
+    BY_TYPE_HEADER,
+    HEADER,
+    LEFT,
+    by_type_cells,
+    grouped,
+    layer_cells,
+    memory_summary,
+    si,
+)
 
-HEADER = ("#", "Layer", "Output", "RF", "Activations", "Weights", "Params", "MACs", "Memory")
+
+def render(reports: list, *, by_type: bool = False, **_options) -> str:
+    return "\n\n".join(_one(report) + (_by_type(report) if by_type else "") for report in reports)
 
 
-def render(reports: list, **_) -> str:
-    return "\n\n".join(_one(report) for report in reports)
+def _by_type(report) -> str:
+    lines = ["", "", "| " + " | ".join(BY_TYPE_HEADER) + " |", "|---|" + "---:|" * (len(BY_TYPE_HEADER) - 1)]
+    return "\n".join(lines + [_row(cells) for cells in by_type_cells(report)])
 
 
 def _one(report) -> str:
-    lines = [f"### {report.name} (`{report.source}`)", "",
-             "| " + " | ".join(HEADER) + " |", "|" + "|".join(["---:", "---", "---:", "---:"] + ["---:"] * 5) + "|"]
-    for row in report.rows:
-        lines.append(f"| {row.index} | {row.label} | {row.output.width}×{row.output.height}×{row.output.depth} | {field_size(row)} | "
-                     f"{grouped(row.activations)} | {grouped(row.weights)} | {grouped(row.params)} | "
-                     f"{grouped(row.macs)} | {binary_bytes(report.memory.of(row.activations, 0)["activations"])} |")
-    t = report.totals
-    lines.append(f"| | **total** | | | **{grouped(t.activations)}** | **{grouped(t.weights)}** | "
-                 f"**{grouped(t.params)}** | **{grouped(t.macs)}** | **{binary_bytes(report.memory.of(t.activations, 0)["activations"])}** |")
+    rows, footer = layer_cells(report)
+    align = ["---:" if h not in LEFT else "---" for h in HEADER]
+    lines = [f"### {report.name} (`{report.source}`)", "", _row(HEADER), "|" + "|".join(align) + "|"]
+    lines += [_row(cells) for cells in rows]
+    lines.append(_row(tuple(f"**{c}**" if c else "" for c in footer)))
     lines += ["", _verdict(report)]
     lines += [f"- **{d.severity.value}** `{d.code}` at `{d.path}`: {d.message}" for d in report.diagnostics]
     return "\n".join(lines)
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def _verdict(report) -> str:

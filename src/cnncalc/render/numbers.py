@@ -35,6 +35,33 @@ def si(n: int) -> str:
     return f"{n}" if unit == 0 else f"{value:.2f}{_SI[unit]}"
 
 
+HEADER = ("#", "Layer", "Output", "RF", "Activations", "Weights", "Params", "MACs", "Memory")
+LEFT = {"Layer"}
+
+
+def layer_cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
+    """The table's cells: a tuple of strings per row, and the totals underneath."""
+    memory = report.memory
+    rows = [(str(r.index), r.label, f"{r.output.width}×{r.output.height}×{r.output.depth}", field_size(r),
+             grouped(r.activations),
+             grouped(r.weights), grouped(r.params), grouped(r.macs), binary_bytes(memory.of(r.activations, 0)["activations"]))
+            for r in report.rows]
+    t = report.totals
+    footer = ("", "TOTAL", "", "", grouped(t.activations), grouped(t.weights), grouped(t.params), grouped(t.macs),
+              binary_bytes(memory.of(t.activations, 0)["activations"]))
+    return rows, footer
+
+
+BY_TYPE_HEADER = ("Type", "Layers", "Params", "MACs", "FLOPs", "MACs %")
+
+
+def by_type_cells(report) -> list[tuple[str, ...]]:
+    """A row per layer type: how many layers, their params, MACs, FLOPs and share of the MACs."""
+    total = report.totals.macs or 1
+    return [(kind, str(count), grouped(t.params), grouped(t.macs), grouped(t.flops), f"{100 * t.macs / total:.1f}")
+            for kind, (count, t) in report.by_type.items()]
+
+
 def memory_summary(report) -> str:
     """The memory a network needs, in the settings it was analysed with, in MiB/GiB."""
     settings, t = report.memory, report.totals

@@ -5,39 +5,35 @@ plain aligned text, and rich is not even imported.
 """
 from __future__ import annotations
 
-from .numbers import binary_bytes, field_size, grouped, memory_summary, si
-
-HEADER = ("#", "Layer", "Output", "RF", "Activations", "Weights", "Params", "MACs", "Memory")
-LEFT = {"Layer"}
+from .numbers import BY_TYPE_HEADER, HEADER, LEFT, by_type_cells, grouped, layer_cells, memory_summary, si
 
 
-def render(reports: list, *, color: bool = False, width: int = 100) -> str:
+def render(reports: list, *, color: bool = False, width: int = 100, by_type: bool = False) -> str:
     draw = _rich if color else _plain
-    return "\n\n".join(draw(report, width) if report.rows else _summary(report) for report in reports)
+    parts = []
+    for report in reports:
+        parts.append(draw(report, width) if report.rows else _summary(report))
+        if by_type and report.rows:
+            parts.append(_aligned(BY_TYPE_HEADER, by_type_cells(report), left={"Type"}))
+    return "\n\n".join(parts)
 
 
-def _cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
-    memory = report.memory
-    rows = [(str(r.index), r.label, f"{r.output.width}×{r.output.height}×{r.output.depth}", field_size(r),
-             grouped(r.activations),
-             grouped(r.weights), grouped(r.params), grouped(r.macs), binary_bytes(memory.of(r.activations, 0)["activations"]))
-            for r in report.rows]
-    t = report.totals
-    footer = ("", "TOTAL", "", "", grouped(t.activations), grouped(t.weights), grouped(t.params), grouped(t.macs),
-              binary_bytes(memory.of(t.activations, 0)["activations"]))
-    return rows, footer
+def _aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], footer: tuple[str, ...] | None = None,
+             left: set[str] = LEFT) -> str:
+    """Plain columns, numbers to the right, with a rule under the header (and above a footer)."""
+    every = [header, *rows, *([footer] if footer else [])]
+    widths = [max(len(row[i]) for row in every) for i in range(len(header))]
+
+    def line(cells) -> str:
+        return "  ".join(c.ljust(w) if h in left else c.rjust(w) for c, w, h in zip(cells, widths, header)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *map(line, rows), *([rule, line(footer)] if footer else [])])
 
 
 def _plain(report, width: int) -> str:
-    rows, footer = _cells(report)
-    widths = [max(len(row[i]) for row in (HEADER, footer, *rows)) for i in range(len(HEADER))]
-
-    def line(cells) -> str:
-        return "  ".join(c.ljust(w) if h in LEFT else c.rjust(w) for c, w, h in zip(cells, widths, HEADER)).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([f"{report.name} ({report.source})", line(HEADER), rule, *map(line, rows), rule, line(footer),
-                      _summary(report)])
+    rows, footer = layer_cells(report)
+    return "\n".join([f"{report.name} ({report.source})", _aligned(HEADER, rows, footer), _summary(report)])
 
 
 def _rich(report, width: int) -> str:
@@ -47,7 +43,7 @@ def _rich(report, width: int) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    rows, footer = _cells(report)
+    rows, footer = layer_cells(report)
     table = Table(title=f"{report.name} ({report.source})", box=box.SIMPLE_HEAD, show_footer=True,
                   header_style="bold cyan", footer_style="bold", title_style="bold")
     for name, total in zip(HEADER, footer):
@@ -65,7 +61,7 @@ def _summary(report) -> str:
     t = report.totals
     if not report.valid:
         errors = sum(d.is_error for d in report.diagnostics)
-        stop = f"; the table stops before the first error" if len(report.rows) > 1 else ""
+        stop = "; the table stops before the first error" if len(report.rows) > 1 else ""
         return f"{report.name}: invalid, {errors} error{'s' * (errors != 1)} (on standard error){stop}"
     warnings = len(report.diagnostics)
     return (f"{report.name}: {report.input} -> {report.output}; {grouped(t.params)} params, {si(t.macs)} MACs, "
