@@ -282,6 +282,21 @@ def export(spec: str, target: str, options: dict) -> None:
     click.echo(code)
 
 
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec format, for editors and validators.
+
+    \b
+    Example (then open a spec with `# yaml-language-server: $schema=cnncalc-spec.schema.json`):
+      cnncalc schema > cnncalc-spec.schema.json
+    """
+    import json
+
+    from .schema import spec_schema
+
+    click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
+
+
 def main() -> None:
     """Console entry point: no traceback for a closed pipe, Ctrl-C, or a bug of cnncalc's own."""
     try:

@@ -181,21 +181,22 @@ class _Writer:
             if isinstance(node, From):
                 self.jump(node, lane)
                 continue
+            ident = _ident(node)
+            keep = self.fresh(ident) if ident in self.referenced else None  # the variable that holds it
             if isinstance(node, Step):
                 self.step(node, path, node.layer.rounding or rounding, lane)
             elif node.kind == "repeat":
                 for k in range(1, node.count + 1):
                     self.sequence(node.branches[0], f"{path}.repeat#{k}", node.rounding or rounding, lane)
             elif id(node) in self.tangled:
-                self.written_out(node, path, node.rounding or rounding, lane)
+                self.written_out(node, path, node.rounding or rounding, lane, keep)
             else:
                 self.merge_module(node, path, node.rounding or rounding, lane)
-            ident = _ident(node)
-            if ident in self.referenced:
-                self.place(lane)
-                name = self.fresh(ident)
-                self.assign(lane, lane.source, name, f"{path} ({ident}): {lane.volume}")
-                self.saved[ident] = (name, lane.volume, lane.flat)
+            if keep:
+                if lane.source != keep:
+                    self.place(lane)
+                    self.assign(lane, lane.source, keep, f"{path} ({ident}): {lane.volume}")
+                self.saved[ident] = (keep, lane.volume, lane.flat)
 
     def jump(self, node: From, lane: _Lane) -> None:
         self.place(lane)
@@ -232,7 +233,7 @@ class _Writer:
         lane.pending.append(module)
         lane.volume, lane.flat = merged.output, lanes[0].flat
 
-    def written_out(self, block: Block, path: str, rounding: Rounding | None, lane: _Lane) -> None:
+    def written_out(self, block: Block, path: str, rounding: Rounding | None, lane: _Lane, keep: str | None) -> None:
         """A block that holds a `from` or a referred id: its merge is a line of forward()."""
         self.place(lane)
         if lane.source not in self.names:
@@ -243,7 +244,7 @@ class _Writer:
         ends = [branch.source for branch in lanes]
         merged = self.merge_row(block, path)
         expression = f"torch.cat([{', '.join(ends)}], dim=1)" if block.kind == "concat" else " + ".join(ends)
-        self.assign(lane, expression, lane.variable, f"{path}: {merged.output}")
+        self.assign(lane, expression, keep or lane.variable, f"{path}: {merged.output}")
         lane.volume, lane.flat = merged.output, lanes[0].flat
 
     def merge_row(self, block: Block, path: str) -> Row:
@@ -337,24 +338,23 @@ def _conv(layer: Conv, row: Row) -> list[_Module]:
 
 def _pool(layer: Pool, row: Row, ceil: bool) -> list[_Module]:
     axes = layer.axes(row.input)
-    padded = any(a.pad_lo or a.pad_hi for a in axes)
-    if all(a.pad_lo == a.pad_hi for a in axes) and not (layer.mode == "l2" and padded):
-        # PyTorch's own padding and ceil_mode round exactly as cnncalc does (arithmetic.slide)
+    kernel, stride = layer.kernel, (layer.stride, layer.kernel)
+    if layer.mode != "l2" and all(a.pad_lo == a.pad_hi <= a.kernel // 2 for a in axes):
+        # PyTorch's own padding (at most half the undilated kernel) and ceil_mode round exactly as
+        # cnncalc does (arithmetic.slide)
         floor = Pair(*(slide(a, Rounding.FLOOR).size for a in axes))
         ceil = ceil or floor != (row.output.width, row.output.height)
-        padding = Pair(axes[0].pad_lo, axes[1].pad_lo)
-        modules = []
-    else:  # asymmetric, `same` or l2: pad first, to the sides that give the row's size under floor
-        sides, why = _window_sides(layer, row)
-        fill = "nn.ConstantPad2d" if layer.mode == "max" else "nn.ZeroPad2d"  # max pooling pads with -inf
-        modules, padding = _explicit_padding(sides, why, fill)
-        ceil = False
-    kernel, stride = layer.kernel, (layer.stride, layer.kernel)
+        return [_Module(_call(_POOLS[layer.mode], kernel, stride=stride, padding=(Pair(axes[0].pad_lo, axes[1].pad_lo), _ZERO),
+                              dilation=(layer.dilation, _ONE), ceil_mode=(ceil, False)))]
+    # asymmetric, `same` or wider padding, or LPPool2d (which takes none): pad first, to the sides
+    # that give the row's size under PyTorch's floor rounding
+    sides, why = _window_sides(layer, row)
+    fill = "nn.ConstantPad2d" if layer.mode == "max" else "nn.ZeroPad2d"  # max pooling pads with -inf
+    modules = [_pad(sides, why, fill)] if any(sides) else []
     if layer.mode == "l2":
-        modules.append(_Module(_call("nn.LPPool2d", 2, kernel, stride=stride, ceil_mode=(ceil, False))))
+        modules.append(_Module(_call("nn.LPPool2d", 2, kernel, stride=stride)))
     else:
-        modules.append(_Module(_call(_POOLS[layer.mode], kernel, stride=stride, padding=(padding, _ZERO),
-                                     dilation=(layer.dilation, _ONE), ceil_mode=(ceil, False))))
+        modules.append(_Module(_call(_POOLS[layer.mode], kernel, stride=stride, dilation=(layer.dilation, _ONE))))
     return modules
 
 
@@ -368,7 +368,7 @@ def _window_sides(layer: Conv | Pool, row: Row) -> tuple[tuple[int, int, int, in
         grown = grown or needed > axis.pad_hi
         sides += [axis.pad_lo, max(axis.pad_hi, needed)]
     left, right, top, bottom = sides
-    return (left, right, top, bottom), "ceil rounding" if grown else "'same'" if layer.padding.same else ""
+    return (left, right, top, bottom), "ceil rounding" if grown else "'same' padding" if layer.padding.same else ""
 
 
 def _explicit_padding(sides: tuple[int, int, int, int], why: str, fill: str) -> tuple[list[_Module], Pair]:
@@ -376,8 +376,12 @@ def _explicit_padding(sides: tuple[int, int, int, int], why: str, fill: str) -> 
     left, right, top, bottom = sides
     if left == right and top == bottom:
         return [], Pair(left, top)
+    return [_pad(sides, why, fill)], _ZERO
+
+
+def _pad(sides: tuple[int, int, int, int], why: str, fill: str) -> _Module:
     value = ', float("-inf")' if fill == "nn.ConstantPad2d" else ""
-    return [_Module(f"{fill}({sides}{value})", comment=why)], Pair(0, 0)
+    return _Module(f"{fill}({sides}{value})", comment=why)
 
 
 def _deconv(layer: Deconv, row: Row) -> list[_Module]:

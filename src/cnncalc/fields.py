@@ -14,12 +14,18 @@ from pydantic_core import core_schema as cs
 from .limits import MAX_INTEGER
 from .volumes import parse_padding, parse_pair, parse_volume
 
-_PAIR_INPUT = cs.union_schema([
-    cs.int_schema(ge=1), cs.str_schema(pattern=r"^\s*\d+\s*([x×]\s*\d+\s*)?$"),
-    cs.list_schema(cs.int_schema(ge=1), min_length=2, max_length=2),
-    cs.typed_dict_schema({"width": cs.typed_dict_field(cs.int_schema(ge=1)),
-                          "height": cs.typed_dict_field(cs.int_schema(ge=1))}, extra_behavior="forbid"),
-])
+def _pair_input(minimum: int) -> cs.CoreSchema:
+    """What a pair may be written as: one number, `WxH`, `[w, h]` or `{width, height}`."""
+    number = cs.int_schema(ge=minimum)
+    return cs.union_schema([
+        number, cs.str_schema(pattern=r"^\s*\d+\s*([x×]\s*\d+\s*)?$"),
+        cs.list_schema(number, min_length=2, max_length=2),
+        cs.typed_dict_schema({"width": cs.typed_dict_field(number), "height": cs.typed_dict_field(number)},
+                             extra_behavior="forbid"),
+    ])
+
+
+_PAIR_INPUT = _pair_input(1)
 _SIDES = cs.typed_dict_schema({side: cs.typed_dict_field(cs.int_schema(ge=0), required=False)
                                for side in ("left", "right", "top", "bottom")}, extra_behavior="forbid")
 
@@ -47,9 +53,9 @@ POSITIVE_FLOAT = cs.float_schema(strict=True, gt=0)
 FLOAT = cs.float_schema(strict=True)
 BOOL = cs.bool_schema(strict=True)
 PAIR = _function(parse_pair, _PAIR_INPUT)
-PAIR_FROM_ZERO = _function(lambda v: parse_pair(v, minimum=0), _PAIR_INPUT)
+PAIR_FROM_ZERO = _function(lambda v: parse_pair(v, minimum=0), _pair_input(0))
 DILATION = _function(_dilation, _PAIR_INPUT)
-PADDING = _function(parse_padding, cs.union_schema([_PAIR_INPUT, cs.literal_schema(["same", "valid"]), _SIDES]))
+PADDING = _function(parse_padding, cs.union_schema([_pair_input(0), cs.literal_schema(["same", "valid"]), _SIDES]))
 VOLUME = _function(parse_volume, cs.union_schema([
     cs.str_schema(pattern=r"^\s*\d+\s*[x×]\s*\d+\s*[x×]\s*\d+\s*$"),
     cs.list_schema(cs.int_schema(ge=1), min_length=3, max_length=3),

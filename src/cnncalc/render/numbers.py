@@ -74,6 +74,6 @@ def memory_summary(report) -> str:
         text += f", buffers {binary_bytes(parts['buffers'])}"
     if settings.training:
         text += f", gradients {binary_bytes(parts['gradients'])}, optimizer state {binary_bytes(parts['optimizer'])}"
-        text += (f"; compute per batch: forward {si(t.flops * settings.batch)}FLOPs, backward "
-                 f"{si(t.backward_flops * settings.batch)}FLOPs")
+        text += (f"; compute per batch: forward {si(t.flops * settings.batch)} FLOPs, backward "
+                 f"{si(t.backward_flops * settings.batch)} FLOPs")
     return text + f"; peak {binary_bytes(settings.peak(report.rows, t))}"

@@ -1,0 +1,81 @@
+"""The JSON Schema of the spec format, generated from the layer types' parameter schemas.
+
+`cnncalc schema` prints it; a YAML editor with yaml-language-server completes and checks a spec
+that opens with `# yaml-language-server: $schema=<path or URL of the schema>`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .budget import KINDS
+from .fields import ROUNDING, VOLUME, schema_for
+from .layers import LAYER_TYPES, REGISTRY, Input
+
+SCHEMA_ID = "https://github.com/cnncalc/cnncalc/schema/cnncalc-spec.schema.json"
+# a bare layer name, or one layer in the compact notation: NAME(arguments)
+COMPACT_ITEM = r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\(.*\))?\s*$"
+
+
+def spec_schema() -> dict[str, Any]:
+    from pydantic.json_schema import GenerateJsonSchema  # only this command needs pydantic itself
+
+    def generate(core) -> dict[str, Any]:
+        return GenerateJsonSchema(by_alias=True).generate(core)
+
+    layer_params = {}
+    for cls in LAYER_TYPES:
+        if cls is Input:
+            continue
+        params = generate(schema_for(cls.PARAMS))
+        for name, param in cls.PARAMS.items():
+            if param.letter:  # the cs231n letter is a second name of the same parameter
+                params["properties"][param.letter] = params["properties"][name]
+        forms = [params, {"type": "null"}]
+        if cls.POSITIONAL:  # `pool: 2`: a scalar is the first parameter
+            forms.insert(1, params["properties"][cls.POSITIONAL[0]])
+        layer_params[cls.TYPE] = {"anyOf": forms}
+    layer_forms: list[dict[str, Any]] = [{"type": "string", "pattern": COMPACT_ITEM,
+                                          "description": "a bare layer name or one layer in the compact notation"}]
+    for name, (cls, _) in REGISTRY.items():
+        if cls is not Input:
+            layer_forms.append({"type": "object", "properties": {name: {"$ref": f"#/$defs/{cls.TYPE}"}},
+                                "required": [name], "additionalProperties": False})
+    rounding = generate(ROUNDING)
+    block_extras = {"id": {"type": "string", "minLength": 1}, "rounding": rounding}
+    branches = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/layers"}}
+    blocks = [
+        _object({"repeat": {"type": "integer", "minimum": 1}, "layers": {"$ref": "#/$defs/layers"},
+                 **block_extras}, ["repeat", "layers"]),
+        _object({"residual": {"$ref": "#/$defs/layers"}, "shortcut": {"$ref": "#/$defs/layers"}, **block_extras},
+                ["residual"]),
+        _object({"add": branches, **block_extras}, ["add"]),
+        _object({"concat": branches, **block_extras}, ["concat"]),
+        _object({"from": {"type": "string", "minLength": 1}}, ["from"]),
+    ]
+    quantity = {"anyOf": [{"type": "integer", "minimum": 0},
+                          {"type": "string", "pattern": r"^\s*(\d+(\.\d*)?|\.\d+)\s*[kKMGTP]?i?B?\s*$"}]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "cnncalc spec",
+        "description": "A convolutional network for cnncalc: an input volume (width x height x depth) and its layers.",
+        "anyOf": [
+            _object({
+                "name": {"type": "string"},
+                "input": generate(VOLUME),
+                "rounding": rounding,
+                "budget": _object({kind: quantity for kind in KINDS}, []),
+                "layers": {"$ref": "#/$defs/layers", "minItems": 1},
+            }, ["layers"]),
+            {"type": "string", "description": "the whole network in the compact notation"},
+        ],
+        "$defs": {
+            "layers": {"type": "array", "items": {"$ref": "#/$defs/layer"}},
+            "layer": {"anyOf": layer_forms + blocks},
+            **layer_params,
+        },
+    }
+
+
+def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
