@@ -120,6 +120,24 @@ class Report:
     def bytes_per_element(self) -> int:
         return self.memory.bytes_per_element
 
+    def to_json(self) -> str:
+        """Exactly what `cnncalc check --format json` prints for this spec."""
+        from .render import render
+
+        return render("json", [self])
+
+    def to_markdown(self) -> str:
+        """What `cnncalc check --format markdown` prints for this spec."""
+        from .render import render
+
+        return render("markdown", [self])
+
+    def _repr_html_(self) -> str:
+        """A table in Jupyter."""
+        from .render.html_format import render
+
+        return render([self])
+
     def to_dict(self) -> dict:
         return {
             "schema_version": SCHEMA_VERSION,

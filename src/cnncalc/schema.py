@@ -11,7 +11,6 @@ from .budget import KINDS
 from .fields import ROUNDING, VOLUME, schema_for
 from .layers import LAYER_TYPES, REGISTRY, Input
 
-SCHEMA_ID = "https://github.com/cnncalc/cnncalc/schema/cnncalc-spec.schema.json"
 # a bare layer name, or one layer in the compact notation: NAME(arguments)
 COMPACT_ITEM = r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\(.*\))?\s*$"
 
@@ -56,7 +55,6 @@ def spec_schema() -> dict[str, Any]:
                           {"type": "string", "pattern": r"^\s*(\d+(\.\d*)?|\.\d+)\s*[kKMGTP]?i?B?\s*$"}]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
         "title": "cnncalc spec",
         "description": "A convolutional network for cnncalc: an input volume (width x height x depth) and its layers.",
         "anyOf": [

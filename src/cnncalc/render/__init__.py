@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-FORMATS = ("table", "json", "markdown")
+FORMATS = ("table", "json", "markdown", "github", "csv")
 
 
 def render(fmt: str, reports: list, *, color: bool = False, width: int = 100, by_type: bool = False) -> str:
