@@ -81,18 +81,18 @@ def test_output_size_exact(text, expected):
 
 
 ASYMMETRIC = [
+    # (input size, padding, kernel, stride, expected WxH)
     # left 0, right 1, top 2, bottom 1: width (10 + 0 + 1 − 3) + 1 = 9, height (10 + 2 + 1 − 3) + 1 = 11
-    ({"left": 0, "right": 1, "top": 2, "bottom": 1}, 3, 1, (9, 11)),
-    # stride 2, right 1 only: width (10 + 1 − 3)/2 + 1 = 5, height (10 − 3 + 0)/2 + 1 = 4.5 -> refused below
-    ({"left": 0, "right": 1, "top": 0, "bottom": 1}, 3, 2, (5, 5)),
+    (10, {"left": 0, "right": 1, "top": 2, "bottom": 1}, 3, 1, (9, 11)),
+    # stride 2, the extra one at the right and bottom only: (10 + 0 + 1 − 3)/2 + 1 = 5 both ways
+    (10, {"left": 0, "right": 1, "top": 0, "bottom": 1}, 3, 2, (5, 5)),
     # sides left out default to 0: width (6 + 2 − 3) + 1 = 6, height (6 − 3) + 1 = 4
-    ({"left": 2}, 3, 1, (6, 4)),
+    (6, {"left": 2}, 3, 1, (6, 4)),
 ]
 
 
-@pytest.mark.parametrize("padding, kernel, stride, expected", ASYMMETRIC)
-def test_asymmetric_padding(padding, kernel, stride, expected):
-    size = 6 if padding == {"left": 2} else 10
+@pytest.mark.parametrize("size, padding, kernel, stride, expected", ASYMMETRIC)
+def test_asymmetric_padding(size, padding, kernel, stride, expected):
     text = one_layer_yaml(f"{size}x{size}x1", "conv", {"filters": 1, "kernel": kernel, "stride": stride,
                                                          "padding": padding})
     assert output(text)[:2] == expected

@@ -1,0 +1,331 @@
+"""The command line (cli.py and render/): formats, exit codes, streams (spec-format.md §4 and §6)."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+import cnncalc
+from conftest import SPECS, diagnostics_in, volume
+
+WALKTHROUGH = "INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)"  # the notes' CIFAR-10 example
+INVALID = "INPUT(10x10x3) -> CONV(8, 3, S=2)"                                   # (10 − 3)/2 + 1 = 4.5
+WARNS = "INPUT(10x10x3) -> CONV(8, 3, S=2, rounding=floor)"                    # 4 with a dropped border
+ANSI = re.compile(r"\x1b\[")
+
+
+# -- the table ------------------------------------------------------------------------------------
+
+def test_table_is_plain_text_when_not_a_terminal(run_cli):
+    result = run_cli("check", WALKTHROUGH)
+    assert result.exit_code == 0
+    assert not ANSI.search(result.stdout)
+    assert result.stderr == ""
+
+
+def test_table_rows_labels_and_totals(run_cli):
+    result = run_cli("check", WALKTHROUGH)
+    lines = result.stdout.splitlines()
+    body = {label: next(line for line in lines if re.search(rf"\b{re.escape(label)}\b", line))
+            for label in ("INPUT", "CONV3-12", "RELU", "POOL2", "FC-10", "TOTAL")}
+    assert "32×32×3" in body["INPUT"]
+    assert "32×32×12" in body["CONV3-12"] and "336" in body["CONV3-12"]   # 3·3·3·12 + 12
+    assert "16×16×12" in body["POOL2"]
+    assert "1×1×10" in body["FC-10"] and "30,730" in body["FC-10"]       # 16·16·12·10 + 10
+    assert "31,066" in body["TOTAL"] and "362,496" in body["TOTAL"]      # 336 + 30,730; 331,776 + 30,720
+    order = [lines.index(body[k]) for k in ("INPUT", "CONV3-12", "RELU", "POOL2", "FC-10", "TOTAL")]
+    assert order == sorted(order)
+
+
+@pytest.mark.parametrize("spec, label", [
+    ("INPUT(224x224x3) -> CONV(64, 3, P=1)", "CONV3-64"),   # the notes' VGGNet labels
+    ("INPUT(224x224x64) -> POOL(2)", "POOL2"),
+    ("INPUT(7x7x512) -> FC(4096)", "FC-4096"),
+    ("INPUT(7x7x512) -> RELU", "RELU"),
+    ("INPUT(7x7x512) -> RELU", "INPUT"),
+])
+def test_labels_in_the_notes_style(spec, label, run_cli):
+    result = run_cli("check", spec)
+    assert re.search(rf"(^|\s){re.escape(label)}(\s|$)", result.stdout, re.MULTILINE)
+    assert label in [row.label for row in cnncalc.analyze(spec).rows]
+
+
+def test_table_of_an_invalid_spec_stops_before_the_error(run_cli):
+    result = run_cli("check", "INPUT(32x32x3) -> CONV(8, 3) -> RELU -> CONV(8, 3, S=4)")  # (30 − 3)/4 + 1 = 7.75
+    assert result.exit_code == 1
+    assert "CONV3-8" in result.stdout and "RELU" in result.stdout
+    assert "CONV3-8/4" not in result.stdout
+    assert "non-integer-output" in result.stderr and "non-integer-output" not in result.stdout
+
+
+# -- JSON ---------------------------------------------------------------------------------------------
+
+REPORT_KEYS = {"schema_version", "name", "source", "valid", "input", "output", "layers", "totals", "diagnostics"}
+ROW_KEYS = {"index", "path", "type", "label", "output", "params", "weights", "biases", "macs", "flops",
+            "activations", "buffers"}
+TOTALS_KEYS = {"params", "weights", "biases", "macs", "flops", "activations", "buffers"}
+DIAGNOSTIC_KEYS = {"severity", "code", "message", "path", "line", "column", "suggestions"}
+VOLUME_KEYS = {"width", "height", "depth"}
+COUNT_KEYS = ("params", "weights", "biases", "macs", "flops", "activations", "buffers")
+# the contract lets the project add keys (README documents them), never drop or rename one: the contract's
+# keys must all be there, with the contract's types; a diagnostic has exactly the contract's keys
+
+
+def test_json_keys_per_contract(check_json):
+    result, data = check_json(WARNS)
+    assert result.exit_code == 0
+    assert REPORT_KEYS <= set(data)
+    assert data["schema_version"] == 1
+    assert isinstance(data["name"], str) and isinstance(data["source"], str) and data["valid"] is True
+    assert set(data["input"]) == set(data["output"]) == VOLUME_KEYS
+    assert isinstance(data["layers"], list) and isinstance(data["diagnostics"], list)
+    first, *rows = data["layers"]
+    assert ROW_KEYS <= set(first) and "input" not in first             # the input row has no "input"
+    for row in rows:
+        assert ROW_KEYS | {"input"} <= set(row)
+        assert set(row["input"]) == set(row["output"]) == VOLUME_KEYS
+    for row in data["layers"]:
+        assert all(type(row[k]) is int for k in COUNT_KEYS)
+        assert isinstance(row["path"], str) and isinstance(row["label"], str) and isinstance(row["type"], str)
+    assert [row["index"] for row in data["layers"]] == list(range(len(data["layers"])))
+    assert TOTALS_KEYS <= set(data["totals"])
+    assert all(type(data["totals"][k]) is int for k in COUNT_KEYS)
+    [diagnostic] = data["diagnostics"]
+    assert set(diagnostic) == DIAGNOSTIC_KEYS
+    assert diagnostic["severity"] == "warning" and diagnostic["code"] == "dropped-border"
+    assert diagnostic["path"] == "layers[0]"
+    assert (diagnostic["line"], diagnostic["column"]) == (1, 19)
+    assert isinstance(diagnostic["suggestions"], list)
+
+
+def test_json_values_of_the_contract_example(check_json):
+    # the contract's example rows: VGG-16's input and first conv
+    result, data = check_json(str(SPECS / "vgg16.yaml"))
+    assert data["name"] == "vgg16"
+    assert data["source"].endswith("vgg16.yaml")
+    assert data["valid"] is True
+    assert volume(data["input"]) == [224, 224, 3] and volume(data["output"]) == [1, 1, 1000]
+    row0, row1 = data["layers"][:2]
+    assert {k: row0[k] for k in ("index", "path", "type", "label")} == \
+        {"index": 0, "path": "input", "type": "input", "label": "INPUT"}
+    assert volume(row0["output"]) == [224, 224, 3]
+    assert {k: row0[k] for k in ("params", "weights", "biases", "macs", "flops")} == dict.fromkeys(
+        ("params", "weights", "biases", "macs", "flops"), 0)
+    assert row0["activations"] == 150_528                             # 224·224·3
+    assert {k: row1[k] for k in ("index", "type", "label")} == {"index": 1, "type": "conv", "label": "CONV3-64"}
+    assert volume(row1["input"]) == [224, 224, 3] and volume(row1["output"]) == [224, 224, 64]
+    # 3·3·3·64 = 1,728 weights + 64 biases; 224·224·64 outputs · 27 = 86,704,128 MACs
+    assert (row1["params"], row1["weights"], row1["biases"], row1["macs"]) == (1_792, 1_728, 64, 86_704_128)
+    assert row1["flops"] >= 2 * 86_704_128
+    assert row1["activations"] == 3_211_264                            # 224·224·64
+    for key in TOTALS_KEYS:
+        assert data["totals"][key] == sum(row[key] for row in data["layers"]), key
+
+
+def test_json_of_an_invalid_spec_keeps_the_rows_before_the_first_error(check_json):
+    result, data = check_json("INPUT(32x32x3) -> CONV(8, 3) -> RELU -> CONV(8, 3, S=4)")  # (30 − 3)/4 + 1 = 7.75
+    assert result.exit_code == 1
+    assert data["valid"] is False and data["output"] is None
+    assert [row["type"] for row in data["layers"]] == ["input", "conv", "relu"]
+    assert [d["code"] for d in data["diagnostics"]] == ["non-integer-output"]
+    assert data["diagnostics"][0]["path"] == "layers[2]"
+    assert data["diagnostics"][0]["severity"] == "error"
+
+
+def test_json_of_a_spec_that_fails_validation_has_no_rows(check_json):
+    result, data = check_json("INPUT(32x32x3) -> CONV(8, 3, s=2)")
+    assert result.exit_code == 1
+    assert data["valid"] is False and data["output"] is None and data["layers"] == []
+    assert data["diagnostics"][0]["code"] == "unknown-key"
+    assert (data["diagnostics"][0]["line"], data["diagnostics"][0]["column"]) == (1, 30)
+
+
+def test_json_for_several_specs_is_an_array_in_order(check_json, tmp_path):
+    missing = tmp_path / "missing.yaml"
+    result, data = check_json(WALKTHROUGH, INVALID, str(missing))
+    assert result.exit_code == 2
+    assert isinstance(data, list) and len(data) == 3
+    assert [d["valid"] for d in data] == [True, False, False]
+    assert volume(data[0]["output"]) == [1, 1, 10]
+    assert data[2]["source"] == str(missing) and data[2]["output"] is None and data[2]["layers"] == []
+    assert data[2]["diagnostics"] and data[2]["diagnostics"][0]["severity"] == "error"
+    for item in data:
+        assert REPORT_KEYS <= set(item)
+
+
+def test_json_for_one_spec_is_an_object(check_json):
+    _, data = check_json(WALKTHROUGH)
+    assert isinstance(data, dict)
+
+
+def test_report_to_dict_is_the_json(check_json):
+    _, data = check_json(WALKTHROUGH)
+    assert cnncalc.analyze(WALKTHROUGH).to_dict() == data
+
+
+# -- markdown -------------------------------------------------------------------------------------------
+
+def test_markdown(run_cli):
+    result = run_cli("check", "--format", "markdown", WALKTHROUGH)
+    assert result.exit_code == 0
+    table = [line for line in result.stdout.splitlines() if line.startswith("|")]
+    header, rule, *rows = table
+    assert "Layer" in header and "Output" in header
+    assert set(rule) <= set("|-: ")
+    assert len({line.count("|") for line in table}) == 1    # every line has the same columns
+    assert len(rows) == 6                                    # 5 layers and the total
+    assert "CONV3-12" in rows[1] and "32×32×12" in rows[1] and "336" in rows[1]
+    assert "31,066" in rows[-1]
+    assert not ANSI.search(result.stdout)
+
+
+def test_markdown_of_several_specs(run_cli):
+    result = run_cli("check", "--format", "markdown", WALKTHROUGH, str(SPECS / "lenet5.yaml"))
+    assert result.exit_code == 0
+    rules = [line for line in result.stdout.splitlines() if line.startswith("|") and set(line) <= set("|-: ")]
+    assert len(rules) == 2                                   # a table for each spec
+    assert "lenet5" in result.stdout and "network" in result.stdout
+
+
+# -- several specs, exit codes --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("specs, code", [
+    ([WALKTHROUGH], 0),
+    ([WARNS], 0),                                 # warnings allowed
+    ([WALKTHROUGH, WARNS], 0),
+    ([INVALID], 1),
+    ([WALKTHROUGH, INVALID], 1),
+    ([INVALID, WALKTHROUGH], 1),
+    (["{missing}"], 2),
+    ([WALKTHROUGH, "{missing}"], 2),
+    (["{missing}", INVALID], 2),                  # 2 over 1
+    ([INVALID, "{missing}", WALKTHROUGH], 2),
+])
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
+def test_worst_exit_code(specs, code, fmt, run_cli, tmp_path):
+    specs = [s.format(missing=tmp_path / "missing.yaml") if s == "{missing}" else s for s in specs]
+    result = run_cli("check", "--format", fmt, *specs)
+    assert result.exit_code == code
+    assert result.stdout.strip()  # every spec is still reported
+
+
+# -- standard input, files ---------------------------------------------------------------------------
+
+def test_yaml_on_standard_input(check_json):
+    text = "input: 32x32x3\nlayers:\n  - conv: {filters: 16, kernel: 5, padding: 2}\n  - relu\n  - pool: 2\n  - fc: 10\n"
+    result, data = check_json("-", input=text)
+    assert result.exit_code == 0
+    assert data["source"] == "<stdin>"
+    assert data["layers"][1]["params"] == 1_216   # 5·5·3·16 + 16
+
+
+def test_compact_on_standard_input_and_its_positions(run_cli):
+    result = run_cli("check", "-", input="INPUT(4x4x1) -> CONV(1, 3, S=2)\n")  # (4 − 3)/2 + 1 = 1.5
+    assert result.exit_code == 1
+    assert "<stdin>:1:17: error[non-integer-output]" in result.stderr
+
+
+def test_yaml_error_on_standard_input_names_stdin(run_cli):
+    result = run_cli("check", "-", input="input: 8x8x1\nlayers:\n  - rleu\n")
+    assert result.exit_code == 1
+    assert "<stdin>:3:5: error[unknown-layer]" in result.stderr
+
+
+def test_a_file_and_a_compact_string(run_cli, tmp_path):
+    path = tmp_path / "net.yml"
+    path.write_text("input: 8x8x1\nlayers: [relu]\n")
+    result = run_cli("check", "--format", "json", str(path), "INPUT(8x8x1) -> TANH")
+    data = json.loads(result.stdout)
+    assert [d["source"] for d in data] == [str(path), "<string>"]
+    assert [d["name"] for d in data] == ["net", "network"]
+
+
+def test_missing_file_exits_2_naming_it(run_cli, tmp_path):
+    missing = tmp_path / "nope.yaml"
+    result = run_cli("check", str(missing))
+    assert result.exit_code == 2
+    [found] = diagnostics_in(result.stderr)
+    assert found["source"] == str(missing) and found["severity"] == "error"
+    assert str(missing) in result.stderr.split("error[", 1)[1]  # the message names it too
+
+
+def test_directory_exits_2_naming_it(run_cli, tmp_path):
+    result = run_cli("check", str(tmp_path))
+    assert result.exit_code == 2
+    [found] = diagnostics_in(result.stderr)
+    assert found["source"] == str(tmp_path)
+    assert "directory" in result.stderr
+
+
+# -- usage ---------------------------------------------------------------------------------------------
+
+def test_no_arguments_prints_usage(run_cli):
+    result = run_cli()
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout and "check" in result.stdout
+
+
+def test_version(run_cli):
+    result = run_cli("--version")
+    assert result.exit_code == 0
+    assert cnncalc.__version__ in result.stdout
+    assert re.fullmatch(r"cnncalc, version \d+\.\d+\.\d+\S*\n", result.stdout)
+
+
+def test_help(run_cli):
+    result = run_cli("check", "--help")
+    assert result.exit_code == 0
+    for option in ("--format", "--input", "--rounding"):
+        assert option in result.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["check"],                                          # no SPEC
+    ["check", "--format", "yaml", WALKTHROUGH],
+    ["check", "--rounding", "round", WALKTHROUGH],
+    ["check", "--input", "32x32", WALKTHROUGH],
+    ["check", "--input", "0x32x3", WALKTHROUGH],
+    ["check", "--no-such-option", WALKTHROUGH],
+    ["frobnicate"],
+])
+def test_usage_errors_exit_2(args, run_cli):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Usage:" in result.stderr or "Error" in result.stderr
+
+
+def test_input_and_rounding_flags(check_json):
+    result, data = check_json("--input", "12x12x3", "--rounding", "ceil", "INPUT(10x10x1) -> POOL(3, S=2)")
+    assert result.exit_code == 0
+    assert volume(data["input"]) == [12, 12, 3]
+    assert volume(data["output"]) == [6, 6, 3]   # (12 − 3)/2 + 1 = 5.5 -> 6; (6 − 1)·2 = 10 < 12, kept
+
+
+# -- streams --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
+def test_diagnostics_on_stderr_data_on_stdout(fmt, run_cli):
+    result = run_cli("check", "--format", fmt, WARNS, INVALID)
+    assert result.exit_code == 1
+    found = diagnostics_in(result.stderr)
+    assert [f["code"] for f in found] == ["dropped-border", "non-integer-output"]
+    assert [f["severity"] for f in found] == ["warning", "error"]
+    assert not diagnostics_in(result.stdout)
+    assert "help:" not in result.stdout
+    if fmt == "json":
+        json.loads(result.stdout)  # nothing but the JSON on standard output
+
+
+def test_python_dash_m(tmp_path):
+    # the package runs as a module, in a real process: no traceback, the exit status of the spec
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("input: 8x8x1\nlayers: [conv: {filters: 1, kernel: 3, stride: 2}]\n")  # (8 − 3)/2 + 1 = 3.5
+    process = subprocess.run([sys.executable, "-m", "cnncalc", "check", str(spec)], capture_output=True, text=True,
+                             timeout=60)
+    assert process.returncode == 1
+    assert f"{spec}:2:10: error[non-integer-output]" in process.stderr
+    assert "Traceback" not in process.stderr

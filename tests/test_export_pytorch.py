@@ -1,0 +1,298 @@
+"""`cnncalc export`: the generated PyTorch module runs, and torch agrees with cnncalc's report.
+
+For each spec: the output shape, the output shape of every module that stands for one layer
+(convolutions, linear layers, pools, upsampling), the parameter count and the MACs (half of
+FlopCounterMode's count, which leaves biases out as cnncalc does).
+"""
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cnncalc import analyze
+from cnncalc.cli import cli
+
+with warnings.catch_warnings():  # a CPU wheel without NumPy says so on import; nothing here needs NumPy
+    warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
+    torch = pytest.importorskip("torch", reason="exporting needs torch to check: pip install cnncalc[torch]")
+from torch import nn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+# torch modules that each stand for one row of these types, so their outputs must be the rows' outputs
+ONE_TO_ONE = ((nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.MaxPool2d, nn.AvgPool2d, nn.LPPool2d,
+               nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Upsample),
+              ("conv", "deconv", "fc", "pool", "global_pool", "adaptive_pool", "upsample"))
+ZOO = sorted((Path(__file__).parent.parent / "specs").glob("*.yaml"))
+
+# Small specs that between them use every layer type, padding form, rounding and block. Inputs are
+# not square, so a width/height swap shows.
+SPECS = {
+    "paddings": """
+        input: 17x13x4
+        rounding: floor
+        layers:
+          - conv: {filters: 6, kernel: 3, padding: 1}                          # int
+          - conv: {filters: 6, kernel: 5x3, padding: 2x1}                      # WxH
+          - conv: {filters: 6, kernel: 3, padding: same}                       # same, stride 1
+          - conv: {filters: 8, kernel: 3, stride: 2, padding: same}            # same, stride 2: 9x7
+          - conv: {filters: 8, kernel: 2, padding: same}                       # same, even kernel: (0, 1)
+          - conv: {filters: 8, kernel: 4x2, stride: 2x1, padding: same}        # same, uneven per axis
+          - conv: {filters: 8, kernel: 3, padding: valid}
+          - conv: {filters: 8, kernel: 3, padding: {left: 2, right: 0, top: 1, bottom: 3}}
+          - conv: {filters: 8, kernel: 7x1, stride: [2, 1], padding: [3, 0]}
+        """,
+    "rounding": """
+        input: 112x113x3
+        rounding: exact
+        layers:
+          - maxpool: {kernel: 3, stride: 2, rounding: ceil}                    # 55.5 -> 56, 56 -> 56
+          - avgpool: {kernel: 3, stride: 2, rounding: ceil}                    # 27.5 -> 28
+          - conv: {filters: 4, kernel: 3, stride: 2, rounding: ceil}           # a conv rounded up: 13.5 -> 14
+          - conv: {filters: 4, kernel: 3, stride: 2, rounding: floor}          # dropped border: 6.5 -> 6
+          - l2pool: {kernel: 3, stride: 2, rounding: ceil}                     # 2.5 -> 3
+          - upsample: 5x3
+          - maxpool: {kernel: 2, stride: 2, padding: 1, rounding: ceil}        # 15: 9 -> 8 by PyTorch's last-window rule
+        """,
+    "ceil-rule": """
+        input: 9x10x2
+        rounding: ceil
+        layers:
+          - maxpool: 2                                                         # width 4.5 -> 5: 5x5
+          - avgpool: {kernel: 2, stride: 2, padding: 1}                        # 3.5 -> 4 -> 3 by the last-window rule
+          - maxpool: {kernel: 3, stride: 2, padding: {left: 1, right: 0, top: 0, bottom: 1}}
+          - l2pool: {kernel: 2, stride: 1, padding: 1}
+          - maxpool: {kernel: 2, padding: same}
+        """,
+    "block-rounding": """
+        input: 20x15x3
+        rounding: floor
+        layers:
+          - repeat: 2
+            rounding: ceil
+            layers: [maxpool: {kernel: 3, stride: 2}]                          # 20x15 -> 10x7 -> 5x3 (ceil)
+          - residual: [avgpool: {kernel: 2, stride: 1, rounding: exact}, conv: {filters: 3, kernel: 2, padding: 1}]
+        """,
+    "dilation-groups": """
+        input: 24x20x8
+        layers:
+          - conv: {filters: 16, kernel: 3, dilation: 2, padding: 2}
+          - conv: {filters: 16, kernel: 3, dilation: 2x3, padding: same}
+          - conv: {filters: 16, kernel: 3, padding: 1, groups: 4}
+          - conv: {filters: 16, kernel: 3, stride: 2, padding: 1, groups: 16, rounding: floor}   # depthwise
+          - conv: {filters: 32, kernel: 1, groups: 16, bias: false}
+          - maxpool: {kernel: 3, stride: 1, dilation: 2, padding: 1}
+          - maxpool: {kernel: 3, stride: 1, dilation: 2, padding: 2}                    # more than torch takes
+        """,
+    "deconv": """
+        input: 7x5x8
+        layers:
+          - deconv: {filters: 8, kernel: 3, stride: 2, padding: 1, output_padding: 1}   # 14x10
+          - deconv: {filters: 4, kernel: 3, stride: 2, padding: same}                   # 28x20
+          - deconv: {filters: 4, kernel: 1, stride: 2, padding: same}                   # 56x40
+          - deconv: {filters: 4, kernel: 4, stride: 2, padding: {left: 1, right: 2, top: 0, bottom: 1}}
+          - deconv: {filters: 6, kernel: 3, dilation: 2, padding: 1, groups: 2, bias: false}
+          - deconv: {filters: 6, kernel: 3x2, stride: 3x2, output_padding: 2x1}
+        """,
+    "heads": """
+        input: 9x7x6
+        layers:
+          - bn: {eps: 0.001, momentum: 0.01}
+          - lrn: {size: 3, alpha: 0.001, beta: 0.5, k: 2}
+          - concat:
+              - [gap, fc: 5]                                                   # ends N×C: unflattened to meet
+              - [gmp, conv: {filters: 3, kernel: 1}]
+          - fc: {units: 12, bias: false}
+          - bn                                                                 # on N×C: BatchNorm1d
+          - leaky_relu: {slope: 0.2}
+          - dropout: 0.3
+          - conv: {filters: 4, kernel: 1}                                      # back to N×C×1×1
+          - residual: [fc: 4, relu]                                            # N×C body, N×C×1×1 shortcut
+          - upsample: {scale: 4x2, mode: bilinear}
+          - adaptive_pool: {output: 3x2, mode: max}
+          - adaptive_pool: {output: 2}
+          - flatten
+          - fc: 3
+          - softmax
+        """,
+    "activations": """
+        input: 8x6x3
+        layers: [relu, relu6, leaky_relu, elu, gelu, sigmoid, tanh, softmax, identity, dropout,
+                 crop: 5x4, crop: {left: 1, right: 0, top: 0, bottom: 2}, upsample, fc: 2, sigmoid]
+        """,
+    "blocks": """
+        input: 16x12x8
+        layers:
+          - repeat: 3
+            layers: [conv: {filters: 8, kernel: 3, padding: 1}, bn, relu]
+          - residual: [conv: {filters: 8, kernel: 3, padding: 1}, bn]
+          - relu
+          - residual: [conv: {filters: 16, kernel: 3, stride: 2, padding: 1}, bn]
+            shortcut: [conv: {filters: 16, kernel: 1, stride: 2}]
+            rounding: floor                                                    # 16x12 -> 8x6
+          - add:
+              - [conv: {filters: 16, kernel: 1}]
+              - []
+              - [conv: {filters: 16, kernel: 3, padding: same}, relu]
+          - concat:
+              - []
+              - [conv: {filters: 4, kernel: 1}]
+              - [maxpool: {kernel: 3, stride: 1, padding: 1}, conv: {filters: 4, kernel: 1}]
+          - residual:
+              - concat: [[conv: {filters: 12, kernel: 1}], [conv: {filters: 12, kernel: 3, padding: 1}]]
+        """,
+    "from-crop": """
+        input: 20x18x3
+        layers:
+          - conv: {filters: 8, kernel: 3, id: enc1}                            # 18x16
+          - maxpool: 2                                                         # 9x8
+          - conv: {filters: 16, kernel: 3}
+          - deconv: {filters: 8, kernel: 2, stride: 2}                         # 14x12
+          - concat:
+              - [from: enc1, crop: 14x12]
+              - []
+          - concat:
+              - [conv: {filters: 4, kernel: 1, id: inner}]
+              - [from: enc1, crop: {left: 2, right: 2, top: 1, bottom: 3}]
+            id: merged
+          - conv: {filters: 4, kernel: 3, padding: 1}
+          - from: inner                                                        # the conv before is still run
+          - add: [[], [from: merged, conv: {filters: 4, kernel: 1}]]
+          - repeat: 2
+            layers: [concat: [[], [from: inner]]]
+        """,
+}
+
+
+def run_export(spec: str, *options: str) -> str:
+    result = CliRunner().invoke(cli, ["export", spec, *options])
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def build(code: str) -> nn.Module:
+    namespace = {"__name__": "exported"}  # not __main__: the script part stays out
+    exec(compile(code, "<exported>", "exec"), namespace)
+    classes = [v for v in namespace.values() if isinstance(v, type) and issubclass(v, nn.Module)]
+    return classes[-1]().eval()  # the model is defined after its helpers
+
+
+def volume(tensor: torch.Tensor) -> tuple[int, int, int]:
+    """A torch shape as cnncalc's W×H×D; an N×C tensor is 1×1×C."""
+    if tensor.dim() == 2:
+        return 1, 1, tensor.shape[1]
+    return tensor.shape[3], tensor.shape[2], tensor.shape[1]
+
+
+def assert_agrees(spec: str, rounding: str | None = None, each_module: bool = True) -> None:
+    """`each_module` False: a module's output is not its layer's (a ConvTranspose2d, then a Crop)."""
+    options = ("--rounding", rounding) if rounding else ()
+    report = analyze(spec, rounding=rounding)
+    assert report.valid, report.diagnostics
+    model = build(run_export(spec, *options))
+    shapes = []
+    for module in model.modules():
+        if isinstance(module, ONE_TO_ONE[0]):
+            module.register_forward_hook(lambda _module, _args, out: shapes.append(volume(out)))
+    width, height, depth = report.input
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        out = model(torch.randn(1, depth, height, width))
+    assert volume(out) == tuple(report.output)
+    if each_module:  # branches of a written-out block may run in another order: compare as multisets
+        assert sorted(shapes) == sorted(tuple(r.output) for r in report.rows if r.type in ONE_TO_ONE[1])
+    assert sum(p.numel() for p in model.parameters()) == report.totals.params
+    assert counter.get_total_flops() == 2 * report.totals.macs
+
+
+@pytest.mark.parametrize("path", ZOO, ids=lambda p: p.stem)
+def test_zoo_spec_exports_to_an_equivalent_model(path):
+    assert_agrees(str(path))
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_small_spec_exports_to_an_equivalent_model(name, tmp_path):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(textwrap.dedent(SPECS[name]))
+    assert_agrees(str(path))
+
+
+@pytest.mark.parametrize("rounding", ["floor", "ceil"])
+def test_rounding_option_reaches_the_pools(rounding):
+    # width 12, kernel 3, stride 2: floor 5, ceil 6; the conv then gives 2 or 3
+    assert_agrees("INPUT(12x11x2) -> POOL(3, S=2) -> CONV(2, 3, S=2)", rounding)
+
+
+def test_compact_spec_and_its_ceil_pool():
+    code = run_export("INPUT(112x112x3) -> POOL(3, S=2, rounding=ceil) -> FC(10)")
+    assert "nn.MaxPool2d(3, stride=2, ceil_mode=True)" in code
+    assert_agrees("INPUT(112x112x3) -> POOL(3, S=2, rounding=ceil) -> FC(10)")
+
+
+def test_pairs_are_written_height_first():
+    code = run_export("INPUT(21x10x1) -> CONV(2, 7x1, S=2x1, P=3x0)")
+    assert "nn.Conv2d(1, 2, (1, 7), stride=(1, 2), padding=(0, 3))" in code
+
+
+def test_same_deconv_at_stride_1_crops_what_padding_cannot():
+    # kernel 2, stride 1: 'same' cuts 1 row and column, which symmetric padding cannot and an
+    # output_padding (below the stride, 1) may not make up for
+    code = run_export("INPUT(7x5x3) -> DECONV(4, 2, P=same)")
+    assert "nn.ConvTranspose2d(3, 4, 2)" in code and "Crop(0, 1, 0, 1)" in code
+    assert_agrees("INPUT(7x5x3) -> DECONV(4, 2, P=same)", each_module=False)
+
+
+def test_generated_script_runs_and_prints_shape_and_parameters(tmp_path):
+    script = tmp_path / "model.py"
+    script.write_text(run_export("INPUT(32x32x3) -> [CONV(16, 3, P=1) -> RELU]*2 -> POOL(2) -> FC(10)"))
+    result = subprocess.run([sys.executable, "-W", "ignore", str(script)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "output shape: (1, 10)" in result.stdout
+    params = analyze("INPUT(32x32x3) -> [CONV(16, 3, P=1) -> RELU]*2 -> POOL(2) -> FC(10)").totals.params
+    assert f"parameters: {params}" in result.stdout
+
+
+def test_docstring_and_class_name(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("name: squeezenet1_0-mini\ninput: 8x6x3\nlayers: [gap]\n")
+    code = run_export(str(path))
+    assert "class Squeezenet1_0Mini(nn.Module):" in code
+    assert "Input volume 8×6×3" in code and "torch.randn(1, 3, 6, 8)" in code
+    assert str(path) in code.split('"""')[1]
+
+
+def test_a_name_that_would_clash_still_gives_a_valid_class(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text('name: "concat"\ninput: 8x6x3\nlayers: [concat: [[], []]]\n')
+    model = build(run_export(str(path)))
+    assert type(model).__name__ == "ConcatNet"
+
+
+def test_local_layer_is_refused_without_code():
+    result = CliRunner().invoke(cli, ["export", "INPUT(8x8x3) -> LOCAL(4, 3) -> RELU -> LOCAL(2, 3)"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.count("error[export-unsupported]") == 2
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("spec", ["INPUT(10x10x3) -> CONV(4, 3, S=2)",   # non-integer output
+                                  "INPUT(8x8x3) -> CONV(4, 3, groups=2)",  # groups do not divide the depth
+                                  "INPUT(8x8x3) -> CNV(4, 3)"])            # unknown layer
+def test_invalid_spec_writes_no_code(spec):
+    result = CliRunner().invoke(cli, ["export", spec])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "error[" in result.stderr
+
+
+def test_cnncalc_itself_never_imports_torch():
+    probe = ("import sys, cnncalc.cli, cnncalc.export_pytorch as e; "
+             "e.export_pytorch(cnncalc.load('INPUT(8x8x3) -> CONV(4, 3)'), cnncalc.analyze('INPUT(8x8x3) -> CONV(4, 3)')); "
+             "print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr

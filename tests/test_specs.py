@@ -1,0 +1,240 @@
+"""The spec zoo (specs/*.yaml) against its published sources: the cs231n notes' VGGNet table,
+torchvision's published parameter counts and GFLOPS, and the papers' own figures."""
+from __future__ import annotations
+
+import functools
+import re
+
+import pytest
+
+import cnncalc
+from conftest import SPECS
+
+SPEC_FILES = sorted(SPECS.glob("*.yaml"))
+
+
+@functools.lru_cache(maxsize=None)
+def report(stem: str) -> cnncalc.Report:
+    result = cnncalc.analyze(str(SPECS / f"{stem}.yaml"))
+    assert result.valid, [d.message for d in result.diagnostics if d.is_error]
+    return result
+
+
+def weighted(stem: str) -> list[tuple[int, int, int]]:
+    return [tuple(r.output) for r in report(stem).rows if r.type in ("conv", "local", "deconv", "fc")]
+
+
+def test_the_zoo_is_there():
+    assert {p.stem for p in SPEC_FILES} >= {"vgg16", "vgg16_bn", "resnet18", "resnet50", "alexnet", "googlenet",
+                                            "mobilenet_v2", "squeezenet1_0", "densenet121", "unet"}
+
+
+@pytest.mark.parametrize("path", SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
+def test_every_spec_checks_clean(path, check_json):
+    result, data = check_json(str(path))
+    assert result.exit_code == 0, result.stderr
+    assert data["valid"] is True
+    assert not any(d["severity"] == "error" for d in data["diagnostics"])
+    assert data["name"] == path.stem
+
+
+_CITATION = re.compile(r"https?://|arXiv|torchvision/|\b(19|20)\d\d\b|cs231n", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
+def test_every_spec_opens_with_a_comment_citing_its_source(path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("#"), "the first line is not a comment"
+    header = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    assert _CITATION.search("\n".join(header)), "the opening comment cites no source"
+    assert path.stem in lines[0]
+
+
+# -- VGG-16: the cs231n notes' table, row by row --------------------------------------------------------
+
+# The notes' VGGNet table ("Case studies", https://cs231n.github.io/convolutional-networks/), each row
+# as the notes write it: label, volume, memory = W*H*D, weights as a product. ReLUs are not rows there.
+VGG_TABLE = """
+INPUT:     [224x224x3]    memory: 224*224*3     weights: 0
+CONV3-64:  [224x224x64]   memory: 224*224*64    weights: (3*3*3)*64
+CONV3-64:  [224x224x64]   memory: 224*224*64    weights: (3*3*64)*64
+POOL2:     [112x112x64]   memory: 112*112*64    weights: 0
+CONV3-128: [112x112x128]  memory: 112*112*128   weights: (3*3*64)*128
+CONV3-128: [112x112x128]  memory: 112*112*128   weights: (3*3*128)*128
+POOL2:     [56x56x128]    memory: 56*56*128     weights: 0
+CONV3-256: [56x56x256]    memory: 56*56*256     weights: (3*3*128)*256
+CONV3-256: [56x56x256]    memory: 56*56*256     weights: (3*3*256)*256
+CONV3-256: [56x56x256]    memory: 56*56*256     weights: (3*3*256)*256
+POOL2:     [28x28x256]    memory: 28*28*256     weights: 0
+CONV3-512: [28x28x512]    memory: 28*28*512     weights: (3*3*256)*512
+CONV3-512: [28x28x512]    memory: 28*28*512     weights: (3*3*512)*512
+CONV3-512: [28x28x512]    memory: 28*28*512     weights: (3*3*512)*512
+POOL2:     [14x14x512]    memory: 14*14*512     weights: 0
+CONV3-512: [14x14x512]    memory: 14*14*512     weights: (3*3*512)*512
+CONV3-512: [14x14x512]    memory: 14*14*512     weights: (3*3*512)*512
+CONV3-512: [14x14x512]    memory: 14*14*512     weights: (3*3*512)*512
+POOL2:     [7x7x512]      memory: 7*7*512       weights: 0
+FC:        [1x1x4096]     memory: 4096          weights: 7*7*512*4096
+FC:        [1x1x4096]     memory: 4096          weights: 4096*4096
+FC:        [1x1x1000]     memory: 1000          weights: 4096*1000
+"""
+
+
+def _product(expression: str) -> int:
+    """`(3*3*64)*128` -> 73,728: the notes' arithmetic, done here rather than copied."""
+    assert re.fullmatch(r"[\d*() ]+", expression)
+    value = 1
+    for factor in re.findall(r"\d+", expression):
+        value *= int(factor)
+    return value
+
+
+def _vgg_rows() -> list[tuple[str, tuple[int, int, int], int, int]]:
+    rows = []
+    for line in VGG_TABLE.strip().splitlines():
+        m = re.fullmatch(r"(\S+):\s+\[(\d+)x(\d+)x(\d+)\]\s+memory: (\S+)\s+weights: (\S+)", line)
+        label, w, h, d, memory, weights = m.groups()
+        rows.append((label, (int(w), int(h), int(d)), _product(memory), _product(weights)))
+    return rows
+
+
+VGG_ROWS = _vgg_rows()
+
+
+def test_vgg16_has_the_notes_rows():
+    assert len(report("vgg16").rows) == len(VGG_ROWS) == 22
+
+
+@pytest.mark.parametrize("index", range(len(VGG_ROWS)), ids=[f"{i}-{r[0]}" for i, r in enumerate(VGG_ROWS)])
+def test_vgg16_row_by_row(index):
+    label, out, memory, weights = VGG_ROWS[index]
+    row = report("vgg16").rows[index]
+    assert tuple(row.output) == out
+    assert row.activations == memory
+    assert row.weights == weights
+    assert row.label == label or (label == "FC" and row.label.startswith("FC-"))
+    if row.type == "conv":
+        assert row.biases == out[2]
+        assert row.macs == memory * weights // out[2]   # W2·H2·K outputs · 3·3·D taps
+    if row.type == "fc":
+        assert row.macs == weights
+
+
+def test_vgg16_totals():
+    totals = report("vgg16").totals
+    # the notes' rows summed: 138,344,128 weights ("TOTAL params: 138M parameters")
+    assert totals.weights == sum(r[3] for r in VGG_ROWS) == 138_344_128
+    # biases: 64·2 + 128·2 + 256·3 + 512·6 + 4096·2 + 1000 = 13,416; 138,344,128 + 13,416 = 138,357,544,
+    # torchvision's VGG16_Weights.IMAGENET1K_V1 num_params
+    assert totals.biases == 64 * 2 + 128 * 2 + 256 * 3 + 512 * 6 + 4096 * 2 + 1000 == 13_416
+    assert totals.params == 138_357_544
+    # the memory column summed (the notes round it to "24M" with the backward pass in mind)
+    assert totals.activations == sum(r[2] for r in VGG_ROWS) == 15_237_608
+    # MACs: each conv row's memory × 3·3·D taps, plus each FC's weights; torchvision publishes 15.47 GFLOPS
+    macs = sum(m * w // o[2] for label, o, m, w in VGG_ROWS if label.startswith("CONV")) + \
+        sum(w for label, _, _, w in VGG_ROWS if label == "FC")
+    assert totals.macs == macs == 15_470_264_320
+
+
+# -- torchvision's published numbers ----------------------------------------------------------------
+
+# torchvision.models.<Model>_Weights.IMAGENET1K_V1.meta: "num_params" and "_ops" (GFLOPS, which are
+# multiply-accumulates: torchvision counts one per weight use), and the docs' table of GFLOPS (two decimals)
+TORCHVISION = [
+    # (spec, num_params, _ops, docs GFLOPS)
+    ("vgg16", 138_357_544, 15.47, 15.47),
+    ("vgg16_bn", 138_365_992, 15.47, 15.47),
+    ("resnet50", 25_557_032, 4.089, 4.09),
+    ("resnet18", 11_689_512, 1.814, 1.81),
+    ("alexnet", 61_100_840, 0.714, 0.71),
+    ("googlenet", 6_624_904, 1.498, 1.50),
+    ("mobilenet_v2", 3_504_872, 0.301, 0.30),
+    ("squeezenet1_0", 1_248_424, 0.819, 0.82),
+    ("densenet121", 7_978_856, 2.834, 2.83),
+]
+
+
+@pytest.mark.parametrize("stem, params, ops, gflops", TORCHVISION, ids=[t[0] for t in TORCHVISION])
+def test_torchvision_published_numbers(stem, params, ops, gflops):
+    result = report(stem)
+    assert result.totals.params == params
+    assert round(result.totals.macs / 1e9, 3) == ops
+    assert round(result.totals.macs / 1e9, 2) == gflops
+    assert result.output == (1, 1, 1000)
+    assert result.input == (224, 224, 3)
+
+
+def test_vgg16_bn_adds_batchnorm_parameters_only():
+    # 13 BatchNorm2d layers, 2 params per channel: 2·(64·2 + 128·2 + 256·3 + 512·6) = 8,448;
+    # 138,357,544 + 8,448 = 138,365,992 (torchvision's vgg16_bn num_params)
+    plain, bn = report("vgg16").totals, report("vgg16_bn").totals
+    assert bn.params - plain.params == 2 * (64 * 2 + 128 * 2 + 256 * 3 + 512 * 6) == 8_448
+    assert bn.buffers == 8_448       # running mean and variance
+    assert bn.macs == plain.macs
+
+
+# -- the papers ----------------------------------------------------------------------------------------
+
+def test_unet_figure_1():
+    # Ronneberger et al., Fig. 1: 572x572x1 in, 388x388x2 out, "23 convolutional layers" in all
+    result = report("unet")
+    assert result.input == (572, 572, 1)
+    assert result.output == (388, 388, 2)
+    sizes = weighted("unet")
+    assert len(sizes) == 23
+    # the figure's maps: 570, 568 (64); 282, 280 (128); 138, 136 (256); 66, 64 (512); 30, 28 (1024);
+    # up 56, then 54, 52 (512); up 104, 102, 100 (256); up 200, 198, 196 (128); up 392, 390, 388 (64); 388 (2)
+    assert [s[0] for s in sizes] == [570, 568, 282, 280, 138, 136, 66, 64, 30, 28,
+                                     56, 54, 52, 104, 102, 100, 200, 198, 196, 392, 390, 388, 388]
+    assert [s[2] for s in sizes] == [64, 64, 128, 128, 256, 256, 512, 512, 1024, 1024,
+                                     512, 512, 512, 256, 256, 256, 128, 128, 128, 64, 64, 64, 2]
+
+
+def test_lenet5_figure_2_and_the_papers_counts():
+    # LeCun et al. 1998, Fig. 2: C1 6@28x28, C3 16@10x10, C5 120, F6 84, output 10
+    assert weighted("lenet5") == [(28, 28, 6), (10, 10, 16), (1, 1, 120), (1, 1, 84), (1, 1, 10)]
+    params = [r.params for r in report("lenet5").rows if r.type in ("conv", "fc")]
+    # section II.B: C1 has 156 trainable parameters (5·5·6 + 6), C5 48,120 (5·5·16·120 + 120),
+    # F6 10,164 (120·84 + 84); C3 fully connected (the spec's stated choice): 5·5·6·16 + 16 = 2,416;
+    # the output as fc: 84·10 + 10 = 850
+    assert params == [156, 2_416, 48_120, 10_164, 850]
+    assert report("lenet5").totals.params == 156 + 2_416 + 48_120 + 10_164 + 850 == 61_706
+
+
+def test_alexnet_as_the_cs231n_notes_size_it():
+    # conv1 (227 − 11)/4 + 1 = 55, pool (55 − 3)/2 + 1 = 27, conv2 27, pool 13, conv3..5 13, pool 6
+    assert weighted("alexnet-cs231n") == [(55, 55, 96), (27, 27, 256), (13, 13, 384), (13, 13, 384),
+                                          (13, 13, 256), (1, 1, 4096), (1, 1, 4096), (1, 1, 1000)]
+    # 11·11·3·96+96 = 34,944; 5·5·96·256+256 = 614,656; 3·3·256·384+384 = 885,120;
+    # 3·3·384·384+384 = 1,327,488; 3·3·384·256+256 = 884,992; 6·6·256·4096+4096 = 37,752,832;
+    # 4096·4096+4096 = 16,781,312; 4096·1000+1000 = 4,097,000
+    params = [r.params for r in report("alexnet-cs231n").rows if r.type in ("conv", "fc")]
+    assert params == [34_944, 614_656, 885_120, 1_327_488, 884_992, 37_752_832, 16_781_312, 4_097_000]
+    assert report("alexnet-cs231n").totals.params == 62_378_344
+    assert report("alexnet-cs231n").rows[1].macs == 105_415_200   # the notes' conv1: 290,400 · 363
+
+
+def test_zfnet_sizes_of_the_paper():
+    # Zeiler and Fergus, Fig. 3: 110, 26, 13, 13, 13 after the convs, then 4096, 4096, 1000
+    assert weighted("zfnet") == [(110, 110, 96), (26, 26, 256), (13, 13, 384), (13, 13, 384), (13, 13, 256),
+                                 (1, 1, 4096), (1, 1, 4096), (1, 1, 1000)]
+
+
+def test_cs231n_cifar10_example():
+    # the notes: [32x32x3] -> CONV [32x32x12] -> RELU -> POOL [16x16x12] -> FC [1x1x10];
+    # 3·3·3·12 + 12 = 336 and 16·16·12·10 + 10 = 30,730 -> 31,066
+    result = report("cs231n-cifar10")
+    assert [tuple(r.output) for r in result.rows] == [(32, 32, 3), (32, 32, 12), (32, 32, 12), (16, 16, 12),
+                                                      (1, 1, 10)]
+    assert result.totals.params == 31_066
+
+
+def test_resnets_warn_of_the_strided_shortcuts_border():
+    # a 1x1 stride-2 shortcut on an even map skips the last column and row: (56 − 1)/2 + 1 = 28.5 -> 28
+    for stem in ("resnet18", "resnet50"):
+        warnings = [d for d in report(stem).diagnostics if d.code == "dropped-border"]
+        assert len(warnings) == 3  # the shortcuts of the 2nd, 3rd and 4th stages
