@@ -322,23 +322,8 @@ def _suggestions(volume: str, kind: str, params: dict) -> list[str]:
 SUGGESTIONS = [(volume, kind, params, s) for volume, kind, params in NON_INTEGER
                for s in _suggestions(volume, kind, params)]
 
-def _pool_bug(kind: str, params: dict, suggestion: str) -> str | None:
-    """Why a pool's suggestion is known not to hold when applied, or None."""
-    if kind != "pool" or not (m := _SETTING.match(suggestion)):
-        return None
-    key, value = m.group(1), yaml.safe_load(m.group(2))
-    kernel = params.get("kernel", 2)
-    if key == "padding" and isinstance(value, dict) and max(value.values()) > kernel // 2:
-        return "BUG: the suggested padding breaks a pool's limit of half the kernel (PyTorch's rule)"
-    if key == "kernel" and "stride" not in params:
-        return "BUG: a pool's stride defaults to its kernel, so the suggested kernel also changes the stride"
-    return None
-
-
 def _suggestion_case(volume, kind, params, suggestion):
-    bug = _pool_bug(kind, params, suggestion)
-    marks = pytest.mark.xfail(strict=True, reason=bug) if bug else ()
-    return pytest.param(volume, kind, params, suggestion, marks=marks, id=f"{volume}-{kind}-{suggestion[:40]}")
+    return pytest.param(volume, kind, params, suggestion, id=f"{volume}-{kind}-{suggestion[:40]}")
 
 
 def test_every_non_integer_case_has_suggestions_of_each_kind():

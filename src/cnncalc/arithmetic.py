@@ -8,6 +8,7 @@ PyTorch's Conv2d and MaxPool2d documentation). A transposed convolution inverts 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import NamedTuple
 
@@ -88,34 +89,36 @@ def transposed(axis: Axis, output_padding: int) -> int:
     return (axis.size - 1) * axis.stride - axis.pad_lo - axis.pad_hi + axis.span + output_padding
 
 
-def suggest_fixes(axis: Axis) -> list[tuple[str, int, Axis]]:
+def suggest_fixes(axis: Axis, allowed: Callable[[Axis], bool] = lambda _: True,
+                  stride_is_kernel: bool = False) -> list[tuple[str, int, Axis]]:
     """The nearest changes of padding, stride, kernel or input size that make `axis` whole.
 
-    Each candidate is verified by recomputing its output with `slide`; returns (what, output, axis).
+    `allowed` says whether the layer accepts a candidate (a pool's padding is at most half its
+    kernel); `stride_is_kernel` makes a kernel candidate move its stride along (a pool whose
+    stride is left out). Each candidate is verified by recomputing its output with `slide`;
+    returns (what, output, axis).
     """
     found: list[tuple[str, int, Axis]] = []
 
     def first(name: str, candidates) -> None:
         for candidate in candidates:
-            if candidate.numerator >= 0 and candidate.is_exact:
+            if candidate.numerator >= 0 and candidate.is_exact and allowed(candidate):
                 found.append((name, slide(candidate, Rounding.EXACT).size, candidate))
                 return
 
     a = axis
-    others = dict(kernel=a.kernel, stride=a.stride, pad_lo=a.pad_lo, pad_hi=a.pad_hi, dilation=a.dilation)
-
-    def variants(key: str, values) -> list[Axis]:
-        return [Axis(a.size, **{**others, key: v}) for v in values]
 
     def by_distance(values, origin: int) -> list[int]:
         return sorted((v for v in values if v >= 1 and v != origin), key=lambda v: (abs(v - origin), -v))
 
-    symmetric = sorted(((p, p) for p in range(max(a.pad_lo, a.pad_hi) + a.stride + 1) if (p, p) != (a.pad_lo, a.pad_hi)),
-                       key=lambda pp: (abs(pp[0] - a.pad_lo), pp[0]))
-    first("padding", [Axis(a.size, a.kernel, a.stride, lo, hi, a.dilation) for lo, hi in symmetric]
-          + [Axis(a.size, a.kernel, a.stride, a.pad_lo, a.pad_hi + d, a.dilation) for d in range(1, a.stride)])
-    first("stride", variants("stride", by_distance(range(1, 2 * a.stride + 1), a.stride)))
-    first("kernel", variants("kernel", by_distance(range(1, a.kernel + a.stride + 1), a.kernel)))
-    first("input size", [Axis(w, **others) for w in range(a.size - 1, max(a.size - a.stride, 0), -1)])
-    first("input size", [Axis(w, **others) for w in range(a.size + 1, a.size + a.stride + 1)])
+    symmetric = sorted((p for p in range(max(a.pad_lo, a.pad_hi) + a.stride + 1) if (p, p) != (a.pad_lo, a.pad_hi)),
+                       key=lambda p: (abs(p - a.pad_lo), p))
+    end_changes = [d for d in range(-a.pad_hi, a.stride) if d]  # more or less padding at the end only
+    first("padding", [a._replace(pad_lo=p, pad_hi=p) for p in symmetric]
+          + [a._replace(pad_hi=a.pad_hi + d) for d in sorted(end_changes, key=abs)])
+    first("stride", [a._replace(stride=s) for s in by_distance(range(1, 2 * a.stride + 1), a.stride)])
+    first("kernel", [a._replace(kernel=k, stride=k if stride_is_kernel else a.stride)
+                     for k in by_distance(range(1, a.kernel + a.stride + 1), a.kernel)])
+    first("input size", [a._replace(size=w) for w in range(a.size - 1, max(a.size - a.stride, 0), -1)])
+    first("input size", [a._replace(size=w) for w in range(a.size + 1, a.size + a.stride + 1)])
     return found

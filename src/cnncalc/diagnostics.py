@@ -74,7 +74,12 @@ def format_diagnostic(diag: Diagnostic, source: str) -> str:
         where = f"{source}:{diag.span.line}:{diag.span.column}"
     lines = [f"{where}: {diag.severity.value}[{diag.code}]: {diag.message}"]
     if diag.span and diag.span.text is not None:
-        lines.append(f"    {diag.span.text}")
-        lines.append("    " + " " * (diag.span.column - 1) + "^")
+        text, caret = diag.span.text, diag.span.column - 1
+        if len(text) > 100:  # show the part around the fault of a long line
+            start = max(0, caret - 40)
+            text = ("…" if start else "") + text[start:start + 80] + ("…" if start + 80 < len(text) else "")
+            caret = caret - start + (1 if start else 0)
+        lines.append(f"    {text}")
+        lines.append("    " + " " * caret + "^")
     lines.extend(f"  help: {s}" for s in diag.suggestions)
     return "\n".join(lines)

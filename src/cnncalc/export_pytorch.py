@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .arithmetic import Rounding, slide
@@ -233,7 +234,8 @@ class _Writer:
         lane.pending.append(module)
         lane.volume, lane.flat = merged.output, lanes[0].flat
 
-    def written_out(self, block: Block, path: str, rounding: Rounding | None, lane: _Lane, keep: str | None) -> None:
+    def written_out(self, block: Block, path: str, rounding: Rounding | None, lane: _Lane,
+                    keep: str | None) -> None:
         """A block that holds a `from` or a referred id: its merge is a line of forward()."""
         self.place(lane)
         if lane.source not in self.names:
@@ -272,7 +274,7 @@ class _Writer:
         lane.flat = isinstance(layer, (FC, Flatten)) or (lane.flat and isinstance(layer, _ANY_RANK))
 
 
-def _descendants(nodes) -> iter:
+def _descendants(nodes) -> Iterator[Node]:
     """Every node under `nodes` (a sequence, or a tuple of branches), depth first."""
     for node in nodes:
         if isinstance(node, tuple) and not isinstance(node, (Step, From, Block)):
@@ -344,7 +346,8 @@ def _pool(layer: Pool, row: Row, ceil: bool) -> list[_Module]:
         # cnncalc does (arithmetic.slide)
         floor = Pair(*(slide(a, Rounding.FLOOR).size for a in axes))
         ceil = ceil or floor != (row.output.width, row.output.height)
-        return [_Module(_call(_POOLS[layer.mode], kernel, stride=stride, padding=(Pair(axes[0].pad_lo, axes[1].pad_lo), _ZERO),
+        padding = Pair(axes[0].pad_lo, axes[1].pad_lo)
+        return [_Module(_call(_POOLS[layer.mode], kernel, stride=stride, padding=(padding, _ZERO),
                               dilation=(layer.dilation, _ONE), ceil_mode=(ceil, False)))]
     # asymmetric, `same` or wider padding, or LPPool2d (which takes none): pad first, to the sides
     # that give the row's size under PyTorch's floor rounding
@@ -360,15 +363,17 @@ def _pool(layer: Pool, row: Row, ceil: bool) -> list[_Module]:
 
 def _window_sides(layer: Conv | Pool, row: Row) -> tuple[tuple[int, int, int, int], str]:
     """Padding per side (left, right, top, bottom) that gives the row's output under PyTorch's floor,
-    and why it is explicit: `same` padding, or ceil rounding (an extra row or column at the end)."""
+    and why it is explicit: `same` padding, or ceil rounding (the right or bottom side moved to
+    where the last window ends)."""
     sides: list[int] = []
-    grown = False
+    rounded = False
     for axis, out in zip(layer.axes(row.input), (row.output.width, row.output.height)):
-        needed = (out - 1) * axis.stride + axis.span - axis.size - axis.pad_lo
-        grown = grown or needed > axis.pad_hi
-        sides += [axis.pad_lo, max(axis.pad_hi, needed)]
+        end = axis.pad_hi
+        if slide(axis, Rounding.FLOOR).size != out:
+            end, rounded = (out - 1) * axis.stride + axis.span - axis.size - axis.pad_lo, True
+        sides += [axis.pad_lo, end]
     left, right, top, bottom = sides
-    return (left, right, top, bottom), "ceil rounding" if grown else "'same' padding" if layer.padding.same else ""
+    return (left, right, top, bottom), "ceil rounding" if rounded else "'same' padding" if layer.padding.same else ""
 
 
 def _explicit_padding(sides: tuple[int, int, int, int], why: str, fill: str) -> tuple[list[_Module], Pair]:
@@ -447,7 +452,8 @@ def _class_name(name: str) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """`text` as it can stand in a docstring: backslashes, quotes and unprintables escaped."""
+    return repr(text)[1:-1].replace('"', '\\"')
 
 
 def _module_text(spec: Spec, report: Report, writer: _Writer, result: str) -> str:

@@ -147,6 +147,10 @@ class _Windowed(Layer):
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         return tuple(receptive.window(f, a.span, a.stride, a.pad_lo) for f, a in zip(fields, self.axes(volume)))
 
+    def suggest(self, axis: Axis) -> list[tuple[str, int, Axis]]:
+        """Verified changes that make `axis` whole (arithmetic.suggest_fixes), within this layer's rules."""
+        return suggest_fixes(axis)
+
     def explain_size(self, volume: Volume, out: Volume) -> list[str]:
         axes = self.axes(volume)
         if self.padding.same:
@@ -175,7 +179,7 @@ class _Windowed(Layer):
                                   suggestions=["use a smaller kernel or stride, more padding, or a larger input"]))
             return None, problems
         if rounding is Rounding.EXACT and not all(r.exact for r in results):
-            problems.append(_non_integer(axes, [r.exact for r in results]))
+            problems.append(_non_integer(axes, [r.exact for r in results], self.suggest))
             return None, problems
         dropped = [r.dropped for r in results]
         if any(dropped):
@@ -192,14 +196,14 @@ def _rounding_hints(axes: tuple[Axis, Axis]) -> list[str]:
             f"rounding: ceil gives {ceil.width}×{ceil.height} (as Caffe and ceil_mode=True do)"]
 
 
-def _non_integer(axes: tuple[Axis, Axis], exact: list[bool]) -> Diagnostic:
+def _non_integer(axes: tuple[Axis, Axis], exact: list[bool], suggest) -> Diagnostic:
     """`non-integer-output` with the arithmetic and verified suggestions, per failing axis."""
     square = axes[0] == axes[1]
     failing = [0] if square else [i for i, ok in enumerate(exact) if not ok]
     arithmetic = "; ".join(axes[i].formula() if square else f"{_AXIS_NAMES[i]}: {axes[i].formula()}"
                            for i in failing)
     suggestions = [_describe_fix(what, None if square else i, axes, fixed, out)
-                   for i in failing for what, out, fixed in suggest_fixes(axes[i])]
+                   for i in failing for what, out, fixed in suggest(axes[i])]
     return error("non-integer-output", f"the output size is not a whole number: {arithmetic}",
                  suggestions=suggestions + _rounding_hints(axes))
 
@@ -209,25 +213,21 @@ _AXIS_NAMES = ("width", "height")
 
 def _describe_fix(what: str, index: int | None, axes: tuple[Axis, Axis], new: Axis, out: int) -> str:
     """A suggestion in the spec's own words; `index` None means both axes change alike."""
+    old = axes[0 if index is None else index]
+    where = "" if index is None else f" in {_AXIS_NAMES[index]}"
     if what == "input size":
-        old = axes[0 if index is None else index]
-        where = "" if index is None else f" {_AXIS_NAMES[index]}"
-        return f"an input{where} of {new.size} instead of {old.size} to this layer gives {out}"
-    if index is None:
-        if what == "padding" and new.pad_lo != new.pad_hi:
-            return (f"padding: {{left: {new.pad_lo}, right: {new.pad_hi}, top: {new.pad_lo}, bottom: {new.pad_hi}}}"
-                    f" gives {out} (the extra row and column at the end, as TensorFlow pads)")
-        value = new.pad_lo if what == "padding" else getattr(new, what)
-        return f"{what}: {value} gives {out}"
-    both = [axes[0], axes[1]]
-    both[index] = new
+        return f"an input{where.replace(' in', '')} of {new.size} instead of {old.size} to this layer gives {out}"
+    both = [new, new] if index is None else [*axes]
+    if index is not None:
+        both[index] = new
+    w, h = both
     if what == "padding":
-        w, h = both
-        value = (f"{w.pad_lo}x{h.pad_lo}" if w.pad_lo == w.pad_hi and h.pad_lo == h.pad_hi else
+        value = (str(Pair(w.pad_lo, h.pad_lo)) if w.pad_lo == w.pad_hi and h.pad_lo == h.pad_hi else
                  f"{{left: {w.pad_lo}, right: {w.pad_hi}, top: {h.pad_lo}, bottom: {h.pad_hi}}}")
     else:
-        value = f"{getattr(both[0], what)}x{getattr(both[1], what)}"
-    return f"{what}: {value} gives {out} in {_AXIS_NAMES[index]}"
+        value = str(Pair(getattr(w, what), getattr(h, what)))
+    follows = " (its stride follows the kernel)" if what == "kernel" and new.stride != old.stride else ""
+    return f"{what}: {value} gives {out}{where}{follows}"
 
 
 class Conv(_Windowed):
@@ -399,6 +399,7 @@ class Pool(_Windowed):
     mode: str
 
     def check(self) -> None:
+        self.stride_is_kernel = self.stride is None
         if self.stride is None:  # a pool's stride defaults to its kernel, which is only known now
             self.stride = self.kernel
         if self.mode != "max" and self.dilation != Pair(1, 1):
@@ -410,6 +411,9 @@ class Pool(_Windowed):
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         size, problems = self.spatial(volume, rounding)
         return (Volume(size.width, size.height, volume.depth) if size else None), problems
+
+    def suggest(self, axis: Axis) -> list[tuple[str, int, Axis]]:
+        return suggest_fixes(axis, lambda a: max(a.pad_lo, a.pad_hi) <= a.span // 2, self.stride_is_kernel)
 
     def flops(self, volume: Volume, out: Volume) -> int:
         return out.elements * self.kernel.width * self.kernel.height  # one compare or add per window element

@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 
 from .diagnostics import Span, SpecError, error
 from .layers import REGISTRY
+from .limits import MAX_NESTING
+from .volumes import to_int
 from .source_yaml import KEY, Locations
 
 _TOKEN = re.compile(r"""
@@ -55,6 +57,7 @@ class _Parser:
         self.span_of = span_of
         self.tokens = tokenize(text, span_of)
         self.pos = 0
+        self.depth = 0  # of [ … ]*N groups
         self.locations: Locations = {}
 
     @property
@@ -88,10 +91,15 @@ class _Parser:
         start = self.token
         self.locations[path] = self.span_of(start.column)
         if start.kind == "[":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise SpecError([error("too-deep", f"repeats nest deeper than {MAX_NESTING} levels",
+                                       span=self.span_of(start.column))])
             self.advance()
             body = self.chain(path + ("layers",), "]")
             self.expect("]")
             self.expect("*")
+            self.depth -= 1
             count_token = self.expect("number")
             self.locations[path + ("repeat",)] = self.span_of(count_token.column)
             return {"repeat": _number(count_token.text), "layers": body}
@@ -138,7 +146,7 @@ class _Parser:
 
 
 def _number(text: str) -> int | float:
-    return float(text) if any(c in text for c in ".eE") else int(text)
+    return float(text) if any(c in text for c in ".eE") else to_int(text)
 
 
 def _name_positional(name: str, values: list[tuple[Any, int]], path: tuple, locations: Locations,

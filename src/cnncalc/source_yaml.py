@@ -11,6 +11,7 @@ import yaml
 
 from .diagnostics import Span, SpecError, error
 from .limits import MAX_NESTING, MAX_YAML_NODES
+from .volumes import Oversized
 
 KEY = "@key"  # marker in a location path: the position of the mapping key, not of its value
 
@@ -29,12 +30,17 @@ def load(text: str) -> tuple[Any, Locations]:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise SpecError([_syntax_error(exc, text)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control character
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise SpecError([error("yaml-syntax", f"the character {chr(exc.character)!r} is not allowed in YAML",
+                               span=Span(line, column), suggestions=["remove it"])]) from None
     except yaml.YAMLError as exc:
         raise SpecError([error("yaml-syntax", f"not valid YAML: {exc}")]) from None
     except RecursionError:
         raise SpecError([error("too-deep", f"the YAML nests deeper than {MAX_NESTING} levels")]) from None
     if node is None:
-        raise SpecError([error("empty-spec", "the spec is empty",
+        raise SpecError([error("empty-spec", "the spec is empty", span=Span(1, 1),
                                suggestions=["start from: input: 32x32x3, then layers: [conv: {filters: 16, kernel: 3}]"])])
     sizes: dict[int, int] = {}
     if _size(node, sizes, 0) > MAX_YAML_NODES:
@@ -101,6 +107,8 @@ def _build(node: yaml.Node, path: Path, locations: Locations, constructor: yaml.
         return [_build(item, path + (i,), locations, constructor) for i, item in enumerate(node.value)]
     if node.tag not in _SCALAR_TAGS:
         raise _bad_tag(node)
+    if node.tag == _CORE + "int" and len(node.value) > 4000:  # Python refuses to convert so many digits
+        return Oversized(len(node.value))
     value = constructor.construct_object(node)
     if isinstance(value, str) and "\x00" in value:
         raise SpecError([error("invalid-value", "a NUL character is not allowed in a spec", span=_span(node))])

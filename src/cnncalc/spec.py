@@ -19,6 +19,7 @@ from .layers import REGISTRY, Input, Layer
 from .limits import MAX_INTEGER, MAX_LAYERS
 from .source_yaml import KEY, Locations
 from .volumes import Volume, parse_volume
+from .volumes import shown as shown_value
 
 TOP_KEYS = ("name", "input", "rounding", "layers", "budget")
 BLOCK_KEYS = {"repeat": ("repeat", "layers", "id", "rounding"),
@@ -26,6 +27,13 @@ BLOCK_KEYS = {"repeat": ("repeat", "layers", "id", "rounding"),
               "add": ("add", "id", "rounding"),
               "concat": ("concat", "id", "rounding"),
               "from": ("from",)}
+BLOCK_EXAMPLES = {
+    "repeat": "repeat: 3\n  layers: [conv: {filters: 64, kernel: 3, padding: 1}, relu] (or [ ... ]*3 in the compact notation)",
+    "residual": "residual: [conv: {filters: 64, kernel: 3, padding: 1}, bn]  (a shortcut: list is optional)",
+    "add": "add: [[conv: {filters: 64, kernel: 1}], []]  (branches on the same input, summed)",
+    "concat": "concat: [[conv: {filters: 64, kernel: 1}], []]  (branches on the same input, stacked)",
+    "from": "from: enc3  (the output of the layer or block with id enc3)",
+}
 _COMPACT_HINT = re.compile(r"[()]|->|→")
 
 
@@ -135,7 +143,7 @@ class _Builder:
                       suggestions=["layers:\n  - conv: {filters: 16, kernel: 3, padding: 1}\n  - relu"])
         else:
             nodes = self.sequence(layers, ("layers",), "layers", top=True)
-        if self.layer_count > MAX_LAYERS:
+        if self.layer_count > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
             self.fail("too-large", f"the spec expands to {self.layer_count:,} layers, more than the "
                       f"limit of {MAX_LAYERS:,}", ("layers",), suggestions=["lower a repeat count"])
         if self.compact_line is not None and any(d.code == "missing-parameter" for d in self.diagnostics):
@@ -243,6 +251,10 @@ class _Builder:
         return item
 
     def layer(self, name: Any, params: Any, where: tuple, path: str, in_repeat: bool) -> Step | None:
+        if isinstance(name, str) and name.lower() in BLOCK_KEYS:
+            self.fail("invalid-layer", f"'{name}' is a block, not a layer: it needs its layers", where + (name,),
+                      key=True, path=path, suggestions=[BLOCK_EXAMPLES[name.lower()]])
+            return None
         if not isinstance(name, str) or name.lower() not in REGISTRY:
             choices = list(REGISTRY) + list(BLOCK_KEYS)
             self.fail("unknown-layer", f"unknown layer type '{name}'", where + (name,), key=True, path=path,
@@ -359,7 +371,7 @@ class _Builder:
     def repeat(self, item: dict, count: Any, where: tuple, path: str, span: Span | None, ident: str | None,
                rounding: Rounding | None) -> Block | None:
         if isinstance(count, bool) or not isinstance(count, int) or count < 1 or count > MAX_INTEGER:
-            self.fail("invalid-value", f"repeat must be a whole number of at least 1, got {count!r}",
+            self.fail("invalid-value", f"repeat must be a whole number of at least 1, got {shown_value(count)}",
                       where + ("repeat",), path=path,
                       suggestions=["remove the block to leave its layers out" if count == 0 else ""])
             return None
@@ -372,6 +384,9 @@ class _Builder:
         if not body and not self.diagnostics:
             self.fail("missing-layers", "a repeat block needs at least one layer", where + ("layers",), path=path)
         self.layer_count = before + (self.layer_count - before) * count
+        if self.layer_count > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
+            self.fail("too-large", f"this repeat makes the spec {self.layer_count:,} layers long, more than the "
+                      f"limit of {MAX_LAYERS:,}", where + ("repeat",), path=path, suggestions=["lower the count"])
         self.claim_id(ident, where + ("id",), path)
         return Block("repeat", (body,), path, span, count, ident, rounding)
 
@@ -385,8 +400,7 @@ def _describe(field_name: str | None, err: dict) -> str:
     """pydantic's error, said in the spec's own words."""
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     subject = f"'{field_name}'" if field_name else "the layer"
-    shown = f"{value:.3g}" if isinstance(value, int) and not isinstance(value, bool) and value > MAX_INTEGER \
-        else repr(value)
+    shown = shown_value(value)
     if kind in ("int_type", "int_from_float", "int_parsing"):
         return f"{subject} must be a whole number, got {shown}"
     if kind in ("float_type", "float_parsing"):

@@ -51,13 +51,38 @@ class Padding(NamedTuple):
 _DIMS = re.compile(r"^\s*(\d+)\s*(?:[x×]\s*(\d+)\s*)?(?:[x×]\s*(\d+)\s*)?$")
 
 
+class Oversized(int):
+    """A whole number too long to convert (Python refuses past 4,300 digits): over every limit."""
+
+    def __new__(cls, digits: int) -> "Oversized":
+        number = super().__new__(cls, MAX_INTEGER + 1)
+        number.digits = digits
+        return number
+
+    def __repr__(self) -> str:
+        return f"a number of {self.digits:,} digits"
+
+
+def to_int(text: str) -> int:
+    """int(text), or an Oversized stand-in for thousands of digits."""
+    digits = len(text.lstrip("+-"))
+    return Oversized(digits) if digits > 4000 else int(text)
+
+
+def shown(value: Any) -> str:
+    """A value for a message; a huge integer by its size, since printing it could take a while."""
+    if isinstance(value, int) and not isinstance(value, (bool, Oversized)) and abs(value) > MAX_INTEGER:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    return repr(value)
+
+
 def _integer(value: Any, what: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what} must be a whole number, got {value!r}")
+        raise ValueError(f"{what} must be a whole number, got {shown(value)}")
     if value < minimum:
         raise ValueError(f"{what} must be at least {minimum}, got {value}")
     if value > MAX_INTEGER:
-        raise ValueError(f"{what} must be at most {MAX_INTEGER:,}, got {value:.3g}")
+        raise ValueError(f"{what} must be at most {MAX_INTEGER:,}, got {shown(value)}")
     return value
 
 
@@ -70,7 +95,7 @@ def _parts(value: Any, names: tuple[str, ...], aliases: dict[str, str]) -> list[
         if len(parts) != count:
             shape = "x".join(n[0].upper() for n in names)
             raise ValueError(f"'{value}' is not a {shape} size; write it like {'x'.join(['3', '3', '64'][:count])}")
-        return [int(p) for p in parts]
+        return [to_int(p) for p in parts]
     if isinstance(value, list):
         if len(value) != count:
             raise ValueError(f"a list of {count} numbers ({', '.join(names)}) is needed, got {len(value)}")
@@ -104,8 +129,8 @@ def parse_pair(value: Any, what: str = "value", minimum: int = 1) -> Pair:
     if isinstance(value, float) and not isinstance(value, bool):
         raise ValueError(f"{what} must be a whole number, got {value!r}")
     parts = _parts(value, ("width", "height"), {})
-    return Pair(*(_integer(v, f"{what} {n}" if len(set(parts)) > 1 else what, minimum)
-                  for v, n in zip(parts, ("width", "height"))))
+    square = parts[0] == parts[1]
+    return Pair(*(_integer(v, what if square else f"{what} {n}", minimum) for v, n in zip(parts, ("width", "height"))))
 
 
 def parse_padding(value: Any) -> Padding:
