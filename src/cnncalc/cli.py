@@ -142,8 +142,9 @@ def cli(ctx: click.Context) -> None:
 @_format_option()
 @analysis_options
 @click.option("--by-type", is_flag=True, help="Add a breakdown of params, MACs and FLOPs by layer type.")
+@click.option("--bars", is_flag=True, help="Add a bar per row showing its share of the params and the MACs.")
 @click.option("--no-color", is_flag=True, help="Plain text even in a terminal (as does NO_COLOR).")
-def check(specs: tuple[str, ...], fmt: str, options: dict, by_type: bool, no_color: bool) -> None:
+def check(specs: tuple[str, ...], fmt: str, options: dict, by_type: bool, bars: bool, no_color: bool) -> None:
     """Check SPECs and print each layer's volume, parameters, MACs and memory.
 
     SPEC is a YAML file, - for standard input, or a line in the compact notation.
@@ -162,7 +163,7 @@ def check(specs: tuple[str, ...], fmt: str, options: dict, by_type: bool, no_col
     for report in reports:
         _print_diagnostics(report.diagnostics, report.source)
     width = os.get_terminal_size().columns if color else 200
-    click.echo(render(fmt, reports, color=color, width=width, by_type=by_type))
+    click.echo(render(fmt, reports, color=color, width=width, by_type=by_type, bars=bars))
     sys.exit(max(r.exit_code for r in reports))
 
 
@@ -280,6 +281,34 @@ def export(spec: str, target: str, options: dict) -> None:
         _print_diagnostics(exc.diagnostics, report.source)
         sys.exit(exc.exit_code)
     click.echo(code)
+
+
+@cli.command()
+@click.argument("spec", metavar="SPEC")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the SVG here instead of to stdout.")
+@analysis_options
+def diagram(spec: str, output: str | None, options: dict) -> None:
+    """Draw SPEC as the cs231n notes draw networks: a box per volume, as a self-contained SVG.
+
+    \b
+    Example:
+      cnncalc diagram specs/vgg16.yaml -o vgg16.svg
+    """
+    from .diagram import diagram_svg
+
+    parsed, report = load_one(spec, options)
+    _print_diagnostics(report.diagnostics, report.source)
+    if not report.valid:
+        sys.exit(ExitCode.INVALID_SPEC)
+    svg = diagram_svg(parsed, report)
+    if output is None:
+        click.echo(svg)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(svg)
+    except OSError as exc:
+        raise click.FileError(output, exc.strerror) from None
 
 
 @cli.command()

@@ -52,6 +52,22 @@ def layer_cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
     return rows, footer
 
 
+BAR_HEADER = ("Params share", "MACs share")
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(part: int, whole: int, width: int = 12) -> str:
+    """A horizontal bar of `width` characters, filled in eighths by part/whole."""
+    eighths = round(8 * width * part / whole) if whole else 0
+    full, rest = divmod(eighths, 8)
+    return ("█" * full + (_EIGHTHS[rest] if rest else "")).ljust(width)
+
+
+def bar_cells(report) -> list[tuple[str, str]]:
+    t = report.totals
+    return [(bar(r.params, t.params), bar(r.macs, t.macs)) for r in report.rows]
+
+
 BY_TYPE_HEADER = ("Type", "Layers", "Params", "MACs", "FLOPs", "MACs %")
 
 

@@ -5,21 +5,30 @@ plain aligned text, and rich is not even imported.
 """
 from __future__ import annotations
 
-from .numbers import BY_TYPE_HEADER, HEADER, LEFT, by_type_cells, grouped, layer_cells, memory_summary, si
+from .numbers import (BAR_HEADER, BY_TYPE_HEADER, HEADER, LEFT, bar_cells, by_type_cells, grouped, layer_cells,
+                      memory_summary, si)
 
 
-def render(reports: list, *, color: bool = False, width: int = 100, by_type: bool = False) -> str:
+def render(reports: list, *, color: bool = False, width: int = 100, by_type: bool = False, bars: bool = False) -> str:
     draw = _rich if color else _plain
     parts = []
     for report in reports:
-        parts.append(draw(report, width) if report.rows else _summary(report))
+        parts.append(draw(report, width, bars) if report.rows else _summary(report))
         if by_type and report.rows:
             parts.append(_aligned(BY_TYPE_HEADER, by_type_cells(report), left={"Type"}))
     return "\n\n".join(parts)
 
 
+def _with_bars(report, bars: bool):
+    """The layer cells, with the share columns appended when asked for."""
+    rows, footer = layer_cells(report)
+    if not bars:
+        return HEADER, rows, footer
+    return HEADER + BAR_HEADER, [r + b for r, b in zip(rows, bar_cells(report))], footer + ("", "")
+
+
 def _aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], footer: tuple[str, ...] | None = None,
-             left: set[str] = LEFT) -> str:
+             left: set[str] = LEFT | set(BAR_HEADER)) -> str:
     """Plain columns, numbers to the right, with a rule under the header (and above a footer)."""
     every = [header, *rows, *([footer] if footer else [])]
     widths = [max(len(row[i]) for row in every) for i in range(len(header))]
@@ -31,27 +40,29 @@ def _aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], footer: tuple
     return "\n".join([line(header), rule, *map(line, rows), *([rule, line(footer)] if footer else [])])
 
 
-def _plain(report, width: int) -> str:
-    rows, footer = layer_cells(report)
-    return "\n".join([f"{report.name} ({report.source})", _aligned(HEADER, rows, footer), _summary(report)])
+def _plain(report, width: int, bars: bool) -> str:
+    header, rows, footer = _with_bars(report, bars)
+    return "\n".join([f"{report.name} ({report.source})", _aligned(header, rows, footer), _summary(report)])
 
 
-def _rich(report, width: int) -> str:
+def _rich(report, width: int, bars: bool) -> str:
     import io
 
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    rows, footer = layer_cells(report)
+    header, rows, footer = _with_bars(report, bars)
     table = Table(title=f"{report.name} ({report.source})", box=box.SIMPLE_HEAD, show_footer=True,
                   header_style="bold cyan", footer_style="bold", title_style="bold")
-    for name, total in zip(HEADER, footer):
-        table.add_column(name, justify="left" if name in LEFT else "right", footer=total, no_wrap=True)
+    for name, total in zip(header, footer):
+        table.add_column(name, justify="right" if name in HEADER and name not in LEFT else "left", footer=total,
+                         no_wrap=True, style="magenta" if name in BAR_HEADER else None)
     for row in rows:
         table.add_row(*row)
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=True, width=max(width, 60), highlight=False, emoji=False)
+    needed = sum(max(len(row[i]) for row in (header, footer, *rows)) + 3 for i in range(len(header)))
+    console = Console(file=buffer, force_terminal=True, width=max(width, needed), highlight=False, emoji=False)
     console.print(table)
     console.print(_summary(report), style="green" if report.valid else "bold red")
     return buffer.getvalue().rstrip("\n")
