@@ -7,9 +7,10 @@
 from .api import analyze, analyze_text, load
 from .arithmetic import Rounding
 from .diagnostics import Diagnostic, ExitCode, Severity, SpecError
+from .memory import MemorySettings
 from .report import Report, Row, Totals
 from .volumes import Volume
 
 __version__ = "0.1.0"
 __all__ = ["analyze", "analyze_text", "load", "Report", "Row", "Totals", "Diagnostic", "Severity", "ExitCode",
-           "SpecError", "Rounding", "Volume", "__version__"]
+           "SpecError", "Rounding", "Volume", "MemorySettings", "__version__"]
