@@ -26,7 +26,8 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 ONE_TO_ONE = ((nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.MaxPool2d, nn.AvgPool2d, nn.LPPool2d,
                nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Upsample),
               ("conv", "deconv", "fc", "pool", "global_pool", "adaptive_pool", "upsample"))
-ZOO = sorted((Path(__file__).parent.parent / "specs").glob("*.yaml"))
+SPEC_DIR = Path(__file__).parent.parent / "specs"
+ZOO = sorted(SPEC_DIR.glob("*.yaml"))
 
 # Small specs that between them use every layer type, padding form, rounding and block. Inputs are
 # not square, so a width/height swap shows.
@@ -55,7 +56,7 @@ SPECS = {
           - conv: {filters: 4, kernel: 3, stride: 2, rounding: floor}          # dropped border: 6.5 -> 6
           - l2pool: {kernel: 3, stride: 2, rounding: ceil}                     # 2.5 -> 3
           - upsample: 5x3
-          - maxpool: {kernel: 2, stride: 2, padding: 1, rounding: ceil}        # 15: 9 -> 8 by PyTorch's last-window rule
+          - maxpool: {kernel: 2, stride: 2, padding: 1, rounding: ceil}        # 8.5 -> 9 -> 8: the last-window rule
         """,
     "ceil-rule": """
         input: 9x10x2
@@ -85,7 +86,6 @@ SPECS = {
           - conv: {filters: 16, kernel: 3, stride: 2, padding: 1, groups: 16, rounding: floor}   # depthwise
           - conv: {filters: 32, kernel: 1, groups: 16, bias: false}
           - maxpool: {kernel: 3, stride: 1, dilation: 2, padding: 1}
-          - maxpool: {kernel: 3, stride: 1, dilation: 2, padding: 2}                    # more than torch takes
         """,
     "deconv": """
         input: 7x5x8
@@ -121,7 +121,8 @@ SPECS = {
     "activations": """
         input: 8x6x3
         layers: [relu, relu6, leaky_relu, elu, gelu, sigmoid, tanh, softmax, identity, dropout,
-                 crop: 5x4, crop: {left: 1, right: 0, top: 0, bottom: 2}, upsample, fc: 2, sigmoid]
+                 crop: 5x4, crop: {left: 1, right: 0, top: 0, bottom: 2}, upsample,
+                 upsample: {scale: 1x2, mode: bicubic}, fc: 2, sigmoid]
         """,
     "blocks": """
         input: 16x12x8
@@ -188,12 +189,12 @@ def volume(tensor: torch.Tensor) -> tuple[int, int, int]:
     return tensor.shape[3], tensor.shape[2], tensor.shape[1]
 
 
-def assert_agrees(spec: str, rounding: str | None = None, each_module: bool = True) -> None:
-    """`each_module` False: a module's output is not its layer's (a ConvTranspose2d, then a Crop)."""
-    options = ("--rounding", rounding) if rounding else ()
-    report = analyze(spec, rounding=rounding)
+def assert_agrees(spec: str, each_module: bool = True, **overrides: str) -> None:
+    """`overrides`: --input and --rounding; `each_module` False: a module's output is not its
+    layer's (a ConvTranspose2d, then a Crop)."""
+    report = analyze(spec, **overrides)
     assert report.valid, report.diagnostics
-    model = build(run_export(spec, *options))
+    model = build(run_export(spec, *(item for key, value in overrides.items() for item in (f"--{key}", value))))
     shapes = []
     for module in model.modules():
         if isinstance(module, ONE_TO_ONE[0]):
@@ -223,13 +224,33 @@ def test_small_spec_exports_to_an_equivalent_model(name, tmp_path):
 @pytest.mark.parametrize("rounding", ["floor", "ceil"])
 def test_rounding_option_reaches_the_pools(rounding):
     # width 12, kernel 3, stride 2: floor 5, ceil 6; the conv then gives 2 or 3
-    assert_agrees("INPUT(12x11x2) -> POOL(3, S=2) -> CONV(2, 3, S=2)", rounding)
+    assert_agrees("INPUT(12x11x2) -> POOL(3, S=2) -> CONV(2, 3, S=2)", rounding=rounding)
+
+
+def test_input_option_reaches_the_model():
+    assert_agrees(str(SPEC_DIR / "lenet5.yaml"), input="36x40x1")  # the fc takes 2×3×120 inputs
 
 
 def test_compact_spec_and_its_ceil_pool():
     code = run_export("INPUT(112x112x3) -> POOL(3, S=2, rounding=ceil) -> FC(10)")
     assert "nn.MaxPool2d(3, stride=2, ceil_mode=True)" in code
     assert_agrees("INPUT(112x112x3) -> POOL(3, S=2, rounding=ceil) -> FC(10)")
+
+
+def test_a_pool_that_asks_for_ceil_keeps_ceil_mode_where_it_changes_nothing():
+    code = run_export(str(SPEC_DIR / "googlenet.yaml"))  # as torchvision builds its inception pools
+    assert "nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True)" in code
+
+
+def test_pool_padding_beyond_half_the_kernel_is_refused_or_written_out():
+    # PyTorch takes at most half the undilated kernel (3 // 2 here); cnncalc bounds it by the dilated
+    # span (5 // 2), so until it refuses this spec the export pads explicitly, with -inf
+    spec = "INPUT(8x7x2) -> POOL(3, S=1, P=2, dilation=2)"
+    if not analyze(spec).valid:
+        assert CliRunner().invoke(cli, ["export", spec]).exit_code == 1
+        return
+    assert 'nn.ConstantPad2d((2, 2, 2, 2), float("-inf"))' in run_export(spec)
+    assert_agrees(spec)
 
 
 def test_pairs_are_written_height_first():
@@ -265,11 +286,13 @@ def test_docstring_and_class_name(tmp_path):
     assert str(path) in code.split('"""')[1]
 
 
-def test_a_name_that_would_clash_still_gives_a_valid_class(tmp_path):
+@pytest.mark.parametrize(("name", "class_name"), [("concat", "ConcatNet"), ("None", "NoneNet"),
+                                                  ('3d "u-net" \\ v2 """', "Net3dUNetV2")])
+def test_any_name_gives_a_valid_class_and_docstring(name, class_name, tmp_path):
     path = tmp_path / "spec.yaml"
-    path.write_text('name: "concat"\ninput: 8x6x3\nlayers: [concat: [[], []]]\n')
+    path.write_text(f"name: {name!r}\ninput: 8x6x3\nlayers: [concat: [[], []]]\n")
     model = build(run_export(str(path)))
-    assert type(model).__name__ == "ConcatNet"
+    assert type(model).__name__ == class_name
 
 
 def test_local_layer_is_refused_without_code():
@@ -291,8 +314,7 @@ def test_invalid_spec_writes_no_code(spec):
 
 
 def test_cnncalc_itself_never_imports_torch():
-    probe = ("import sys, cnncalc.cli, cnncalc.export_pytorch as e; "
-             "e.export_pytorch(cnncalc.load('INPUT(8x8x3) -> CONV(4, 3)'), cnncalc.analyze('INPUT(8x8x3) -> CONV(4, 3)')); "
-             "print('torch' in sys.modules)")
+    probe = ("import sys, cnncalc, cnncalc.cli, cnncalc.export_pytorch as e; spec = 'INPUT(8x8x3) -> CONV(4, 3)'; "
+             "e.export_pytorch(cnncalc.load(spec), cnncalc.analyze(spec)); print('torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr

@@ -340,6 +340,8 @@ class Deconv(Conv):
 
     def check(self) -> None:
         super().check()
+        if self.padding.same and self.output_padding != Pair(0, 0):
+            raise ValueError("output_padding has no effect with padding: same, whose output is W·S; remove one")
         for axis in (0, 1):  # PyTorch: "output padding must be smaller than either stride or dilation"
             if self.output_padding[axis] >= max(self.stride[axis], self.dilation[axis]):
                 raise ValueError(f"output_padding ({self.output_padding}) must be smaller than the stride or "
@@ -404,8 +406,8 @@ class Pool(_Windowed):
             self.stride = self.kernel
         if self.mode != "max" and self.dilation != Pair(1, 1):
             raise ValueError(f"{self.mode} pooling has no dilation in PyTorch; remove it")
-        pad, span = self.padding, Pair(*(d * (k - 1) + 1 for d, k in zip(self.dilation, self.kernel)))
-        if not pad.same and (max(pad.left, pad.right) > span.width // 2 or max(pad.top, pad.bottom) > span.height // 2):
+        pad, kernel = self.padding, self.kernel  # PyTorch bounds the padding by the kernel, not its dilated span
+        if not pad.same and (max(pad.left, pad.right) > kernel.width // 2 or max(pad.top, pad.bottom) > kernel.height // 2):
             raise ValueError(f"padding ({pad}) must be at most half the kernel ({self.kernel}), as PyTorch requires")
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
@@ -413,7 +415,7 @@ class Pool(_Windowed):
         return (Volume(size.width, size.height, volume.depth) if size else None), problems
 
     def suggest(self, axis: Axis) -> list[tuple[str, int, Axis]]:
-        return suggest_fixes(axis, lambda a: max(a.pad_lo, a.pad_hi) <= a.span // 2, self.stride_is_kernel)
+        return suggest_fixes(axis, lambda a: max(a.pad_lo, a.pad_hi) <= a.kernel // 2, self.stride_is_kernel)
 
     def flops(self, volume: Volume, out: Volume) -> int:
         return out.elements * self.kernel.width * self.kernel.height  # one compare or add per window element

@@ -14,38 +14,43 @@ from typing import NamedTuple
 
 
 class Field(NamedTuple):
-    size: Fraction
-    jump: Fraction
-    start: Fraction  # centre of the first output unit's field
+    size: int | Fraction
+    jump: int | Fraction
+    start: int | Fraction  # centre of the first output unit's field
 
     def to_dict(self) -> dict:
         return {"size": _number(self.size), "jump": _number(self.jump), "start": _number(self.start)}
 
 
-INPUT_FIELD = Field(Fraction(1), Fraction(1), Fraction(0))
+INPUT_FIELD = Field(1, 1, 0)
 
 
-def _number(value: Fraction) -> int | float:
+def _number(value: int | Fraction) -> int | float:
     return int(value) if value.denominator == 1 else float(value)
+
+
+def _half(value: int | Fraction) -> int | Fraction:
+    """value / 2, kept an int when it is whole: Fractions are slow, and most fields are whole."""
+    return value // 2 if isinstance(value, int) and value % 2 == 0 else Fraction(value, 2)
 
 
 def window(field: Field, span: int, stride: int | Fraction, pad_lo: int | Fraction) -> Field:
     """Through a window `span` units wide (dilation included), moving by `stride`."""
     return Field(field.size + (span - 1) * field.jump, field.jump * stride,
-                 field.start + (Fraction(span - 1, 2) - pad_lo) * field.jump)
+                 field.start + _half((span - 1 - 2 * pad_lo) * field.jump))
 
 
 def transposed(field: Field, span: int, stride: int, pad_lo: int) -> Field:
     """Through a transposed convolution: each output reads ⌈span/stride⌉ neighbouring inputs and the
     jump shrinks by the stride; output 0 sits at input position (p − (span − 1)/2)/stride."""
     reach = -(-span // stride)
-    return Field(field.size + (reach - 1) * field.jump, field.jump / stride,
+    return Field(field.size + (reach - 1) * field.jump, Fraction(field.jump, stride),
                  field.start + (pad_lo - Fraction(span - 1, 2)) / stride * field.jump)
 
 
 def upsample(field: Field, scale: int) -> Field:
     """Nearest-neighbour upsampling: output o repeats input ⌊o/scale⌋, so only the jump changes."""
-    return Field(field.size, field.jump / scale, field.start)
+    return Field(field.size, Fraction(field.jump, scale), field.start)
 
 
 def shift(field: Field, cut_lo: int) -> Field:

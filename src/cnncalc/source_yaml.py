@@ -107,9 +107,12 @@ def _build(node: yaml.Node, path: Path, locations: Locations, constructor: yaml.
         return [_build(item, path + (i,), locations, constructor) for i, item in enumerate(node.value)]
     if node.tag not in _SCALAR_TAGS:
         raise _bad_tag(node)
-    if node.tag == _CORE + "int" and len(node.value) > 4000:  # Python refuses to convert so many digits
-        return Oversized(len(node.value))
-    value = constructor.construct_object(node)
+    if node.tag == _CORE + "str":  # the common cases directly: the constructor is slow for 100,000 layers
+        value = node.value
+    elif node.tag == _CORE + "int" and node.value.isdigit() and not node.value.startswith("0"):
+        value = int(node.value) if len(node.value) <= 4000 else Oversized(len(node.value))
+    else:
+        value = constructor.construct_object(node)
     if isinstance(value, str) and "\x00" in value:
         raise SpecError([error("invalid-value", "a NUL character is not allowed in a spec", span=_span(node))])
     return value

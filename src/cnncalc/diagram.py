@@ -1,0 +1,536 @@
+"""The network drawn as the cs231n notes draw it: one 3-D box per volume, as an SVG.
+
+Each volume is an oblique-projection cuboid whose front face is f(W) wide and f(H) high and whose
+depth recedes up and to the right by f(D), f a clamped log scale, so that 224×224×3, 7×7×512 and
+1×1×4096 all stay visible. The layer that made a volume is named above its box and the volume is
+written under it. Elementwise layers (ReLU and the other activations, BN, dropout, LRN, and a
+flatten that changes nothing) make no box of their own: they are folded into the label of the box
+they follow ("CONV3-64" over "+ BN + RELU"), or of the box they precede when nothing comes before
+them in their branch ("BN + RELU +" over "CONV1-128"). Boxes run left to right and wrap into
+several rows; the branches of a residual, add or concat block are stacked one above the other
+between the fork of the block's input and the box of its merge.
+
+Pure standard library, deterministic: the same spec and report always give the same bytes.
+"""
+from __future__ import annotations
+
+import math
+from html import escape
+
+from .render.numbers import si
+from .report import Report, Row
+from .spec import Block, From, Spec, Step
+from .volumes import Volume
+
+__all__ = ["diagram_svg"]
+
+# Layers that keep the volume and are folded into the label of a neighbouring box.
+ELEMENTWISE = frozenset({"relu", "relu6", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
+                         "identity", "batchnorm", "dropout", "lrn"})
+
+# -- geometry (pixels) ----------------------------------------------------------------------------
+MARGIN = 28            # around the drawing
+SEQ_GAP = 30           # between two items of a chain (room for the arrow)
+ROW_GAP = 44           # between two rows of the wrapped network (room for the return line)
+FORK_GAP = 22          # from a block's fork to the start of its branches
+JOIN_GAP = 18          # from the longest branch to the join, and from the join to the merge box
+BRANCH_GAP = 18        # between two stacked branches
+LANE_WIDTH = 60        # the least width of a branch (an identity branch is a bare line)
+DEPTH_DX, DEPTH_DY = 0.8, 0.6   # the receding direction of the depth (about 37° above the horizontal)
+
+FONT = "sans-serif"
+LABEL_SIZE, FOLD_SIZE, DIMS_SIZE, NOTE_SIZE = 12, 11, 11, 10
+LINE_STEP = {LABEL_SIZE: 15, FOLD_SIZE: 13, NOTE_SIZE: 12}
+INK, SOFT_INK, LINE = "#222222", "#666666", "#555555"
+
+# fill colours of the front face, by what made the volume
+COLORS = (("input", "#d9d9d9"), ("conv", "#9ecae1"), ("pool", "#fdae6b"), ("fc", "#bcbddc"),
+          ("merge", "#a1d99b"), ("other", "#f6e08f"))
+_KIND = {"input": "input", "conv": "conv", "local": "conv", "deconv": "conv", "pool": "pool",
+         "global_pool": "pool", "adaptive_pool": "pool", "fc": "fc", "add": "merge", "concat": "merge"}
+_LEGEND = {"input": "input", "conv": "conv", "pool": "pool", "fc": "fc", "merge": "add / concat",
+           "other": "other"}
+
+
+def spatial_px(n: int) -> float:
+    """Pixels for a width or a height of n units: 1 -> 6, 7 -> 45, 56 -> 87, 224 -> 115, at most 130."""
+    return min(130.0, max(6.0, 6.0 + 14.0 * math.log2(max(n, 1))))
+
+
+def depth_px(n: int) -> float:
+    """Length of the receding edge for a depth of n: 1 -> 4, 3 -> 15, 64 -> 47, 4096 -> 90, at most 96."""
+    return min(96.0, max(4.0, 4.0 + 7.2 * math.log2(max(n, 1))))
+
+
+# Advance widths (in em) of DejaVu Sans, the usual sans-serif of Linux and among the widest: text laid
+# out with them fits in narrower faces (Arial, Helvetica, Liberation Sans) too.
+_EM = {**dict.fromkeys("0123456789", 0.636), **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 0.72),
+       **dict.fromkeys("abcdefghijklmnopqrstuvwxyz", 0.6), "I": 0.295, "J": 0.295, "M": 0.863, "W": 0.989,
+       "f": 0.352, "i": 0.278, "j": 0.278, "l": 0.278, "r": 0.411, "t": 0.392, "m": 0.974, "w": 0.818,
+       " ": 0.318, "-": 0.361, "/": 0.337, ",": 0.318, ".": 0.318, ":": 0.337, "(": 0.39, ")": 0.39,
+       "+": 0.838, "×": 0.838, "→": 0.838, "·": 0.318, "#": 0.838, "_": 0.5}
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    return sum(_EM.get(c, 0.7) for c in text) * size * (1.1 if bold else 1.0)
+
+
+def _n(value: float) -> str:
+    """A coordinate, deterministic and short: one decimal at most."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else ("0" if text == "-0" else text)
+
+
+def _shade(color: str, factor: float) -> str:
+    """Lighter toward white (factor > 0) or darker toward black (factor < 0)."""
+    rgb = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    if factor >= 0:
+        rgb = [round(c + (255 - c) * factor) for c in rgb]
+    else:
+        rgb = [round(c * (1 + factor)) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+class _Canvas:
+    """What is drawn, in three layers: lines under the boxes, boxes, text over everything."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.boxes: list[str] = []
+        self.texts: list[str] = []
+        self.kinds: set[str] = set()
+        self.drawn: list = []  # the boxes drawn
+
+    def path(self, points: list[tuple[float, float]], arrow: bool = True, dashed: bool = False) -> None:
+        d = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in points)
+        extra = ' marker-end="url(#cnncalc-arrow)"' if arrow else ""
+        if dashed:
+            extra += ' stroke-dasharray="4 3"'
+        self.lines.append(f'<path d="{d}"{extra}/>')
+
+    def dot(self, x: float, y: float) -> None:
+        self.lines.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="2.5" fill="{LINE}"/>')
+
+    def text(self, x: float, y: float, text: str, size: int, color: str = INK, bold: bool = False,
+             anchor: str = "middle", italic: bool = False) -> None:
+        style = (' font-weight="bold"' if bold else "") + (' font-style="italic"' if italic else "")
+        self.texts.append(f'<text x="{_n(x)}" y="{_n(y)}" font-size="{size}" fill="{color}" '
+                          f'text-anchor="{anchor}"{style}>{escape(text)}</text>')
+
+
+# -- the items of a chain: boxes, references and blocks -----------------------------------------------
+class _Box:
+    """One volume: the row that made it, with the elementwise rows folded before and after it."""
+
+    connected = True   # a line comes in from the item before
+    arrow_in = True
+
+    def __init__(self, row: Row, prefix: list[Row] | None = None, ids: tuple[str, ...] = ()) -> None:
+        self.row = row
+        self.prefix = list(prefix or [])
+        self.suffix: list[Row] = []
+        self.block_ids = ids  # the id of the block whose merge this box is
+
+    @property
+    def ids(self) -> list[str]:
+        """The ids (for `from:`) that name this box's volume."""
+        layers = [r.layer for r in (*self.prefix, self.row, *self.suffix)]
+        return [*self.block_ids, *(layer.id for layer in layers if getattr(layer, "id", None))]
+
+    @property
+    def volume(self) -> Volume:
+        return (self.suffix[-1] if self.suffix else self.row).output
+
+    def fold(self, row: Row) -> None:
+        self.suffix.append(row)
+
+    def lines(self) -> list[tuple[str, int, bool, str]]:
+        """The label above the box, top line first: (text, size, bold, colour)."""
+        lines = []
+        if self.prefix:
+            lines.append((" + ".join(r.label for r in self.prefix) + " +", FOLD_SIZE, False, SOFT_INK))
+        lines.append((self.row.label, LABEL_SIZE, True, INK))
+        if self.suffix:
+            lines.append(("+ " + " + ".join(r.label for r in self.suffix), FOLD_SIZE, False, SOFT_INK))
+        return lines
+
+    def layout(self) -> None:
+        v = self.volume
+        self.w, self.h = spatial_px(v.width), spatial_px(v.height)
+        depth = depth_px(v.depth)
+        self.dx, self.dy = depth * DEPTH_DX, depth * DEPTH_DY
+        self.dims = str(v)
+        self.id_text = "id: " + ", ".join(self.ids) if self.ids else ""
+        label_w = max(text_width(t, s, b) for t, s, b, _ in self.lines())
+        dims_w = max(text_width(self.dims, DIMS_SIZE), text_width(self.id_text, NOTE_SIZE))
+        # positions with the front face's left edge at 0, then shifted so that the cell starts at 0
+        body_center = (self.w + self.dx) / 2
+        front_center = self.w / 2
+        left = min(0.0, body_center - label_w / 2, front_center - dims_w / 2)
+        right = max(self.w + self.dx, body_center + label_w / 2, front_center + dims_w / 2)
+        self.front = -left               # the front face's left edge, from the cell's left
+        self.width = right - left
+        label_h = sum(LINE_STEP[s] for _, s, _, _ in self.lines())
+        self.ascent = self.h / 2 + self.dy + 6 + label_h
+        self.descent = self.h / 2 + 5 + DIMS_SIZE + 2 + (LINE_STEP[NOTE_SIZE] if self.id_text else 0)
+        self.enter = self.front
+        self.exit = self.front + self.w / 2
+
+    def draw(self, canvas: _Canvas, x: float, axis: float) -> None:
+        kind = _KIND.get(self.row.type, "other")
+        canvas.kinds.add(kind)
+        canvas.drawn.append(self)
+        fill = dict(COLORS)[kind]
+        fx, top, w, h, dx, dy = x + self.front, axis - self.h / 2, self.w, self.h, self.dx, self.dy
+
+        def poly(points, color):
+            pts = " ".join(f"{_n(px)},{_n(py)}" for px, py in points)
+            return f'<polygon points="{pts}" fill="{color}"/>'
+
+        rows = [*self.prefix, self.row, *self.suffix]
+        tip = "\n".join(f"{r.path}: {r.label}, {r.input or '—'} → {r.output}, {r.params:,} params, "
+                        f"{r.macs:,} MACs" for r in rows)
+        canvas.boxes.append(
+            f"<g><title>{escape(tip)}</title>"
+            + poly([(fx, top), (fx + dx, top - dy), (fx + w + dx, top - dy), (fx + w, top)], _shade(fill, 0.45))
+            + poly([(fx + w, top), (fx + w + dx, top - dy), (fx + w + dx, top + h - dy), (fx + w, top + h)],
+                   _shade(fill, -0.18))
+            + poly([(fx, top), (fx + w, top), (fx + w, top + h), (fx, top + h)], fill)
+            + "</g>")
+        y = top - dy - 6
+        for text, size, bold, color in reversed(self.lines()):
+            canvas.text(fx + (w + dx) / 2, y - 3, text, size, color, bold)
+            y -= LINE_STEP[size]
+        canvas.text(fx + w / 2, top + h + 5 + DIMS_SIZE - 1, self.dims, DIMS_SIZE, INK)
+        if self.id_text:
+            canvas.text(fx + w / 2, top + h + 5 + DIMS_SIZE - 1 + LINE_STEP[NOTE_SIZE], self.id_text, NOTE_SIZE,
+                        SOFT_INK, italic=True)
+
+
+class _Ref:
+    """`from: ID`: the chain starts again from an earlier layer's output."""
+
+    connected = False
+    arrow_in = False
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        self.text = f"from {ref}"
+
+    def layout(self) -> None:
+        self.width = text_width(self.text, NOTE_SIZE) + 16
+        self.ascent = self.descent = 9
+        self.enter, self.exit = 0.0, self.width
+
+    def draw(self, canvas: _Canvas, x: float, axis: float) -> None:
+        canvas.boxes.append(f'<rect x="{_n(x)}" y="{_n(axis - 9)}" width="{_n(self.width)}" height="18" '
+                            f'rx="9" fill="#ffffff" stroke="{LINE}" stroke-dasharray="3 2"/>')
+        canvas.text(x + self.width / 2, axis + 3.5, self.text, NOTE_SIZE, SOFT_INK, italic=True)
+
+
+class _Chain:
+    """Items left to right, each joined to the next by an arrow."""
+
+    def __init__(self, items: list) -> None:
+        self.items = items
+
+    def layout(self) -> None:
+        for item in self.items:
+            item.layout()
+        if not self.items:
+            self.width, self.ascent, self.descent, self.enter, self.exit = LANE_WIDTH, 13.0, 4.0, 0.0, 0.0
+            return
+        self.width = sum(i.width for i in self.items) + SEQ_GAP * (len(self.items) - 1)
+        self.ascent = max(i.ascent for i in self.items)
+        self.descent = max(i.descent for i in self.items)
+        self.enter = self.items[0].enter
+        self.exit = self.width - self.items[-1].width + self.items[-1].exit
+
+    def draw(self, canvas: _Canvas, x: float, axis: float) -> None:
+        previous = None
+        for item in self.items:
+            if previous is not None and item.connected:
+                canvas.path([(previous, axis), (x + item.enter, axis)], arrow=item.arrow_in)
+            item.draw(canvas, x, axis)
+            previous = x + item.exit
+            x += item.width + SEQ_GAP
+
+
+class _Block:
+    """residual, add or concat: branches stacked between the fork and the merge box."""
+
+    connected = True
+    arrow_in = False  # the line ends at the fork, a dot
+
+    def __init__(self, kind: str, branches: list[_Chain], merge: _Box) -> None:
+        self.kind = kind
+        self.branches = branches
+        self.merge = merge
+
+    def layout(self) -> None:
+        for branch in self.branches:
+            branch.layout()
+        self.merge.layout()
+        offsets = [0.0]
+        for above, below in zip(self.branches, self.branches[1:]):
+            offsets.append(offsets[-1] + above.descent + BRANCH_GAP + below.ascent)
+        if self.kind != "residual":  # a residual keeps its body on the axis, its shortcut below
+            middle = (offsets[0] + offsets[-1]) / 2
+            offsets = [o - middle for o in offsets]
+        self.offsets = offsets
+        inner = max(b.width for b in self.branches)
+        self.join = FORK_GAP + inner + JOIN_GAP
+        self.merge_left = self.join + JOIN_GAP
+        self.width = self.merge_left + self.merge.width
+        self.ascent = max([b.ascent - o for b, o in zip(self.branches, offsets)] + [self.merge.ascent])
+        self.descent = max([b.descent + o for b, o in zip(self.branches, offsets)] + [self.merge.descent])
+        self.enter = 0.0
+        self.exit = self.merge_left + self.merge.exit
+
+    def draw(self, canvas: _Canvas, x: float, axis: float) -> None:
+        canvas.dot(x, axis)
+        join = x + self.join
+        for branch, offset in zip(self.branches, self.offsets):
+            y = axis + offset
+            start = x + FORK_GAP
+            if not branch.items:  # the identity: a bare line from the fork to the join
+                canvas.path([(x, axis), (x, y), (join, y), (join, axis)], arrow=False)
+                canvas.text((start + join) / 2, y - 4, "identity", NOTE_SIZE, SOFT_INK, italic=True)
+                continue
+            if branch.items[0].connected:
+                canvas.path([(x, axis), (x, y), (start + branch.enter, y)], arrow=branch.items[0].arrow_in)
+            branch.draw(canvas, start, y)
+            canvas.path([(start + branch.exit, y), (join, y), (join, axis)], arrow=False)
+        canvas.dot(join, axis)
+        canvas.path([(join, axis), (x + self.merge_left + self.merge.enter, axis)])
+        self.merge.draw(canvas, x + self.merge_left, axis)
+
+    def fold(self, row: Row) -> None:
+        self.merge.suffix.append(row)
+
+
+# -- from the spec's tree and the report's rows to items ---------------------------------------------
+class _Missing(Exception):
+    """The report has no row here: the analysis stopped at an error before this point."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def _target(items: list):
+    """The item an elementwise row may fold into: the last box (not the input) or block, if any."""
+    last = items[-1] if items else None
+    if isinstance(last, _Block) or (isinstance(last, _Box) and last.row.type != "input"):
+        return last
+    return None
+
+
+def _flush(items: list, pending: list[Row]) -> None:
+    """Elementwise rows that no box came after: into the item before them, else a box of their own."""
+    if not pending:
+        return
+    target = _target(items)
+    if target is None:
+        target = _Box(pending.pop(0))
+        items.append(target)
+    for row in pending:
+        target.fold(row)
+    pending.clear()
+
+
+def _foldable(row: Row) -> bool:
+    return row.type in ELEMENTWISE or (row.type == "flatten" and row.output == row.input)
+
+
+class _Builder:
+    def __init__(self, report: Report) -> None:
+        self.rows = {row.path: row for row in report.rows}
+
+    def row(self, path: str) -> Row:
+        if path not in self.rows:
+            raise _Missing(path)
+        return self.rows[path]
+
+    def chain(self, nodes, prefix: str, items: list | None = None) -> list:
+        """The items of `nodes` (run under `prefix`), appended to `items`, which grows as it goes: what
+        was built before a missing row is kept.
+
+        Elementwise rows fold into the box before them, unless the chain opens with one (a
+        pre-activation branch, BN-ReLU-Conv as DenseNet's): then each folds into the box after it.
+        """
+        items = [] if items is None else items
+        first = self.rows.get(f"{prefix}[0]") if nodes and isinstance(nodes[0], Step) else None
+        before = first is not None and _foldable(first)
+        pending: list[Row] = []  # elementwise rows waiting for the next box
+        try:
+            self._chain(nodes, prefix, items, pending, before)
+        finally:
+            _flush(items, pending)
+        return items
+
+    def _chain(self, nodes, prefix: str, items: list, pending: list[Row], before: bool) -> None:
+        for i, node in enumerate(nodes):
+            path = f"{prefix}[{i}]"
+            if isinstance(node, Step):
+                row = self.row(path)
+                if not _foldable(row):
+                    items.append(_Box(row, pending))
+                    pending.clear()
+                elif not before and not pending and _target(items) is not None:
+                    _target(items).fold(row)
+                else:
+                    pending.append(row)
+            elif isinstance(node, From):
+                _flush(items, pending)
+                items.append(_Ref(node.ref))
+            elif node.kind == "repeat":
+                for k in range(1, node.count + 1):
+                    self._chain(node.branches[0], f"{path}.repeat#{k}", items, pending, before)
+            else:
+                _flush(items, pending)
+                items.append(self.block(node, path))
+
+    def block(self, block: Block, path: str) -> _Block:
+        if block.kind == "residual":
+            prefixes = [f"{path}.residual", f"{path}.shortcut"]
+        else:
+            prefixes = [f"{path}.{block.kind}[{b}]" for b in range(len(block.branches))]
+        branches = [_Chain(self.chain(nodes, p)) for nodes, p in zip(block.branches, prefixes)]
+        merge = "concat" if block.kind == "concat" else "add"
+        return _Block(block.kind, branches, _Box(self.row(f"{path}.{merge}"), ids=(block.id,) if block.id else ()))
+
+
+# -- the page ------------------------------------------------------------------------------------------
+def _greedy(items: list, max_width: float) -> list[list]:
+    rows: list[list] = []
+    width = 0.0
+    for item in items:
+        needed = width + SEQ_GAP + item.width if rows and rows[-1] else item.width
+        if rows and needed <= max_width:
+            rows[-1].append(item)
+            width = needed
+        else:
+            rows.append([item])
+            width = item.width
+    return rows
+
+
+def _rows_of(items: list, max_width: float) -> list[list]:
+    """Wrap the top-level items into rows no wider than max_width (an item wider than that is alone),
+    as few rows as that allows, and of widths as even as they can be for that many rows."""
+    count = len(_greedy(items, max_width))
+    low = math.floor(max((i.width for i in items), default=0.0))
+    high = math.ceil(max_width)
+    while low < high:  # the narrowest width that needs no more rows
+        middle = (low + high) // 2
+        if len(_greedy(items, middle)) <= count:
+            high = middle
+        else:
+            low = middle + 1
+    return _greedy(items, high)
+
+
+def _header(spec: Spec, report: Report, stopped: str | None) -> list[tuple[str, int, bool, str]]:
+    totals = report.totals
+    output = str(report.output) if report.output else "?"
+    lines = [(spec.name, 16, True, INK),
+             (f"{spec.input} → {output}   ·   {totals.params:,} params ({si(totals.params)})   ·   "
+              f"{totals.macs:,} MACs ({si(totals.macs)})", 12, False, INK)]
+    if stopped is not None or not report.valid:
+        errors = [d for d in report.diagnostics if d.is_error]
+        message = errors[0].message if errors else "the analysis stopped"
+        where = errors[0].path if errors and errors[0].path else stopped
+        lines.append((f"drawn up to the first error{f' at {where}' if where else ''}: {message}", 12, False,
+                      "#b00020"))
+    return lines
+
+
+def diagram_svg(spec: Spec, report: Report, *, max_width: int = 1400) -> str:
+    """The network of `spec` (with the volumes of `report`, its analysis) as a self-contained SVG.
+
+    `max_width` is the width, in pixels, past which the chain of boxes wraps into a new row.
+    """
+    builder = _Builder(report)
+    items: list = []
+    stopped = None
+    if "input" in builder.rows:
+        items.append(_Box(builder.rows["input"]))
+        try:
+            builder.chain(spec.layers, "layers", items)
+        except _Missing as missing:
+            stopped = missing.path
+    for item in items:
+        item.layout()
+    rows = _rows_of(items, max_width)
+
+    canvas = _Canvas()
+    header = _header(spec, report, stopped)
+    y = MARGIN
+    for text, size, bold, color in header:
+        y += size + 4
+        canvas.text(MARGIN, y, text, size, color, bold, anchor="start")
+    legend_y = y + 22
+    y = legend_y + 16 + ROW_GAP / 2
+
+    content_right = MARGIN
+    placed = []  # (row items, axis)
+    for row in rows:
+        ascent = max(i.ascent for i in row)
+        descent = max(i.descent for i in row)
+        axis = y + ascent
+        placed.append((row, axis, axis + descent))
+        y = axis + descent + ROW_GAP
+        content_right = max(content_right, MARGIN + sum(i.width for i in row) + SEQ_GAP * (len(row) - 1))
+
+    for r, (row, axis, bottom) in enumerate(placed):
+        x = MARGIN
+        if r > 0:  # the line that returns from the end of the row above
+            prev_row, prev_axis, prev_bottom = placed[r - 1]
+            if row[0].connected:
+                turn = prev_end + 12
+                gap_y = prev_bottom + ROW_GAP / 2
+                canvas.path([(prev_exit, prev_axis), (turn, prev_axis), (turn, gap_y), (MARGIN - 14, gap_y),
+                             (MARGIN - 14, axis), (x + row[0].enter, axis)], arrow=row[0].arrow_in)
+        _Chain(row).draw(canvas, x, axis)
+        for item in row[:-1]:
+            x += item.width + SEQ_GAP
+        prev_exit, prev_end = x + row[-1].exit, x + row[-1].width
+
+    # the legend: a swatch per kind of box drawn, and what the folded labels mean
+    x = MARGIN
+    for kind, color in COLORS:
+        if kind not in canvas.kinds:
+            continue
+        canvas.boxes.append(f'<rect x="{_n(x)}" y="{_n(legend_y - 10)}" width="12" height="12" fill="{color}" '
+                            f'stroke="{LINE}" stroke-width="0.8"/>')
+        canvas.text(x + 17, legend_y, _LEGEND[kind], 11, INK, anchor="start")
+        x += 17 + text_width(_LEGEND[kind], 11) + 18
+    legend_right = x
+    if any(box.prefix or box.suffix for box in canvas.drawn):
+        note = "“+ RELU”: elementwise layers, folded into the box they follow"
+        if any(box.prefix for box in canvas.drawn):
+            note = "“+ RELU”, “BN + RELU +”: elementwise layers, folded into the box they follow or precede"
+        canvas.text(x + 6, legend_y, note, 11, SOFT_INK, anchor="start")
+        legend_right = x + 6 + text_width(note, 11)
+
+    header_right = max(MARGIN + text_width(t, s, b) for t, s, b, _ in header)
+    width = math.ceil(max(content_right + 16, header_right, legend_right) + MARGIN)
+    height = math.ceil((placed[-1][2] if placed else y) + MARGIN)
+    title = f"{spec.name}: {spec.input} → {report.output or '?'}"
+    return "\n".join([
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="{FONT}">',
+        f"<title>{escape(title)}</title>",
+        "<defs>",
+        '<marker id="cnncalc-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{LINE}"/></marker>',
+        "</defs>",
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<g fill="none" stroke="{LINE}" stroke-width="1.2">', *canvas.lines, "</g>",
+        f'<g stroke="#333333" stroke-width="0.8" stroke-linejoin="round">', *canvas.boxes, "</g>",
+        "<g>", *canvas.texts, "</g>",
+        "</svg>",
+        "",
+    ])
