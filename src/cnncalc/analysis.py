@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import NamedTuple
 
-from . import budget
+from . import budget, conventions
 from .arithmetic import Rounding
 from .budget import Limit
 from .diagnostics import Diagnostic, error, warning
@@ -146,9 +146,11 @@ def _start(spec: Spec) -> State:
 
 
 def analyze_spec(spec: Spec, source: str, rounding: Rounding | None = None,
-                 memory: MemorySettings = MemorySettings(), limits: tuple[Limit, ...] = ()) -> Report:
+                 memory: MemorySettings = MemorySettings(), limits: tuple[Limit, ...] = (),
+                 convention: str = conventions.DEFAULT) -> Report:
     """Propagate `spec`'s input through every layer; `rounding` (the --rounding flag) overrides the
-    spec's, `limits` (the --max-… flags) are checked beside the spec's own budget."""
+    spec's, `limits` (the --max-… flags) are checked beside the spec's own budget, and `flops`
+    are counted as the tool named by `convention` counts them."""
     walker = _Walker(spec, rounding)
     walker.rows.append(Row(index=0, path="input", type="input", label="INPUT", input=None, output=spec.input,
                            field=(INPUT_FIELD, INPUT_FIELD)))
@@ -158,7 +160,8 @@ def analyze_spec(spec: Spec, source: str, rounding: Rounding | None = None,
     except _Stop:
         out = None
     report = Report(spec.name, source, spec.input, None if walker.failed or out is None else out.volume,
-                    tuple(walker.rows), tuple(walker.diagnostics), memory)
+                    conventions.apply(tuple(walker.rows), convention), tuple(walker.diagnostics), memory,
+                    convention=convention)
     if report.valid and (spec.budget or limits):
         over = budget.check(report, [*spec.budget, *limits])
         report = replace(report, diagnostics=report.diagnostics + tuple(over))

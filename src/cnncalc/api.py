@@ -9,6 +9,7 @@ from . import spec as spec_module
 from .analysis import analyze_spec
 from .arithmetic import Rounding
 from .budget import Limit
+from .conventions import DEFAULT as DEFAULT_CONVENTION
 from .diagnostics import ExitCode, Span, SpecError, error
 from .limits import MAX_FILE_BYTES
 from .memory import MemorySettings
@@ -89,30 +90,31 @@ def load(text: str, *, source: str = STRING, name: str | None = None,
 
 def analyze_text(text: str, *, source: str = STRING, name: str | None = None, input: Volume | str | None = None,
                  rounding: Rounding | str | None = None, memory: MemorySettings = MemorySettings(),
-                 limits: tuple[Limit, ...] = ()) -> Report:
+                 limits: tuple[Limit, ...] = (), convention: str = DEFAULT_CONVENTION) -> Report:
     """Analyse a spec's text; a spec that does not validate gives a Report with its diagnostics."""
     try:
         spec = load(text, source=source, name=name, input=input)
     except SpecError as exc:
         return _failed(source, name, exc)
-    return analyze_spec(spec, source, Rounding(rounding) if rounding else None, memory, tuple(limits))
+    return analyze_spec(spec, source, Rounding(rounding) if rounding else None, memory, tuple(limits), convention)
 
 
 def analyze(spec: str | os.PathLike | dict[str, Any], *, input: Volume | str | None = None,
             rounding: Rounding | str | None = None, memory: MemorySettings = MemorySettings(),
-            limits: tuple[Limit, ...] = ()) -> Report:
+            limits: tuple[Limit, ...] = (), convention: str = DEFAULT_CONVENTION) -> Report:
     """Analyse a spec given as a file path, YAML text, a compact line, or a mapping.
 
     >>> analyze("INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)").totals.params
     31066
     """
-    options = {"input": input, "rounding": rounding, "memory": memory, "limits": limits}
+    options = {"input": input, "rounding": rounding, "memory": memory, "limits": limits, "convention": convention}
     if isinstance(spec, dict):
         built, diagnostics = spec_module.build(spec, {}, "network", None,
                                                parse_volume(input) if input is not None else None)
         if built is None:
             return _failed(STRING, None, SpecError(diagnostics))
-        return analyze_spec(built, STRING, Rounding(rounding) if rounding else None, memory, tuple(limits))
+        return analyze_spec(built, STRING, Rounding(rounding) if rounding else None, memory, tuple(limits),
+                            convention)
     if isinstance(spec, os.PathLike) or (isinstance(spec, str) and "\n" not in spec and looks_like_path(spec)):
         try:
             text = read_file(spec)

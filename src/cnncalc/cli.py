@@ -12,6 +12,8 @@ from .analysis import analyze_spec
 from .api import STDIN, STRING, analyze_text, decode, load, looks_like_path, read_file
 from .arithmetic import Rounding
 from .budget import Limit, parse_quantity
+from .conventions import CONVENTIONS
+from .conventions import DEFAULT as DEFAULT_CONVENTION
 from .diagnostics import ExitCode, SpecError, format_diagnostic
 from .limits import MAX_FILE_BYTES
 from .memory import DTYPE_BYTES, OPTIMIZER_STATES, MemorySettings
@@ -68,16 +70,19 @@ def analysis_options(command):
         click.option("--max-params", type=QuantityParam(), help="Fail when params exceed N (e.g. 25M)."),
         click.option("--max-macs", type=QuantityParam(), help="Fail when MACs exceed N (e.g. 4.1G)."),
         click.option("--max-memory", type=QuantityParam(), help="Fail when peak memory exceeds N bytes (e.g. 2GiB)."),
+        click.option("--convention", type=click.Choice(list(CONVENTIONS)), default=DEFAULT_CONVENTION,
+                     show_default=True, help="Count FLOPs as this tool does (README: what each counts)."),
     ]
 
     @functools.wraps(command)
     def wrapper(*args, input, rounding, batch, dtype, optimizer, training, max_params, max_macs, max_memory,
-                **kwargs):
+                convention, **kwargs):
         limits = tuple(Limit(kind, value, None, f"--max-{kind}")
                        for kind, value in (("params", max_params), ("macs", max_macs), ("memory", max_memory))
                        if value is not None)
         return command(*args, options={"input": input, "rounding": rounding, "limits": limits,
-                                       "memory": MemorySettings(batch, dtype, optimizer, training)}, **kwargs)
+                                       "memory": MemorySettings(batch, dtype, optimizer, training),
+                                       "convention": convention}, **kwargs)
 
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -106,7 +111,7 @@ def load_one(argument: str, options: dict):
         _print_diagnostics(exc.diagnostics, _source_name(argument))
         sys.exit(exc.exit_code)
     rounding = Rounding(options["rounding"]) if options["rounding"] else None
-    return spec, analyze_spec(spec, source, rounding, options["memory"], options["limits"])
+    return spec, analyze_spec(spec, source, rounding, options["memory"], options["limits"], options["convention"])
 
 
 def _print_diagnostics(diagnostics, source: str) -> None:

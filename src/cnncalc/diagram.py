@@ -38,6 +38,7 @@ BRANCH_GAP = 18        # between two stacked branches
 LANE_WIDTH = 60        # the least width of a branch (an identity branch is a bare line)
 DEPTH_DX, DEPTH_DY = 0.8, 0.6   # the receding direction of the depth (about 37° above the horizontal)
 
+SVG_NS = "http://www.w3.org/2000/svg"
 FONT = "sans-serif"
 LABEL_SIZE, FOLD_SIZE, DIMS_SIZE, NOTE_SIZE = 12, 11, 11, 10
 LINE_STEP = {LABEL_SIZE: 15, FOLD_SIZE: 13, NOTE_SIZE: 12}
@@ -101,12 +102,10 @@ class _Canvas:
         self.kinds: set[str] = set()
         self.drawn: list = []  # the boxes drawn
 
-    def path(self, points: list[tuple[float, float]], arrow: bool = True, dashed: bool = False) -> None:
+    def path(self, points: list[tuple[float, float]], arrow: bool = True) -> None:
         d = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in points)
-        extra = ' marker-end="url(#cnncalc-arrow)"' if arrow else ""
-        if dashed:
-            extra += ' stroke-dasharray="4 3"'
-        self.lines.append(f'<path d="{d}"{extra}/>')
+        marker = ' marker-end="url(#cnncalc-arrow)"' if arrow else ""
+        self.lines.append(f'<path d="{d}"{marker}/>')
 
     def dot(self, x: float, y: float) -> None:
         self.lines.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="2.5" fill="{LINE}"/>')
@@ -398,7 +397,8 @@ class _Builder:
             prefixes = [f"{path}.{block.kind}[{b}]" for b in range(len(block.branches))]
         branches = [_Chain(self.chain(nodes, p)) for nodes, p in zip(block.branches, prefixes)]
         merge = "concat" if block.kind == "concat" else "add"
-        return _Block(block.kind, branches, _Box(self.row(f"{path}.{merge}"), ids=(block.id,) if block.id else ()))
+        merge_box = _Box(self.row(f"{path}.{merge}"), ids=(block.id,) if block.id else ())
+        return _Block(block.kind, branches, merge_box)
 
 
 # -- the page ------------------------------------------------------------------------------------------
@@ -434,9 +434,13 @@ def _rows_of(items: list, max_width: float) -> list[list]:
 def _header(spec: Spec, report: Report, stopped: str | None) -> list[tuple[str, int, bool, str]]:
     totals = report.totals
     output = str(report.output) if report.output else "?"
+
+    def count(n: int, what: str) -> str:
+        return f"{n:,} {what}" + (f" ({si(n)})" if n >= 1000 else "")
+
     lines = [(spec.name, 16, True, INK),
-             (f"{spec.input} → {output}   ·   {totals.params:,} params ({si(totals.params)})   ·   "
-              f"{totals.macs:,} MACs ({si(totals.macs)})", 12, False, INK)]
+             (f"{spec.input} → {output}   ·   {count(totals.params, 'params')}   ·   {count(totals.macs, 'MACs')}",
+              12, False, INK)]
     if stopped is not None or not report.valid:
         errors = [d for d in report.diagnostics if d.is_error]
         message = errors[0].message if errors else "the analysis stopped"
@@ -474,7 +478,7 @@ def diagram_svg(spec: Spec, report: Report, *, max_width: int = 1400) -> str:
     y = legend_y + 16 + ROW_GAP / 2
 
     content_right = MARGIN
-    placed = []  # (row items, axis)
+    placed = []  # (items, axis, bottom) of each row
     for row in rows:
         ascent = max(i.ascent for i in row)
         descent = max(i.descent for i in row)
@@ -483,19 +487,17 @@ def diagram_svg(spec: Spec, report: Report, *, max_width: int = 1400) -> str:
         y = axis + descent + ROW_GAP
         content_right = max(content_right, MARGIN + sum(i.width for i in row) + SEQ_GAP * (len(row) - 1))
 
-    for r, (row, axis, bottom) in enumerate(placed):
-        x = MARGIN
-        if r > 0:  # the line that returns from the end of the row above
-            prev_row, prev_axis, prev_bottom = placed[r - 1]
-            if row[0].connected:
-                turn = prev_end + 12
-                gap_y = prev_bottom + ROW_GAP / 2
-                canvas.path([(prev_exit, prev_axis), (turn, prev_axis), (turn, gap_y), (MARGIN - 14, gap_y),
-                             (MARGIN - 14, axis), (x + row[0].enter, axis)], arrow=row[0].arrow_in)
-        _Chain(row).draw(canvas, x, axis)
-        for item in row[:-1]:
-            x += item.width + SEQ_GAP
-        prev_exit, prev_end = x + row[-1].exit, x + row[-1].width
+    previous = None  # (exit x, right edge, axis, bottom) of the row above
+    for row, axis, bottom in placed:
+        if previous is not None and row[0].connected:  # the line back from the end of the row above
+            exit_x, right, above_axis, above_bottom = previous
+            gap_y = above_bottom + ROW_GAP / 2
+            canvas.path([(exit_x, above_axis), (right + 12, above_axis), (right + 12, gap_y),
+                         (MARGIN - 14, gap_y), (MARGIN - 14, axis), (MARGIN + row[0].enter, axis)],
+                        arrow=row[0].arrow_in)
+        _Chain(row).draw(canvas, MARGIN, axis)
+        last_left = MARGIN + sum(item.width + SEQ_GAP for item in row[:-1])
+        previous = (last_left + row[-1].exit, last_left + row[-1].width, axis, bottom)
 
     # the legend: a swatch per kind of box drawn, and what the folded labels mean
     x = MARGIN
@@ -518,18 +520,16 @@ def diagram_svg(spec: Spec, report: Report, *, max_width: int = 1400) -> str:
     width = math.ceil(max(content_right + 16, header_right, legend_right) + MARGIN)
     height = math.ceil((placed[-1][2] if placed else y) + MARGIN)
     title = f"{spec.name}: {spec.input} → {report.output or '?'}"
+    arrow = ('<marker id="cnncalc-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+             f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{LINE}"/></marker>')
     return "\n".join([
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="{FONT}">',
+        f'<svg xmlns="{SVG_NS}" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{FONT}">',
         f"<title>{escape(title)}</title>",
-        "<defs>",
-        '<marker id="cnncalc-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-        f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{LINE}"/></marker>',
-        "</defs>",
+        f"<defs>{arrow}</defs>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
         f'<g fill="none" stroke="{LINE}" stroke-width="1.2">', *canvas.lines, "</g>",
-        f'<g stroke="#333333" stroke-width="0.8" stroke-linejoin="round">', *canvas.boxes, "</g>",
+        '<g stroke="#333333" stroke-width="0.8" stroke-linejoin="round">', *canvas.boxes, "</g>",
         "<g>", *canvas.texts, "</g>",
         "</svg>",
         "",

@@ -92,6 +92,7 @@ class Report:
     diagnostics: tuple[Diagnostic, ...]
     memory: MemorySettings = MemorySettings()
     unreadable: bool = False  # the file could not be read at all (exit 2)
+    convention: str = "cnncalc"  # whose way of counting `flops` follows (conventions.py)
 
     @property
     def valid(self) -> bool:
@@ -147,6 +148,7 @@ class Report:
             "input": self.input.to_dict() if self.input else None,
             "output": self.output.to_dict() if self.output and self.valid else None,
             "bytes_per_element": self.bytes_per_element,
+            "flops_convention": self.convention,
             "memory_settings": self.memory.to_dict(),
             "layers": [row.to_dict(self.memory) for row in self.rows],
             "totals": self.totals.to_dict(self.memory, self.rows),

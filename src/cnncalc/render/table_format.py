@@ -76,5 +76,5 @@ def _summary(report) -> str:
         return f"{report.name}: invalid, {errors} error{'s' * (errors != 1)} (on standard error){stop}"
     warnings = len(report.diagnostics)
     return (f"{report.name}: {report.input} -> {report.output}; {grouped(t.params)} params, {si(t.macs)} MACs, "
-            f"{si(t.flops)} FLOPs, {grouped(t.activations)} activations"
+            f"{si(t.flops)} FLOPs ({report.convention}'s count), {grouped(t.activations)} activations"
             + (f"; {warnings} warning{'s' * (warnings != 1)}" if warnings else "") + "\n" + memory_summary(report))

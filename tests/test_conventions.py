@@ -1,0 +1,90 @@
+"""--convention NAME reproduces the FLOP figure each peer tool prints.
+
+Every expected figure below came from a run of that tool (versions named) on torchvision 0.29.1's
+vgg16(), resnet50() and googlenet(aux_logits=False, init_weights=False), eval mode, input
+1×3×224×224, on 2026-11-21; torchvision's own figures are its weights' `_ops` metadata (the
+"GFLOPS" column of its model tables), printed to 3 decimals.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SPECS = {"vgg16": str(ROOT / "specs/vgg16-torchvision.yaml"), "resnet50": str(ROOT / "specs/resnet50.yaml"),
+         "googlenet": str(ROOT / "specs/googlenet.yaml")}
+
+PEERS = {
+    # conv + linear MACs; the published 15.47, 4.089 and 1.498 GFLOPS round these
+    "torchvision": {"vgg16": 15_470_264_320, "resnet50": 4_089_184_256, "googlenet": 1_498_376_192},
+    # fvcore 0.1.5.post20221221, FlopCountAnalysis(model, x).total()
+    "fvcore": {"vgg16": 15_470_289_408, "resnet50": 4_111_512_576, "googlenet": 1_504_878_688},
+    # ptflops 0.7.5, get_model_complexity_info(..., backend="pytorch", as_strings=False)
+    "ptflops": {"vgg16": 15_523_225_576, "resnet50": 4_132_436_968},
+    # thop 0.1.1.post2209072238, profile(model, inputs=(x,))[0]
+    "thop": {"vgg16": 15_470_314_496, "resnet50": 4_133_742_592, "googlenet": 1_511_332_032},
+    # torchinfo 1.8.0, summary(model, input_data=x).total_mult_adds
+    "torchinfo": {"vgg16": 15_483_821_032, "resnet50": 4_089_238_376, "googlenet": 1_498_391_752},
+    # calflops 0.3.2, calculate_flops(model, input_shape=(1, 3, 224, 224))[0]; DeepSpeed 0.19.8 agrees
+    "calflops": {"vgg16": 30_973_778_432, "resnet50": 8_211_108_352, "googlenet": 3_009_356_752},
+    # Netscope (dgschwend/netscope's analyzer) macc total, BatchNorm written as Caffe's BatchNorm + Scale
+    "netscope": {"vgg16": 15_470_264_320, "resnet50": 4_100_298_240, "googlenet": 1_501_602_352},
+}
+
+
+def flops(run_cli, spec: str, convention: str) -> dict:
+    result = run_cli("check", "--format", "json", "--convention", convention, spec)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("convention, model", [(c, m) for c, figures in PEERS.items() for m in figures])
+def test_each_convention_reproduces_its_peer(run_cli, convention, model):
+    data = flops(run_cli, SPECS[model], convention)
+    assert data["totals"]["flops"] == PEERS[convention][model]
+    assert data["flops_convention"] == convention
+
+
+def test_ptflops_counts_googlenet_functional_relu_once(run_cli):
+    # ptflops 0.7.5 printed 1,513,907,448 for googlenet: torchvision's BasicConv2d calls F.relu,
+    # which ptflops counts once, while an nn.ReLU module (vgg, resnet) is counted twice; a spec
+    # cannot tell the two apart, so cnncalc counts the module: 3,226,160 ReLU elements more.
+    data = flops(run_cli, SPECS["googlenet"], "ptflops")
+    assert data["totals"]["flops"] == 1_513_907_448 + 3_226_160
+
+
+def test_published_gflops_round_from_the_torchvision_convention(run_cli):
+    published = {"vgg16": 15.47, "resnet50": 4.089, "googlenet": 1.498}
+    for model, gflops in published.items():
+        assert round(flops(run_cli, SPECS[model], "torchvision")["totals"]["flops"] / 1e9, 3) == gflops
+
+
+def test_the_default_is_stated_in_every_output(run_cli):
+    assert flops(run_cli, SPECS["resnet50"], "cnncalc")["flops_convention"] == "cnncalc"
+    table = run_cli("check", SPECS["resnet50"]).stdout
+    assert "cnncalc's count" in table
+    markdown = run_cli("check", "--format", "markdown", "--convention", "fvcore", SPECS["resnet50"]).stdout
+    assert "fvcore's count" in markdown
+
+
+def test_a_convention_changes_flops_only(run_cli):
+    default = flops(run_cli, SPECS["resnet50"], "cnncalc")
+    fvcore = flops(run_cli, SPECS["resnet50"], "fvcore")
+    for key in ("params", "macs", "activations"):
+        assert default["totals"][key] == fvcore["totals"][key]
+
+
+def test_an_unknown_convention_is_a_usage_error(run_cli):
+    result = run_cli("check", "--convention", "flopz", SPECS["vgg16"])
+    assert result.exit_code == 2
+    assert "fvcore" in result.stderr  # the choices are listed
+
+
+def test_vgg16_torchvision_matches_the_notes_vgg16_in_params_and_macs(run_cli):
+    notes = flops(run_cli, str(ROOT / "specs/vgg16.yaml"), "cnncalc")["totals"]
+    modules = flops(run_cli, SPECS["vgg16"], "cnncalc")["totals"]
+    assert (notes["params"], notes["macs"]) == (modules["params"], modules["macs"]) == (138_357_544, 15_470_264_320)
+
