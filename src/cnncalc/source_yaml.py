@@ -16,7 +16,14 @@ from .volumes import Oversized
 KEY = "@key"  # marker in a location path: the position of the mapping key, not of its value
 
 Path = tuple
-Locations = dict[Path, Span]
+Locations = dict[Path, "Span | yaml.Mark"]  # a YAML mark becomes a Span only when a message needs it
+
+
+def to_span(place: "Span | yaml.Mark | None") -> Span | None:
+    """The 1-based Span of a location entry."""
+    if place is None or isinstance(place, Span):
+        return place
+    return Span(place.line + 1, place.column + 1)
 
 # libyaml's composer when PyYAML was built with it: same nodes and marks, several times faster
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -43,12 +50,12 @@ def load(text: str) -> tuple[Any, Locations]:
         raise SpecError([error("empty-spec", "the spec is empty", span=Span(1, 1),
                                suggestions=["start from: input: 32x32x3, then layers: [conv: {filters: 16, kernel: 3}]"])])
     sizes: dict[int, int] = {}
-    if _size(node, sizes, 0) > MAX_YAML_NODES:
+    if "&" in text and _size(node, sizes, 0) > MAX_YAML_NODES:  # only anchors let a document expand
         raise SpecError([error("too-large", f"the YAML expands to more than {MAX_YAML_NODES:,} values "
                                "(anchors and aliases count each time they are used)", span=_span(node))])
     locations: Locations = {}
     constructor = yaml.SafeLoader("")
-    return _build(node, (), locations, constructor), locations
+    return _build(node, (), locations, constructor, 0), locations
 
 
 def _span(node: yaml.Node) -> Span:
@@ -85,26 +92,28 @@ def _size(node: yaml.Node, sizes: dict[int, int], depth: int) -> int:
     return sizes[id(node)]
 
 
-def _build(node: yaml.Node, path: Path, locations: Locations, constructor: yaml.SafeLoader) -> Any:
-    locations[path] = _span(node)
+def _build(node: yaml.Node, path: Path, locations: Locations, constructor: yaml.SafeLoader, depth: int) -> Any:
+    locations[path] = node.start_mark
+    if depth > MAX_NESTING:
+        raise SpecError([error("too-deep", f"the YAML nests deeper than {MAX_NESTING} levels", span=_span(node))])
     if isinstance(node, yaml.MappingNode):
         if node.tag != _CORE + "map":
             raise _bad_tag(node)
         result: dict = {}
         for key_node, value_node in node.value:
-            key = _build(key_node, path + (KEY,), {}, constructor)
+            key = _build(key_node, path + (KEY,), {}, constructor, depth + 1)
             if not isinstance(key, str):
                 key = str(key)
             if key in result:
                 raise SpecError([error("duplicate-key", f"the key '{key}' appears twice in one mapping",
                                        span=_span(key_node), suggestions=["keep one of them"])])
-            locations[path + (key, KEY)] = _span(key_node)
-            result[key] = _build(value_node, path + (key,), locations, constructor)
+            locations[path + (key, KEY)] = key_node.start_mark
+            result[key] = _build(value_node, path + (key,), locations, constructor, depth + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _CORE + "seq":
             raise _bad_tag(node)
-        return [_build(item, path + (i,), locations, constructor) for i, item in enumerate(node.value)]
+        return [_build(item, path + (i,), locations, constructor, depth + 1) for i, item in enumerate(node.value)]
     if node.tag not in _SCALAR_TAGS:
         raise _bad_tag(node)
     if node.tag == _CORE + "str":  # the common cases directly: the constructor is slow for 100,000 layers

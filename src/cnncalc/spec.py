@@ -17,7 +17,7 @@ from .diagnostics import Diagnostic, Span, SpecError, error
 from .fields import accepted_keys
 from .layers import REGISTRY, Input, Layer
 from .limits import MAX_INTEGER, MAX_LAYERS
-from .source_yaml import KEY, Locations
+from .source_yaml import KEY, Locations, to_span
 from .volumes import Volume, parse_volume
 from .volumes import shown as shown_value
 
@@ -98,12 +98,12 @@ class _Builder:
     def span(self, path: tuple, key: bool = False) -> Span | None:
         """The position of `path` (its key when `key`), or of the nearest enclosing value that has one."""
         if key and path + (KEY,) in self.locations:
-            return self.locations[path + (KEY,)]
+            return to_span(self.locations[path + (KEY,)])
         while path:
             if path in self.locations:
-                return self.locations[path]
+                return to_span(self.locations[path])
             path = path[:-1]
-        return self.locations.get(())
+        return to_span(self.locations.get(()))
 
     def fail(self, code: str, message: str, where: tuple, key: bool = False, suggestions=(), path=None) -> None:
         self.diagnostics.append(error(code, message, path, self.span(where, key), [s for s in suggestions if s]))
@@ -150,7 +150,7 @@ class _Builder:
             self.diagnostics.append(error("missing-parameter", "a complete line would read: "
                                           + self.completed_line(data), span=Span(1, 1, self.compact_line)))
         budget = self.budget(data["budget"]) if "budget" in data else ()
-        return Spec(name, volume, nodes, rounding, self.locations.get(("input",)), self.ids, budget)
+        return Spec(name, volume, nodes, rounding, to_span(self.locations.get(("input",))), self.ids, budget)
 
     def budget(self, value: Any) -> tuple[Limit, ...]:
         if not isinstance(value, dict):
