@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 
@@ -333,6 +334,8 @@ def schema() -> None:
 
 def main() -> None:
     """Console entry point: no traceback for a closed pipe, Ctrl-C, or a bug of cnncalc's own."""
+    gc.freeze()  # a short-lived process: the collector's passes over the interpreter's own objects are waste
+    gc.set_threshold(100_000, 50, 100)  # and a spec of 100,000 layers makes millions of small objects, none cyclic
     try:
         cli.main(prog_name="cnncalc", standalone_mode=True)
     except KeyboardInterrupt:
