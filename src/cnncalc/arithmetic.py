@@ -60,14 +60,14 @@ def slide(axis: Axis, rounding: Rounding) -> AxisResult:
     """Output size of a window sliding along `axis`, rounded as PyTorch rounds it.
 
     Under `ceil`, PyTorch drops a last window that would start in the right padding
-    (ATen's pooling_output_shape: `if (out - 1) * S >= W + P_lo: out -= 1`). Only a rounded-up
-    window can: a pool's padding is at most half its kernel, and a whole division stays whole.
+    (ATen's pooling_output_shape: `if (out - 1) * S >= W + P_lo: out -= 1`), whether or not the
+    size was rounded up; only a padding as wide as the window (a conv's) can make a whole one drop.
     """
     num, stride = axis.numerator, axis.stride
     exact = num % stride == 0
     if rounding is Rounding.CEIL:
         out = -(-num // stride) + 1
-        if not exact and (out - 1) * stride >= axis.size + axis.pad_lo:
+        if (out - 1) * stride >= axis.size + axis.pad_lo:
             out -= 1
         return AxisResult(out, exact, 0)
     out = num // stride + 1

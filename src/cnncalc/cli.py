@@ -121,7 +121,7 @@ def _print_diagnostics(diagnostics, source: str) -> None:
 
 
 def _use_color(no_color: bool) -> bool:
-    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()  # no-color.org: non-empty
 
 
 def _format_option(formats=FORMATS):
@@ -337,9 +337,13 @@ def main() -> None:
     gc.freeze()  # a short-lived process: the collector's passes over the interpreter's own objects are waste
     gc.set_threshold(100_000, 50, 100)  # and a spec of 100,000 layers makes millions of small objects, none cyclic
     try:
-        cli.main(prog_name="cnncalc", standalone_mode=True)
-    except KeyboardInterrupt:
+        # not click's standalone mode, which would turn Ctrl-C into "Aborted!" and exit 1
+        sys.exit(cli.main(prog_name="cnncalc", standalone_mode=False))
+    except (KeyboardInterrupt, click.Abort):
         sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # keep Python's exit-time flush from failing again

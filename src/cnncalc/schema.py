@@ -26,9 +26,17 @@ def spec_schema() -> dict[str, Any]:
         if cls is Input:
             continue
         params = generate(schema_for(cls.PARAMS))
+        either = []
         for name, param in cls.PARAMS.items():
             if param.letter:  # the cs231n letter is a second name of the same parameter
                 params["properties"][param.letter] = params["properties"][name]
+                if name in params.get("required", []):
+                    params["required"].remove(name)
+                    either.append({"anyOf": [{"required": [name]}, {"required": [param.letter]}]})
+        if either:
+            params["allOf"] = either
+        if not params.get("required"):
+            params.pop("required", None)
         forms = [params, {"type": "null"}]
         if cls.POSITIONAL:  # `pool: 2`: a scalar is the first parameter
             forms.insert(1, params["properties"][cls.POSITIONAL[0]])
@@ -36,9 +44,11 @@ def spec_schema() -> dict[str, Any]:
     layer_forms: list[dict[str, Any]] = [{"type": "string", "pattern": COMPACT_ITEM,
                                           "description": "a bare layer name or one layer in the compact notation"}]
     for name, (cls, _) in REGISTRY.items():
-        if cls is not Input:
-            layer_forms.append({"type": "object", "properties": {name: {"$ref": f"#/$defs/{cls.TYPE}"}},
-                                "required": [name], "additionalProperties": False})
+        if cls is not Input:  # the lower-case name for completion; any other case by pattern
+            reference = {"$ref": f"#/$defs/{cls.TYPE}"}
+            layer_forms.append({"type": "object", "properties": {name: reference},
+                                "patternProperties": {_any_case(name): reference},
+                                "minProperties": 1, "maxProperties": 1, "additionalProperties": False})
     rounding = generate(ROUNDING)
     block_extras = {"id": {"type": "string", "minLength": 1}, "rounding": rounding}
     branches = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/layers"}}
@@ -73,6 +83,11 @@ def spec_schema() -> dict[str, Any]:
             **layer_params,
         },
     }
+
+
+def _any_case(name: str) -> str:
+    """A pattern matching `name` in any mix of upper and lower case (JSON Schema has no flag for it)."""
+    return "^" + "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in name) + "$"
 
 
 def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:

@@ -67,7 +67,8 @@ def find_sizes(spec: Spec, source: str, low: int, high: int, axis: str = "both",
         raise ValueError(f"the range must be LOW:HIGH with 1 <= LOW <= HIGH and at most {MAX_SPAN:,} sizes")
     fits = [fit for size in range(low, high + 1) if (fit := try_size(spec, axis, size, rounding))]
     own_size = _own_size(spec.input, axis)
-    own = try_size(spec, axis, own_size, rounding)
+    own_out = output_volume(spec, rounding)  # the spec's own input as it is, square or not
+    own = Fit(own_size, spec.input, own_out) if own_out is not None else None
     below = next((f for s in range(own_size - 1, max(own_size - NEAREST_REACH, 0), -1)
                   if (f := try_size(spec, axis, s, rounding))), None)
     above = next((f for s in range(own_size + 1, own_size + NEAREST_REACH + 1)

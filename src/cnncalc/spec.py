@@ -143,8 +143,8 @@ class _Builder:
                       suggestions=["layers:\n  - conv: {filters: 16, kernel: 3, padding: 1}\n  - relu"])
         else:
             nodes = self.sequence(layers, ("layers",), "layers", top=True)
-        if self.layer_count > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
-            self.fail("too-large", f"the spec expands to {self.layer_count:,} layers, more than the "
+        if self.layer_count + 1 > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
+            self.fail("too-large", f"the spec expands to {self.layer_count + 1:,} rows, more than the "
                       f"limit of {MAX_LAYERS:,}", ("layers",), suggestions=["lower a repeat count"])
         if self.compact_line is not None and any(d.code == "missing-parameter" for d in self.diagnostics):
             self.diagnostics.append(error("missing-parameter", "a complete line would read: "
@@ -384,9 +384,10 @@ class _Builder:
         if not body and not self.diagnostics:
             self.fail("missing-layers", "a repeat block needs at least one layer", where + ("layers",), path=path)
         self.layer_count = before + (self.layer_count - before) * count
-        if self.layer_count > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
-            self.fail("too-large", f"this repeat makes the spec {self.layer_count:,} layers long, more than the "
-                      f"limit of {MAX_LAYERS:,}", where + ("repeat",), path=path, suggestions=["lower the count"])
+        if self.layer_count + 1 > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
+            self.fail("too-large", f"this repeat makes the spec {self.layer_count + 1:,} rows long (the input's "
+                      f"included), more than the limit of {MAX_LAYERS:,}", where + ("repeat",), path=path,
+                      suggestions=["lower the count"])
         self.claim_id(ident, where + ("id",), path)
         return Block("repeat", (body,), path, span, count, ident, rounding)
 

@@ -70,7 +70,10 @@ def to_int(text: str) -> int:
 
 
 def shown(value: Any) -> str:
-    """A value for a message; a huge integer by its size, since printing it could take a while."""
+    """A value for a message, spelled as in YAML; a huge integer by its size, since printing it
+    could take a while."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
     if isinstance(value, int) and not isinstance(value, (bool, Oversized)) and abs(value) > MAX_INTEGER:
         return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
     return repr(value)

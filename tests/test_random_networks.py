@@ -1,0 +1,766 @@
+"""Random valid specs, exported to PyTorch: torch agrees with cnncalc on every one (issue 6, point 2).
+
+A hypothesis strategy writes specs as YAML text that use every layer type but `local` (which has no
+PyTorch module), every block (repeat, residual with and without a shortcut, add, concat with an
+empty branch, `from` with ids, crops), every padding form, and rounding set on the spec, on blocks
+and on layers. The specs are valid by construction: the strategy carries the volume along as it
+draws, with its own arithmetic written from the contract (/work/shared/spec-format.md), and picks
+windows, strides, paddings and roundings that fit; branches that must meet are brought together
+with a crop, an upsample, an adaptive pool, a `same` window or a 1×1 conv.
+
+Each spec is analysed by cnncalc, exported by the CLI, and the module is run on one input in eval
+mode. Torch must agree on the output shape, on the output of every module that stands for one layer
+(as multisets: branches run in another order), on the parameter count and on the MACs (half of
+FlopCounterMode's count). cnncalc must also agree with the strategy's own arithmetic.
+"""
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import assume, given, note, settings
+from hypothesis import strategies as st
+
+with warnings.catch_warnings():  # as in test_export_pytorch: a CPU wheel without NumPy says so on import
+    warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
+    torch = pytest.importorskip("torch", reason="exporting needs torch to check: pip install cnncalc[torch]")
+from torch import nn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from cnncalc import analyze_text  # noqa: E402
+from test_export_pytorch import ONE_TO_ONE, build, run_export, volume  # noqa: E402
+
+EXAMPLES = 150  # about 35 s on two busy cores; see the module's test for the measurement
+MAX_SIDE = 64  # no volume is drawn wider or higher than this, nor an fc or a flatten on a large one
+MAX_FC_INPUTS = 2048
+ROUNDINGS = ("exact", "floor", "ceil")
+
+
+# -- the contract's arithmetic, on the spec's own data (the strategy's reading, not cnncalc's) ------
+class Invalid(Exception):
+    """The spec would not be valid: the strategy drew something it should not have."""
+
+
+def pair(value, default=None) -> tuple[int, int]:
+    """A pair as the YAML holds it: 3, "5x3", [5, 3] or {width: 5, height: 3}."""
+    if value is None:
+        return default
+    if isinstance(value, int):
+        return value, value
+    if isinstance(value, str):
+        w, h = value.split("x")
+        return int(w), int(h)
+    if isinstance(value, dict):
+        return value["width"], value["height"]
+    return tuple(value)
+
+
+def sides(value) -> tuple[int, int, int, int] | None:
+    """Padding as (left, right, top, bottom); None for `same`."""
+    if value in (None, "valid"):
+        return 0, 0, 0, 0
+    if value == "same":
+        return None
+    if isinstance(value, dict) and "left" in value:
+        return value["left"], value["right"], value["top"], value["bottom"]
+    w, h = pair(value)
+    return w, w, h, h
+
+
+def slide(size: int, kernel: int, stride: int, lo: int, hi: int, dilation: int, rounding: str) -> int:
+    """Contract §2 and §5: (W + P_lo + P_hi − d(F−1) − 1)/S + 1, rounded; ceil drops a last window
+    that would start in the right padding (PyTorch's rule)."""
+    num = size + lo + hi - dilation * (kernel - 1) - 1
+    if rounding == "ceil":
+        out = -(-num // stride) + 1
+        if num % stride and (out - 1) * stride >= size + lo:
+            out -= 1
+    else:
+        if rounding == "exact" and num % stride:
+            raise Invalid(f"non-integer output: ({num})/{stride} + 1")
+        out = num // stride + 1
+    if out < 1:
+        raise Invalid("empty output")
+    return out
+
+
+# every name the strategy writes a layer with -> (type, the parameters that name presets)
+ALIASES = {"conv": ("conv", {}), "convolution": ("conv", {}), "deconv": ("deconv", {}),
+           "conv_transpose": ("deconv", {}), "pool": ("pool", {}), "pooling": ("pool", {}),
+           "maxpool": ("pool", {"mode": "max"}), "avgpool": ("pool", {"mode": "avg"}),
+           "l2pool": ("pool", {"mode": "l2"}), "global_pool": ("global_pool", {}),
+           "gap": ("global_pool", {"mode": "avg"}), "gmp": ("global_pool", {"mode": "max"}),
+           "adaptive_pool": ("adaptive_pool", {}), "fc": ("fc", {}), "dense": ("fc", {}), "linear": ("fc", {}),
+           "flatten": ("flatten", {}), "batchnorm": ("batchnorm", {}), "bn": ("batchnorm", {}),
+           "lrn": ("lrn", {}), "dropout": ("dropout", {}), "upsample": ("upsample", {}), "crop": ("crop", {}),
+           **{a: (a, {}) for a in ("relu", "relu6", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
+                                   "identity")}}
+FIRST = {"conv": "filters", "deconv": "filters", "pool": "kernel", "global_pool": "mode",
+         "adaptive_pool": "output", "fc": "units", "batchnorm": "eps", "lrn": "size", "dropout": "p",
+         "upsample": "scale", "crop": "size", "leaky_relu": "slope"}
+LETTERS = {"K": "filters", "F": "kernel", "S": "stride", "P": "padding"}
+BLOCKS = ("repeat", "residual", "add", "concat")
+DEFAULT_MODES = {"pool": "max", "global_pool": "avg", "adaptive_pool": "avg"}
+
+
+def run(nodes: list, vol: tuple, rounding: str, ids: dict) -> tuple[int, int, int]:
+    for node in nodes:
+        vol = run_node(node, vol, rounding, ids)
+    return vol
+
+
+def run_node(node, vol: tuple, rounding: str, ids: dict) -> tuple[int, int, int]:
+    if isinstance(node, dict) and "from" in node:
+        return ids[node["from"]]
+    if isinstance(node, dict) and next(iter(node)) in BLOCKS:
+        return run_block(node, vol, rounding, ids)
+    name, value = (node, {}) if isinstance(node, str) else next(iter(node.items()))
+    kind, preset = ALIASES[name.lower()]
+    params = dict(value) if isinstance(value, dict) else {FIRST[kind]: value}
+    params = {**preset, **{LETTERS.get(k, k): v for k, v in params.items()}}
+    out = layer_output(kind, params, vol, params.get("rounding") or rounding)
+    if "id" in params:
+        ids[params["id"]] = out
+    return out
+
+
+def run_block(node: dict, vol: tuple, rounding: str, ids: dict) -> tuple[int, int, int]:
+    rounding = node.get("rounding") or rounding
+    kind = next(iter(node))
+    if kind == "repeat":
+        for _ in range(node["repeat"]):
+            vol = run(node["layers"], vol, rounding, ids)
+        out = vol
+    else:
+        branches = [node["residual"], node.get("shortcut", [])] if kind == "residual" else node[kind]
+        ends = [run(branch, vol, rounding, ids) for branch in branches]
+        if kind == "concat":
+            if len({end[:2] for end in ends}) > 1:
+                raise Invalid(f"concat of {ends}")
+            out = (*ends[0][:2], sum(end[2] for end in ends))
+        else:
+            if len(set(ends)) > 1:
+                raise Invalid(f"{kind} of {ends}")
+            out = ends[0]
+    if "id" in node:
+        ids[node["id"]] = out
+    return out
+
+
+def layer_output(kind: str, p: dict, vol: tuple, rounding: str) -> tuple[int, int, int]:
+    w, h, d = vol
+    if kind in ("conv", "deconv"):
+        groups = p.get("groups", 1)
+        if d % groups or p["filters"] % groups:
+            raise Invalid("groups")
+    if kind in ("conv", "pool"):
+        kernel = pair(p.get("kernel"), (2, 2))
+        stride = pair(p.get("stride"), kernel if kind == "pool" else (1, 1))  # a pool's follows its kernel
+        dilation = pair(p.get("dilation"), (1, 1))
+        pad = sides(p.get("padding"))
+        if pad is None:  # same: ⌈W/S⌉ whatever the window
+            size = tuple(-(-n // s) for n, s in zip((w, h), stride))
+        else:
+            size = (slide(w, kernel[0], stride[0], pad[0], pad[1], dilation[0], rounding),
+                    slide(h, kernel[1], stride[1], pad[2], pad[3], dilation[1], rounding))
+        return (*size, p["filters"] if kind == "conv" else d)
+    if kind == "deconv":
+        kernel, stride = pair(p["kernel"]), pair(p.get("stride"), (1, 1))
+        dilation, extra = pair(p.get("dilation"), (1, 1)), pair(p.get("output_padding"), (0, 0))
+        pad = sides(p.get("padding"))
+        if pad is None:
+            return w * stride[0], h * stride[1], p["filters"]
+        size = [(n - 1) * s - lo - hi + dl * (k - 1) + e + 1
+                for n, s, lo, hi, dl, k, e in zip((w, h), stride, pad[::2], pad[1::2], dilation, kernel, extra)]
+        if min(size) < 1:
+            raise Invalid("empty deconv")
+        return (*size, p["filters"])
+    if kind == "global_pool":
+        return 1, 1, d
+    if kind == "adaptive_pool":
+        return (*pair(p["output"]), d)
+    if kind == "fc":
+        return 1, 1, p["units"]
+    if kind == "flatten":
+        return 1, 1, w * h * d
+    if kind == "upsample":
+        sw, sh = pair(p.get("scale"), (2, 2))
+        return w * sw, h * sh, d
+    if kind == "crop":
+        if p.get("size") is not None:
+            cw, ch = pair(p["size"])
+            if cw > w or ch > h:
+                raise Invalid("crop")
+            return cw, ch, d
+        cw, ch = w - p.get("left", 0) - p.get("right", 0), h - p.get("top", 0) - p.get("bottom", 0)
+        if min(cw, ch) < 1:
+            raise Invalid("crop")
+        return cw, ch, d
+    return vol  # batchnorm, lrn, dropout, activations, identity
+
+
+# -- the strategy ---------------------------------------------------------------------------------
+@dataclass
+class Example:
+    text: str
+    output: tuple[int, int, int]  # what the strategy's arithmetic expects
+    features: Counter = field(default_factory=Counter, compare=False)  # what it holds, for coverage counts
+
+
+class Writer:
+    """Draws one spec: nodes as the YAML data holds them, with the volume carried along."""
+
+    def __init__(self, draw) -> None:
+        self.draw = draw
+        self.ids: dict[str, tuple] = {}  # id -> the volume it names, in the order they run
+        self.budget = draw(st.integers(4, 16))  # layers still to draw (fix-ups come on top)
+        self.features: Counter = Counter()
+
+    # small helpers
+    def chance(self, p: float) -> bool:
+        return self.draw(st.integers(0, 999)) < p * 1000
+
+    def pick(self, *options):
+        return self.draw(st.sampled_from(options))
+
+    def num(self, lo: int, hi: int) -> int:
+        return self.draw(st.integers(lo, max(lo, hi)))
+
+    def note(self, *features: str) -> None:
+        self.features.update(features)
+
+    def write_pair(self, value: tuple[int, int]):
+        """A pair in one of its forms; an int when square, mostly."""
+        w, h = value
+        forms = ["list", "dict"] + (["int", "int"] if w == h else []) + (["text"] if w > 0 else [])
+        # BUG (not written here): YAML 1.1 reads `0x1` as the hex number 1, and cnncalc takes it as
+        # padding 1 on both axes instead of 0 wide and 1 high; so a pair starting with 0 is never `WxH`
+        form = self.pick(*forms)
+        return {"int": w, "text": f"{w}x{h}", "list": [w, h], "dict": {"width": w, "height": h}}[form]
+
+    def layer_node(self, kind: str, params: dict):
+        """`relu`, `fc: 10` or `conv: {…}`, under one of the type's names, as the parameters allow."""
+        names = [n for n, (k, preset) in ALIASES.items()
+                 if k == kind and all(params.get(key) == value for key, value in preset.items())]
+        name = self.pick(*names)
+        preset = ALIASES[name][1]
+        if name.startswith(("pool", "global", "adaptive")) and self.chance(0.5):
+            preset = {"mode": DEFAULT_MODES[kind]}  # the default mode, left out
+        params = {k: v for k, v in params.items() if preset.get(k, object()) != v}
+        name = name.upper() if self.chance(0.05) else name
+        if not params:
+            return name if self.chance(0.8) else {name: {}}
+        first = FIRST.get(kind)
+        if list(params) == [first] and not isinstance(params[first], (list, dict)) and self.chance(0.5):
+            return {name: params[first]}
+        if kind in ("conv", "pool") and self.chance(0.15):  # the cs231n letters
+            letter = {v: k for k, v in LETTERS.items()}
+            params = {letter.get(k, k): v for k, v in params.items()}
+        return {name: params}
+
+    def own_rounding(self, p: float = 0.15) -> str | None:
+        return self.pick(*ROUNDINGS) if self.chance(p) else None
+
+    # sequences and items
+    def sequence(self, vol, rounding: str, in_repeat: bool, nesting: int, low: int, high: int):
+        nodes = []
+        for _ in range(self.num(low, high)):
+            if self.budget <= 0 and len(nodes) >= low:
+                break
+            node, vol = self.item(vol, rounding, in_repeat, nesting)
+            nodes.append(node)
+        return nodes, vol
+
+    def item(self, vol, rounding: str, in_repeat: bool, nesting: int):
+        choice = self.pick(*["layer"] * 6, *(["block"] * 2 if nesting < 2 else []),
+                           *(["from"] if self.ids and nesting == 0 else []))
+        if choice == "from":
+            ref = self.pick(*self.ids)
+            self.note("from (a top-level jump)")
+            return {"from": ref}, self.ids[ref]
+        if choice == "block":
+            node, out = self.block(vol, rounding, in_repeat, nesting + 1)
+        else:
+            self.budget -= 1
+            node, out = self.layer(vol, rounding)
+        if not in_repeat and self.chance(0.2):
+            ident = f"t{len(self.ids) + 1}"
+            if isinstance(node, dict) and next(iter(node)) in BLOCKS:
+                node["id"] = ident
+            else:
+                name, value = (node, {}) if isinstance(node, str) else next(iter(node.items()))
+                kind = ALIASES[name.lower()][0]
+                value = dict(value) if isinstance(value, dict) else {FIRST[kind]: value}
+                node = {name: {**value, "id": ident}}
+            self.ids[ident] = out
+            self.note("id")
+        return node, out
+
+    # layers
+    def layer(self, vol, rounding: str):
+        w, h, d = vol
+        kinds = {"conv": 20, "deconv": 8, "pool": 14, "global_pool": 2, "adaptive_pool": 3, "batchnorm": 4,
+                 "lrn": 2, "dropout": 2, "upsample": 3, "crop": 4, "activation": 10}
+        if w * h * d <= MAX_FC_INPUTS:
+            kinds.update(fc=3, flatten=1 if w * h * d <= 512 else 0)
+        if w * 2 > MAX_SIDE or h * 2 > MAX_SIDE:
+            kinds.update(upsample=0)
+        kind = self.pick(*(k for k, n in kinds.items() for _ in range(n)))
+        return getattr(self, kind)(vol, rounding)
+
+    def activation(self, vol, rounding):
+        kind = self.pick("relu", "relu6", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "identity")
+        params = {"slope": self.pick(0.2, 0.01, 0.3)} if kind == "leaky_relu" and self.chance(0.5) else {}
+        self.note(kind)
+        return self.layer_node(kind, params), vol
+
+    def groups_and_filters(self, depth: int) -> tuple[int, int]:
+        divisors = [g for g in range(1, min(depth, 16) + 1) if depth % g == 0]
+        groups = self.pick(*divisors) if self.chance(0.25) else 1
+        return groups, groups * self.num(1, max(1, 16 // groups))
+
+    def padding(self, limit: tuple[int, int], same: bool = True):
+        """(left, right, top, bottom) or None for same; each side at most limit (width, height)."""
+        lw, lh = limit
+        form = self.pick("none", "int", "pair", "sides", *(["same", "same"] if same else []))
+        if form == "same":
+            return None
+        if form == "none":
+            return 0, 0, 0, 0
+        if form == "int":
+            p = self.num(0, min(lw, lh))
+            return p, p, p, p
+        if form == "pair":
+            pw, ph = self.num(0, lw), self.num(0, lh)
+            return pw, pw, ph, ph
+        return self.num(0, lw), self.num(0, lw), self.num(0, lh), self.num(0, lh)
+
+    def write_padding(self, pad, params: dict) -> None:
+        if pad is None:
+            params["padding"] = "same"
+            self.note("padding: same")
+        elif not any(pad):
+            form = self.pick("none", "valid", "zero")
+            if form != "none":
+                params["padding"] = "valid" if form == "valid" else 0
+            self.note(f"padding: {'0 or none' if form != 'valid' else 'valid'}")
+        elif pad[0] == pad[1] and pad[2] == pad[3]:
+            params["padding"] = self.write_pair((pad[0], pad[2]))
+            self.note("padding: int" if isinstance(params["padding"], int) else "padding: WxH")
+        else:
+            params["padding"] = dict(zip(("left", "right", "top", "bottom"), pad))
+            self.note("padding: {left, right, top, bottom}")
+
+    def window(self, vol, rounding: str, kind: str):
+        """A conv or a pool that fits `vol`: (params without the padding, padding sides, own rounding)."""
+        w, h, d = vol
+        mode = self.pick("max", "max", "avg", "l2") if kind == "pool" else None
+        square = self.chance(0.7)
+        kernel = [self.num(1, 4 if kind == "pool" else 5)]
+        kernel.append(kernel[0] if square else self.num(1, 5))
+        dilation = [1, 1]
+        if mode in (None, "max") and self.chance(0.2):
+            dilation = [self.num(1, 3)] * 2 if square else [self.num(1, 3), self.num(1, 3)]
+        stride = None if kind == "pool" and self.chance(0.5) else (
+            [self.num(1, 3)] * 2 if self.chance(0.8) else [self.num(1, 3), self.num(1, 3)])
+        if kind == "pool":
+            pad = self.padding((kernel[0] // 2, kernel[1] // 2))
+        else:
+            pad = self.padding((3, 3))
+        if pad is not None:  # shrink the window until it fits the padded input
+            pad = list(pad)
+            for axis, size in enumerate((w, h)):
+                while dilation[axis] * (kernel[axis] - 1) + 1 > size + pad[2 * axis] + pad[2 * axis + 1]:
+                    if dilation[axis] > 1:
+                        dilation[axis] -= 1
+                    else:
+                        kernel[axis] -= 1
+                        if kind == "pool":  # at most half the kernel
+                            pad[2 * axis] = min(pad[2 * axis], kernel[axis] // 2)
+                            pad[2 * axis + 1] = min(pad[2 * axis + 1], kernel[axis] // 2)
+            pad = tuple(pad)
+        own = self.own_rounding()
+        effective = own or rounding
+        if pad is not None and effective == "exact":
+            steps = stride or kernel
+            whole = [(size + pad[2 * a] + pad[2 * a + 1] - dilation[a] * (kernel[a] - 1) - 1) % steps[a] == 0
+                     for a, size in enumerate((w, h))]
+            if not all(whole):
+                if self.chance(0.7):
+                    own = self.pick("floor", "ceil")
+                else:  # a stride of 1 always divides
+                    stride = [1 if not ok else s for ok, s in zip(whole, steps)]
+        params = {}
+        if kind == "conv":
+            groups, filters = self.groups_and_filters(d)
+            params["filters"] = filters
+            if groups > 1:
+                params["groups"] = groups
+                self.note("conv: groups > 1")
+        params["kernel"] = self.write_pair(tuple(kernel)) if kind == "conv" or kernel != [2, 2] or self.chance(0.5) \
+            else None
+        if params["kernel"] is None:
+            del params["kernel"]
+        if stride is not None and (kind == "pool" or stride != [1, 1] or self.chance(0.3)):
+            params["stride"] = self.write_pair(tuple(stride))
+            if kind == "pool":
+                self.note("pool: explicit stride")
+        if dilation != [1, 1]:
+            params["dilation"] = self.write_pair(tuple(dilation))
+            self.note(f"{kind}: dilation > 1")
+        if pad is None:
+            self.note(f"{kind}: same, stride {max(stride or kernel)}")
+        if own:
+            params["rounding"] = own
+            self.note(f"rounding: {own} on a layer")
+        return params, pad, mode
+
+    def conv(self, vol, rounding):
+        params, pad, _ = self.window(vol, rounding, "conv")
+        self.write_padding(pad, params)
+        if self.chance(0.2):
+            params["bias"] = False
+            self.note("conv: bias false")
+        self.note("conv")
+        return self.finish("conv", params, vol, rounding)
+
+    def pool(self, vol, rounding):
+        params, pad, mode = self.window(vol, rounding, "pool")
+        self.write_padding(pad, params)
+        params["mode"] = mode
+        self.note(f"pool: {mode}")
+        return self.finish("pool", params, vol, rounding)
+
+    def deconv(self, vol, rounding):
+        w, h, d = vol
+        groups, filters = self.groups_and_filters(d)
+        kernel = [self.num(1, 4)] * 2 if self.chance(0.7) else [self.num(1, 4), self.num(1, 4)]
+        stride = [self.num(1, 3)] * 2 if self.chance(0.7) else [self.num(1, 3), self.num(1, 3)]
+        dilation = [1, 1] if self.chance(0.8) else [self.num(1, 2), self.num(1, 2)]
+        pad = self.padding((2, 2))
+        extra = [0, 0]
+        if pad is not None and self.chance(0.4):
+            extra = [self.num(0, max(s, dl) - 1) for s, dl in zip(stride, dilation)]
+
+        def size():
+            if pad is None:
+                return [w * stride[0], h * stride[1]]
+            return [(n - 1) * s - lo - hi + dl * (k - 1) + e + 1 for n, s, lo, hi, dl, k, e in
+                    zip((w, h), stride, pad[::2], pad[1::2], dilation, kernel, extra)]
+        for axis in (0, 1):  # too large: stride 1 and a 1×1 kernel; empty: no padding
+            if size()[axis] > MAX_SIDE:
+                stride[axis], kernel[axis], dilation[axis], extra[axis] = 1, 1, 1, 0
+            if size()[axis] < 1:
+                pad = (0, 0, pad[2], pad[3]) if axis == 0 else (pad[0], pad[1], 0, 0)
+        params = {"filters": filters, "kernel": self.write_pair(tuple(kernel))}
+        if stride != [1, 1] or self.chance(0.2):
+            params["stride"] = self.write_pair(tuple(stride))
+        if dilation != [1, 1]:
+            params["dilation"] = self.write_pair(tuple(dilation))
+            self.note("deconv: dilation > 1")
+        if groups > 1:
+            params["groups"] = groups
+            self.note("deconv: groups > 1")
+        self.write_padding(pad, params)
+        if extra != [0, 0]:
+            params["output_padding"] = self.write_pair(tuple(extra))
+            self.note("deconv: output_padding")
+        if pad is None:
+            self.note(f"deconv: same, stride {max(stride)}")
+        if self.chance(0.2):
+            params["bias"] = False
+        self.note("deconv")
+        return self.finish("deconv", params, vol, rounding)
+
+    def global_pool(self, vol, rounding):
+        mode = self.pick("avg", "max")
+        self.note(f"global_pool: {mode}")
+        return self.finish("global_pool", {"mode": mode}, vol, rounding)
+
+    def adaptive_pool(self, vol, rounding):
+        w, h, _ = vol
+        out = (self.num(1, min(w + 2, 8)), self.num(1, min(h + 2, 8))) if self.chance(0.7) else (self.num(1, 6),) * 2
+        params = {"output": self.write_pair(out)}
+        if self.chance(0.5):
+            params["mode"] = self.pick("avg", "max")
+        self.note(f"adaptive_pool: {params.get('mode', 'avg')}")
+        return self.finish("adaptive_pool", params, vol, rounding)
+
+    def fc(self, vol, rounding):
+        params = {"units": self.num(1, 16)}
+        if self.chance(0.2):
+            params["bias"] = False
+        self.note("fc")
+        return self.finish("fc", params, vol, rounding)
+
+    def flatten(self, vol, rounding):
+        self.note("flatten")
+        return self.finish("flatten", {}, vol, rounding)
+
+    def batchnorm(self, vol, rounding):
+        params = {}
+        if self.chance(0.3):
+            params["eps"] = self.pick(0.001, 0.0001)
+        if self.chance(0.3):
+            params["momentum"] = self.pick(0.01, 0.3)
+        self.note("batchnorm")
+        return self.finish("batchnorm", params, vol, rounding)
+
+    def lrn(self, vol, rounding):
+        params = {}
+        if self.chance(0.5):
+            params["size"] = self.num(1, 5)
+        if self.chance(0.3):
+            params.update(alpha=0.001, beta=0.5, k=2)
+        self.note("lrn")
+        return self.finish("lrn", params, vol, rounding)
+
+    def dropout(self, vol, rounding):
+        self.note("dropout")
+        return self.finish("dropout", {"p": self.pick(0.1, 0.3, 0.5)} if self.chance(0.5) else {}, vol, rounding)
+
+    def upsample(self, vol, rounding):
+        w, h, _ = vol
+        scale = (self.num(1, min(3, MAX_SIDE // w)), self.num(1, min(3, MAX_SIDE // h)))
+        params = {}
+        if scale != (2, 2) or self.chance(0.3):
+            params["scale"] = self.write_pair(scale)
+        if self.chance(0.5):
+            params["mode"] = self.pick("nearest", "bilinear", "bicubic")
+        self.note(f"upsample: {params.get('mode', 'nearest')}")
+        return self.finish("upsample", params, vol, rounding)
+
+    def crop(self, vol, rounding, target: tuple[int, int] | None = None):
+        """A crop, to `target` (width, height) when given, else to any smaller size."""
+        w, h, _ = vol
+        tw, th = target or (self.num(1, w), self.num(1, h))
+        if self.chance(0.5):
+            params = {"size": self.write_pair((tw, th))}
+            self.note("crop: size")
+        else:
+            left, top = self.num(0, w - tw), self.num(0, h - th)
+            params = {"left": left, "right": w - tw - left, "top": top, "bottom": h - th - top}
+            self.note("crop: sides")
+        return self.finish("crop", params, vol, rounding)
+
+    def finish(self, kind: str, params: dict, vol, rounding):
+        node = self.layer_node(kind, params)
+        return node, run_node(node, vol, rounding, {})
+
+    # blocks
+    def block(self, vol, rounding: str, in_repeat: bool, nesting: int):
+        kind = self.pick("repeat", "residual", "add", "concat")
+        own = self.own_rounding(0.25)
+        if own:
+            self.note(f"rounding: {own} on a block")
+        inner = own or rounding
+        self.note(kind)
+        if kind == "repeat":
+            count = self.num(1, 3)
+            body, out = self.sequence(vol, inner, True, nesting, 1, 3)
+            done = 1
+            while done < count:  # as many more times as the body still fits
+                try:
+                    out = run(body, out, inner, dict(self.ids))
+                except Invalid:
+                    break
+                if max(out[:2]) > MAX_SIDE:
+                    break
+                done += 1
+            node = {"repeat": done, "layers": body}
+            self.note(f"repeat: {done}")
+        elif kind == "residual":
+            body, end = self.sequence(vol, inner, in_repeat, nesting, 1, 3)
+            if self.chance(0.5):
+                shortcut, other = self.branch(vol, inner, in_repeat, nesting, 0, 2)
+                shortcut += self.fit(other, end, inner, depth=True)
+                node = {"residual": body, "shortcut": shortcut}
+                self.note("residual: with a shortcut")
+            else:
+                body += self.fit(end, vol, inner, depth=True)
+                node = {"residual": body}
+                self.note("residual: identity shortcut")
+        elif kind == "add":
+            branches = []
+            first, target = self.branch(vol, inner, in_repeat, nesting, 0, 3)
+            branches.append(first)
+            for _ in range(self.num(1, 2)):
+                nodes, end = self.branch(vol, inner, in_repeat, nesting, 0, 2)
+                branches.append(nodes + self.fit(end, target, inner, depth=True))
+            node = {"add": branches}
+        else:
+            count = self.num(2, 3)
+            empty = self.num(0, count - 1) if self.chance(0.4) else None
+            branches, target = [], vol if empty is not None else None
+            for b in range(count):
+                if b == empty:
+                    branches.append([])
+                    self.note("concat: an empty branch")
+                    continue
+                nodes, end = self.branch(vol, inner, in_repeat, nesting, 0 if target else 1, 3)
+                if target is None:
+                    target = end
+                branches.append(nodes + self.fit(end, target, inner, depth=False))
+            node = {"concat": branches}
+        if own:
+            node["rounding"] = own
+        return node, run_block(node, vol, rounding, dict(self.ids))
+
+    def branch(self, vol, rounding: str, in_repeat: bool, nesting: int, low: int, high: int):
+        """A branch's layers, perhaps starting `from` an earlier id."""
+        start = []
+        if self.ids and self.chance(0.25):
+            ref = self.pick(*self.ids)
+            start, vol = [{"from": ref}], self.ids[ref]
+            self.note("from (a branch's start)")
+        nodes, end = self.sequence(vol, rounding, in_repeat, nesting, low, high)
+        return start + nodes, end
+
+    def fit(self, vol, target, rounding: str, depth: bool) -> list:
+        """Layers that take `vol` to the width and height of `target`, and to its depth if `depth`."""
+        nodes = []
+        (w, h, d), (tw, th, td) = vol, target
+        if (w, h) != (tw, th):
+            ways = ["adaptive"]
+            if w >= tw and h >= th:
+                ways += ["crop"] * 3
+            if tw % w == 0 and th % h == 0:
+                ways += ["upsample"] * 2
+            strides = [next((s for s in (1, 2, 3) if -(-n // s) == t), None) for n, t in ((w, tw), (h, th))]
+            if None not in strides:
+                ways += ["same"] * 2
+            way = self.pick(*ways)
+            self.note(f"fit: {way}")
+            if way == "crop":
+                node, _ = self.crop(vol, rounding, (tw, th))
+            elif way == "upsample":
+                node = self.layer_node("upsample", {"scale": self.write_pair((tw // w, th // h))})
+            elif way == "same":
+                kind = self.pick("conv", "pool")
+                params = {"filters": d} if kind == "conv" else {}
+                params.update(kernel=self.write_pair((self.num(1, 3), self.num(1, 3))),
+                              stride=self.write_pair(tuple(strides)), padding="same")
+                node = self.layer_node(kind, params)
+            else:
+                node = self.layer_node("adaptive_pool", {"output": self.write_pair((tw, th))})
+            nodes.append(node)
+        if depth and d != td:
+            kind = self.pick("conv", "conv", "deconv")
+            node = self.layer_node(kind, {"filters": td, "kernel": 1})
+            self.note(f"fit: 1x1 {kind}")
+            nodes.append(node)
+        vol = run(nodes, vol, rounding, {})
+        assert vol[:2] == target[:2] and (vol == target or not depth), (vol, target)
+        return nodes
+
+
+# -- YAML text ------------------------------------------------------------------------------------
+def flow(value) -> str:
+    """`value` in YAML's flow style; every string the strategy writes is a plain scalar."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(flow(v) for v in value) + "]"
+    return str(value)
+
+
+def yaml_text(name: str, input_volume, rounding: str | None, layers: list, block_style: bool) -> str:
+    lines = [f"name: {name}", f"input: {flow(input_volume)}"]
+    if rounding:
+        lines.append(f"rounding: {rounding}")
+    if not block_style:
+        return "\n".join(lines + [f"layers: {flow(layers)}"]) + "\n"
+    lines.append("layers:")
+    for node in layers:  # a mapping item as a block mapping: `- residual: […]` over `  shortcut: […]`
+        if isinstance(node, dict):
+            items = [f"{k}: {flow(v)}" for k, v in node.items()]
+            lines += [f"  - {items[0]}", *(f"    {item}" for item in items[1:])]
+        else:
+            lines.append(f"  - {node}")
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def specs(draw) -> Example:
+    writer = Writer(draw)
+    w, h, d = draw(st.integers(1, 48)), draw(st.integers(1, 48)), draw(st.integers(1, 16))
+    if writer.chance(0.8):  # mostly not tiny, so that windows have room
+        w, h = max(w, 6), max(h, 6)
+    rounding = writer.pick(None, "exact", "floor", "floor", "ceil", "ceil")
+    writer.note(f"rounding: {rounding or 'left out'} on the spec")
+    layers, _ = writer.sequence((w, h, d), rounding or "exact", False, 0, 1, 8)
+    output = run(layers, (w, h, d), rounding or "exact", {})
+    volume_text = writer.pick(f"{w}x{h}x{d}", [w, h, d], {"width": w, "height": h, "depth": d},
+                              {"width": w, "height": h, "channels": d})
+    text = yaml_text("random", volume_text, rounding, layers, block_style=writer.chance(0.7))
+    return Example(text, output, writer.features)
+
+
+# -- the check ------------------------------------------------------------------------------------
+def recorded_shapes(model: nn.Module) -> tuple[list, list]:
+    """Hooks on the modules that stand for one row each: (fixed shapes, alternatives). A
+    ConvTranspose2d that a Crop follows in its Sequential may be the exporter's way to write `same`
+    or uneven padding, so its row is either its own output or the Crop's: a pair of alternatives."""
+    fixed, alternatives = [], []
+    followed = {}
+    for module in model.modules():
+        if isinstance(module, nn.Sequential):
+            children = list(module)
+            for first, then in zip(children, children[1:]):
+                if isinstance(first, nn.ConvTranspose2d) and type(then).__name__ == "Crop":
+                    followed[id(first)] = then
+    for module in model.modules():
+        if isinstance(module, ONE_TO_ONE[0]) and id(module) not in followed:
+            module.register_forward_hook(lambda _m, _a, out: fixed.append(volume(out)))
+    for deconv_id, crop in followed.items():
+        slot: list = []
+        alternatives.append(slot)
+        deconv = next(m for m in model.modules() if id(m) == deconv_id)
+        deconv.register_forward_hook(lambda _m, _a, out, slot=slot: slot.insert(0, volume(out)))
+        crop.register_forward_hook(lambda _m, _a, out, slot=slot: slot.append(volume(out)))
+    return fixed, alternatives
+
+
+def matches(rows: list, fixed: list, alternatives: list) -> bool:
+    """Whether the rows' outputs are the modules' as multisets, each alternative taken one way."""
+    if len(alternatives) > 10:
+        return True  # not worth 2^k tries; never drawn
+    for choice in itertools.product(*alternatives):
+        if sorted(rows) == sorted(fixed + list(choice)):
+            return True
+    return False
+
+
+def check_against_torch(example: Example, directory) -> None:
+    report = analyze_text(example.text)
+    assume(report.valid)
+    assert tuple(report.output) == example.output, "cnncalc disagrees with the contract's arithmetic"
+    path = directory / "random.yaml"
+    path.write_text(example.text)
+    model = build(run_export(str(path)))
+    fixed, alternatives = recorded_shapes(model)
+    width, height, depth = report.input
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        out = model(torch.randn(1, depth, height, width))
+    assert volume(out) == tuple(report.output)
+    rows = [tuple(r.output) for r in report.rows if r.type in ONE_TO_ONE[1]]
+    assert matches(rows, fixed, alternatives), f"rows {sorted(rows)}, modules {sorted(fixed)} + {alternatives}"
+    assert sum(p.numel() for p in model.parameters()) == report.totals.params
+    assert counter.get_total_flops() == 2 * report.totals.macs
+
+
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory):
+    return tmp_path_factory.mktemp("random-specs")
+
+
+@settings(derandomize=True, max_examples=EXAMPLES, deadline=None)
+@given(example=specs())
+def test_random_spec_exports_to_an_equivalent_model(example, directory):
+    note(example.text)
+    check_against_torch(example, directory)
