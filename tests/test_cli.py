@@ -215,7 +215,8 @@ def test_worst_exit_code(specs, code, fmt, run_cli, tmp_path):
 # -- standard input, files ---------------------------------------------------------------------------
 
 def test_yaml_on_standard_input(check_json):
-    text = "input: 32x32x3\nlayers:\n  - conv: {filters: 16, kernel: 5, padding: 2}\n  - relu\n  - pool: 2\n  - fc: 10\n"
+    text = ("input: 32x32x3\nlayers:\n  - conv: {filters: 16, kernel: 5, padding: 2}\n"
+            "  - relu\n  - pool: 2\n  - fc: 10\n")
     result, data = check_json("-", input=text)
     assert result.exit_code == 0
     assert data["source"] == "<stdin>"

@@ -15,11 +15,11 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import SPECS
 
 from cnncalc.analysis import analyze_spec
 from cnncalc.api import load, read_file
 from cnncalc.diagram import depth_px, diagram_svg, spatial_px, text_width
+from conftest import SPECS
 
 SVG = "{http://www.w3.org/2000/svg}"
 DOCS = Path(__file__).resolve().parent.parent / "docs"

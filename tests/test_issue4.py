@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-import cnncalc
 from conftest import SPECS, diagnostics_in, volume
 
 

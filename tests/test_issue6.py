@@ -2,7 +2,6 @@
 documented limits (src/cnncalc/limits.py, README "Limits")."""
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess

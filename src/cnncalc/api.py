@@ -71,8 +71,7 @@ def load(text: str, *, source: str = STRING, name: str | None = None,
     default_name = name or _stem(source)
     override = parse_volume(input) if input is not None else None
     if not text.strip():
-        raise SpecError([error("empty-spec", "the spec is empty", span=Span(1, 1),
-                               suggestions=["start from: input: 32x32x3, then layers: [conv: {filters: 16, kernel: 3}]"])])
+        raise source_yaml.empty_spec()
     if _is_compact(text):
         data, locations = source_compact.parse(text.strip())
         compact_line = text.strip()

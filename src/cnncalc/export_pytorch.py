@@ -14,8 +14,31 @@ from dataclasses import dataclass, field
 
 from .arithmetic import Rounding, slide
 from .diagnostics import Diagnostic, SpecError, error
-from .layers import (ELU, FC, GELU, LRN, AdaptivePool, BatchNorm, Conv, Crop, Deconv, Dropout, Flatten, GlobalPool,
-                     Identity, Layer, LeakyReLU, Local, Pool, ReLU, ReLU6, Sigmoid, Softmax, Tanh, Upsample)
+from .layers import (
+    ELU,
+    FC,
+    GELU,
+    LRN,
+    AdaptivePool,
+    BatchNorm,
+    Conv,
+    Crop,
+    Deconv,
+    Dropout,
+    Flatten,
+    GlobalPool,
+    Identity,
+    Layer,
+    LeakyReLU,
+    Local,
+    Pool,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    Upsample,
+)
 from .report import Report, Row
 from .spec import Block, From, Node, Spec, Step
 from .volumes import Pair, Volume

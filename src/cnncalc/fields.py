@@ -14,6 +14,7 @@ from pydantic_core import core_schema as cs
 from .limits import MAX_INTEGER
 from .volumes import parse_padding, parse_pair, parse_volume
 
+
 def _pair_input(minimum: int) -> cs.CoreSchema:
     """What a pair may be written as: one number, `WxH`, `[w, h]` or `{width, height}`."""
     number = cs.int_schema(ge=minimum)

@@ -407,7 +407,8 @@ class Pool(_Windowed):
         if self.mode != "max" and self.dilation != Pair(1, 1):
             raise ValueError(f"{self.mode} pooling has no dilation in PyTorch; remove it")
         pad, kernel = self.padding, self.kernel  # PyTorch bounds the padding by the kernel, not its dilated span
-        if not pad.same and (max(pad.left, pad.right) > kernel.width // 2 or max(pad.top, pad.bottom) > kernel.height // 2):
+        too_wide = max(pad.left, pad.right) > kernel.width // 2 or max(pad.top, pad.bottom) > kernel.height // 2
+        if not pad.same and too_wide:
             raise ValueError(f"padding ({pad}) must be at most half the kernel ({self.kernel}), as PyTorch requires")
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 from .diagnostics import Span, SpecError, error
 from .layers import REGISTRY
 from .limits import MAX_NESTING
-from .volumes import to_int
 from .source_yaml import KEY, Locations
+from .volumes import to_int
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)

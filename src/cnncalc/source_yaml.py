@@ -46,9 +46,8 @@ def load(text: str) -> tuple[Any, Locations]:
         raise SpecError([error("yaml-syntax", f"not valid YAML: {exc}")]) from None
     except RecursionError:
         raise SpecError([error("too-deep", f"the YAML nests deeper than {MAX_NESTING} levels")]) from None
-    if node is None:
-        raise SpecError([error("empty-spec", "the spec is empty", span=Span(1, 1),
-                               suggestions=["start from: input: 32x32x3, then layers: [conv: {filters: 16, kernel: 3}]"])])
+    if node is None:  # only comments
+        raise empty_spec()
     sizes: dict[int, int] = {}
     if "&" in text and _size(node, sizes, 0) > MAX_YAML_NODES:  # only anchors let a document expand
         raise SpecError([error("too-large", f"the YAML expands to more than {MAX_YAML_NODES:,} values "
@@ -56,6 +55,11 @@ def load(text: str) -> tuple[Any, Locations]:
     locations: Locations = {}
     constructor = yaml.SafeLoader("")
     return _build(node, (), locations, constructor, 0), locations
+
+
+def empty_spec() -> SpecError:
+    return SpecError([error("empty-spec", "the spec is empty", span=Span(1, 1), suggestions=[
+        "start from: input: 32x32x3, then layers: [conv: {filters: 16, kernel: 3}]"])])
 
 
 def _span(node: yaml.Node) -> Span:

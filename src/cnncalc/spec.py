@@ -28,7 +28,7 @@ BLOCK_KEYS = {"repeat": ("repeat", "layers", "id", "rounding"),
               "concat": ("concat", "id", "rounding"),
               "from": ("from",)}
 BLOCK_EXAMPLES = {
-    "repeat": "repeat: 3\n  layers: [conv: {filters: 64, kernel: 3, padding: 1}, relu] (or [ ... ]*3 in the compact notation)",
+    "repeat": "repeat: 3\n  layers: [conv: {filters: 64, kernel: 3, padding: 1}, relu]  ([ … ]*3 when compact)",
     "residual": "residual: [conv: {filters: 64, kernel: 3, padding: 1}, bn]  (a shortcut: list is optional)",
     "add": "add: [[conv: {filters: 64, kernel: 1}], []]  (branches on the same input, summed)",
     "concat": "concat: [[conv: {filters: 64, kernel: 1}], []]  (branches on the same input, stacked)",
@@ -377,7 +377,7 @@ class _Builder:
             return None
         if "layers" not in item:
             self.fail("missing-parameter", "a repeat block needs its layers", where + ("repeat",), key=True,
-                      path=path, suggestions=["repeat: 3\n  layers: [conv: {filters: 64, kernel: 3, padding: 1}, relu]"])
+                      path=path, suggestions=[BLOCK_EXAMPLES["repeat"]])
             return None
         before = self.layer_count
         body = self.sequence(item["layers"], where + ("layers",), f"{path}.repeat", in_repeat=True)

@@ -41,5 +41,6 @@ def _verdict(report) -> str:
     t = report.totals
     if not report.valid:
         return "**invalid**: see the diagnostics below."
-    return (f"Output {report.output}; {grouped(t.params)} params, {si(t.macs)} MACs, {si(t.flops)} FLOPs ({report.convention}'s count); "
+    return (f"Output {report.output}; {grouped(t.params)} params, {si(t.macs)} MACs, "
+            f"{si(t.flops)} FLOPs ({report.convention}'s count); "
             f"{memory_summary(report)}.")

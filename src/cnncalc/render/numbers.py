@@ -43,8 +43,8 @@ def layer_cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
     """The table's cells: a tuple of strings per row, and the totals underneath."""
     memory = report.memory
     rows = [(str(r.index), r.label, f"{r.output.width}×{r.output.height}×{r.output.depth}", field_size(r),
-             grouped(r.activations),
-             grouped(r.weights), grouped(r.params), grouped(r.macs), binary_bytes(memory.of(r.activations, 0)["activations"]))
+             grouped(r.activations), grouped(r.weights), grouped(r.params), grouped(r.macs),
+             binary_bytes(memory.of(r.activations, 0)["activations"]))
             for r in report.rows]
     t = report.totals
     footer = ("", "TOTAL", "", "", grouped(t.activations), grouped(t.weights), grouped(t.params), grouped(t.macs),

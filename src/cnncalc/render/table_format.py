@@ -5,8 +5,18 @@ plain aligned text, and rich is not even imported.
 """
 from __future__ import annotations
 
-from .numbers import (BAR_HEADER, BY_TYPE_HEADER, HEADER, LEFT, bar_cells, by_type_cells, grouped, layer_cells,
-                      memory_summary, si)
+from .numbers import (
+    BAR_HEADER,
+    BY_TYPE_HEADER,
+    HEADER,
+    LEFT,
+    bar_cells,
+    by_type_cells,
+    grouped,
+    layer_cells,
+    memory_summary,
+    si,
+)
 
 
 def render(reports: list, *, color: bool = False, width: int = 100, by_type: bool = False, bars: bool = False) -> str:
