@@ -393,7 +393,9 @@ def _window_sides(layer: Conv | Pool, row: Row) -> tuple[tuple[int, int, int, in
     for axis, out in zip(layer.axes(row.input), (row.output.width, row.output.height)):
         end = axis.pad_hi
         if slide(axis, Rounding.FLOOR).size != out:
-            end, rounded = (out - 1) * axis.stride + axis.span - axis.size - axis.pad_lo, True
+            # where the last window ends; before the input's end when ceil dropped a whole window
+            # (then no right padding gives the same count: every window left lies inside the input)
+            end, rounded = max(0, (out - 1) * axis.stride + axis.span - axis.size - axis.pad_lo), True
         sides += [axis.pad_lo, end]
     left, right, top, bottom = sides
     return (left, right, top, bottom), "ceil rounding" if rounded else "'same' padding" if layer.padding.same else ""

@@ -122,8 +122,14 @@ def _build(node: yaml.Node, path: Path, locations: Locations, constructor: yaml.
         raise _bad_tag(node)
     if node.tag == _CORE + "str":  # the common cases directly: the constructor is slow for 100,000 layers
         value = node.value
-    elif node.tag == _CORE + "int" and node.value.isdigit() and not node.value.startswith("0"):
-        value = int(node.value) if len(node.value) <= 4000 else Oversized(len(node.value))
+    elif node.tag == _CORE + "int":  # plain decimals only: YAML 1.1's 0x1, 0b1, 1_0 or 0o7 would misread `0x1` (WxH)
+        digits = node.value.lstrip("+-")
+        if not digits.isdigit():
+            value = node.value
+        elif len(digits) > 4000:
+            value = Oversized(len(digits))
+        else:
+            value = int(node.value)
     else:
         value = constructor.construct_object(node)
     if isinstance(value, str) and "\x00" in value:

@@ -80,12 +80,14 @@ def shown(value: Any) -> str:
 
 
 def _integer(value: Any, what: str, minimum: int) -> int:
+    """`value` if it is a whole number in [minimum, MAX_INTEGER]; `what` names it in the message."""
+    subject = f"{what} must" if what else "must"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what} must be a whole number, got {shown(value)}")
+        raise ValueError(f"{subject} be a whole number, got {shown(value)}")
     if value < minimum:
-        raise ValueError(f"{what} must be at least {minimum}, got {value}")
+        raise ValueError(f"{subject} be at least {minimum}, got {value}")
     if value > MAX_INTEGER:
-        raise ValueError(f"{what} must be at most {MAX_INTEGER:,}, got {shown(value)}")
+        raise ValueError(f"{subject} be at most {MAX_INTEGER:,}, got {shown(value)}")
     return value
 
 
@@ -123,17 +125,18 @@ def parse_volume(value: Any) -> Volume:
     return Volume(*(_integer(v, n, 1) for v, n in zip(parts, ("width", "height", "depth"))))
 
 
-def parse_pair(value: Any, what: str = "value", minimum: int = 1) -> Pair:
+def parse_pair(value: Any, what: str = "", minimum: int = 1) -> Pair:
     """One integer for both axes, `WxH` (width first), `[w, h]` or `{width: w, height: h}`."""
     if isinstance(value, Pair):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value, value]
     if isinstance(value, float) and not isinstance(value, bool):
-        raise ValueError(f"{what} must be a whole number, got {value!r}")
+        raise ValueError(f"{what} must be a whole number, got {value!r}".strip())
     parts = _parts(value, ("width", "height"), {})
     square = parts[0] == parts[1]
-    return Pair(*(_integer(v, what if square else f"{what} {n}", minimum) for v, n in zip(parts, ("width", "height"))))
+    names = (what, what) if square else (f"{what} width".strip(), f"{what} height".strip())
+    return Pair(*(_integer(v, name, minimum) for v, name in zip(parts, names)))
 
 
 def parse_padding(value: Any) -> Padding:
