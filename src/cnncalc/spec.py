@@ -71,7 +71,6 @@ class Spec(NamedTuple):
     input: Volume | None
     layers: tuple[Node, ...]
     rounding: Rounding
-    input_span: Span | None
     ids: dict[str, str]  # id -> path of the node that carries it
     budget: tuple[Limit, ...] = ()
 
@@ -150,7 +149,7 @@ class _Builder:
             self.diagnostics.append(error("missing-parameter", "a complete line would read: "
                                           + self.completed_line(data), span=Span(1, 1, self.compact_line)))
         budget = self.budget(data["budget"]) if "budget" in data else ()
-        return Spec(name, volume, nodes, rounding, to_span(self.locations.get(("input",))), self.ids, budget)
+        return Spec(name, volume, nodes, rounding, self.ids, budget)
 
     def budget(self, value: Any) -> tuple[Limit, ...]:
         if not isinstance(value, dict):
