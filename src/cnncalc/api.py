@@ -7,7 +7,7 @@ from typing import Any
 from . import source_compact, source_yaml
 from . import spec as spec_module
 from .analysis import analyze_spec
-from .arithmetic import Rounding
+from .arithmetic import Rounding, as_rounding
 from .budget import Limit
 from .conventions import DEFAULT as DEFAULT_CONVENTION
 from .diagnostics import ExitCode, Span, SpecError, error
@@ -95,7 +95,7 @@ def analyze_text(text: str, *, source: str = STRING, name: str | None = None, in
         spec = load(text, source=source, name=name, input=input)
     except SpecError as exc:
         return _failed(source, name, exc)
-    return analyze_spec(spec, source, Rounding(rounding) if rounding else None, memory, tuple(limits), convention)
+    return analyze_spec(spec, source, as_rounding(rounding), memory, tuple(limits), convention)
 
 
 def analyze(spec: str | os.PathLike | dict[str, Any], *, input: Volume | str | None = None,
@@ -112,7 +112,7 @@ def analyze(spec: str | os.PathLike | dict[str, Any], *, input: Volume | str | N
                                                parse_volume(input) if input is not None else None)
         if built is None:
             return _failed(STRING, None, SpecError(diagnostics))
-        return analyze_spec(built, STRING, Rounding(rounding) if rounding else None, memory, tuple(limits),
+        return analyze_spec(built, STRING, as_rounding(rounding), memory, tuple(limits),
                             convention)
     if isinstance(spec, os.PathLike) or (isinstance(spec, str) and "\n" not in spec and looks_like_path(spec)):
         try:

@@ -19,6 +19,11 @@ class Rounding(str, Enum):
     CEIL = "ceil"
 
 
+def as_rounding(value: "Rounding | str | None") -> "Rounding | None":
+    """A rounding given by name, or None when none is given."""
+    return Rounding(value) if value else None
+
+
 class Axis(NamedTuple):
     """One axis of a sliding window: everything its output size depends on."""
 

@@ -11,15 +11,16 @@ from typing import NamedTuple
 from .diagnostics import Diagnostic, Span, error
 
 KINDS = ("params", "macs", "activations", "memory")
-_QUANTITY = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kKMGTP]?)(i?)B?\s*$")
+QUANTITY = r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kKMGTP]?)(i?)B?\s*$"  # 25M, 4.1G, 2GiB, 512MB
+_QUANTITY = re.compile(QUANTITY)
 _POWERS = {"": 0, "k": 1, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
 
 
 class Limit(NamedTuple):
     kind: str  # one of KINDS
     value: int
-    span: Span | None = None  # where the spec sets it; None for a command-line flag
-    origin: str = "budget"  # `budget.params` in the spec, or the flag's name
+    span: Span | None  # where the spec sets it; None for a command-line flag
+    origin: str  # `budget.params` in the spec, or the flag's name
 
 
 def parse_quantity(value: object) -> int:

@@ -11,7 +11,7 @@ import click
 from . import __version__
 from .analysis import analyze_spec
 from .api import STDIN, STRING, analyze_text, decode, load, looks_like_path, read_file
-from .arithmetic import Rounding
+from .arithmetic import Rounding, as_rounding
 from .budget import Limit, parse_quantity
 from .conventions import CONVENTIONS
 from .conventions import DEFAULT as DEFAULT_CONVENTION
@@ -56,38 +56,45 @@ def _source_name(argument: str) -> str:
     return STDIN if argument == "-" else argument if looks_like_path(argument) else STRING
 
 
-def analysis_options(command):
-    """The options every command that analyses a spec shares; they arrive as one `options` dict."""
-    options = [
-        click.option("--input", "input", type=VolumeParam(), help="Input volume WxHxD, over the spec's own."),
-        click.option("--rounding", type=click.Choice([r.value for r in Rounding]),
-                     help="Rounding of non-integer sizes, over the spec's (a layer's own still wins)."),
-        click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Images per batch."),
-        click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True,
-                     help="Element type of activations and parameters."),
-        click.option("--optimizer", type=click.Choice(list(OPTIMIZER_STATES)), default="sgd", show_default=True,
-                     help="Optimizer whose state --training counts."),
-        click.option("--training", is_flag=True, help="Count training memory and backward FLOPs."),
-        click.option("--max-params", type=QuantityParam(), help="Fail when params exceed N (e.g. 25M)."),
-        click.option("--max-macs", type=QuantityParam(), help="Fail when MACs exceed N (e.g. 4.1G)."),
-        click.option("--max-memory", type=QuantityParam(), help="Fail when peak memory exceeds N bytes (e.g. 2GiB)."),
-        click.option("--convention", type=click.Choice(list(CONVENTIONS)), default=DEFAULT_CONVENTION,
-                     show_default=True, help="Count FLOPs as this tool does (README: what each counts)."),
-    ]
+_SHAPE_OPTIONS = [
+    click.option("--input", "input", type=VolumeParam(), help="Input volume WxHxD, over the spec's own."),
+    click.option("--rounding", type=click.Choice([r.value for r in Rounding]),
+                 help="Rounding of non-integer sizes, over the spec's (a block's or layer's own still wins)."),
+]
+_COUNT_OPTIONS = [
+    click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Images per batch."),
+    click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True,
+                 help="Element type of activations and parameters."),
+    click.option("--optimizer", type=click.Choice(list(OPTIMIZER_STATES)), default="sgd", show_default=True,
+                 help="Optimizer whose state --training counts."),
+    click.option("--training", is_flag=True, help="Count training memory and backward FLOPs."),
+    click.option("--max-params", type=QuantityParam(), help="Fail when params exceed N (e.g. 25M)."),
+    click.option("--max-macs", type=QuantityParam(), help="Fail when MACs exceed N (e.g. 4.1G)."),
+    click.option("--max-memory", type=QuantityParam(), help="Fail when peak memory exceeds N bytes (e.g. 2GiB)."),
+    click.option("--convention", type=click.Choice(list(CONVENTIONS)), default=DEFAULT_CONVENTION,
+                 show_default=True, help="Count FLOPs as this tool does (README: what each counts)."),
+]
 
-    @functools.wraps(command)
-    def wrapper(*args, input, rounding, batch, dtype, optimizer, training, max_params, max_macs, max_memory,
-                convention, **kwargs):
-        limits = tuple(Limit(kind, value, None, f"--max-{kind}")
-                       for kind, value in (("params", max_params), ("macs", max_macs), ("memory", max_memory))
-                       if value is not None)
-        return command(*args, options={"input": input, "rounding": rounding, "limits": limits,
-                                       "memory": MemorySettings(batch, dtype, optimizer, training),
-                                       "convention": convention}, **kwargs)
 
-    for option in reversed(options):
-        wrapper = option(wrapper)
-    return wrapper
+def analysis_options(counts: bool = True):
+    """The options of the commands that analyse a spec (--input and --rounding; with `counts`, those
+    of memory, budgets and FLOPs too); they arrive as one `options` dict."""
+    def decorate(command):
+        @functools.wraps(command)
+        def wrapper(*args, input, rounding, batch=1, dtype="float32", optimizer="sgd", training=False,
+                    max_params=None, max_macs=None, max_memory=None, convention=DEFAULT_CONVENTION, **kwargs):
+            limits = tuple(Limit(kind, value, None, f"--max-{kind}")
+                           for kind, value in (("params", max_params), ("macs", max_macs), ("memory", max_memory))
+                           if value is not None)
+            return command(*args, options={"input": input, "rounding": as_rounding(rounding), "limits": limits,
+                                           "memory": MemorySettings(batch, dtype, optimizer, training),
+                                           "convention": convention}, **kwargs)
+
+        for option in reversed(_SHAPE_OPTIONS + (_COUNT_OPTIONS if counts else [])):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
 
 
 def build_reports(specs: tuple[str, ...], options: dict) -> list[Report]:
@@ -111,8 +118,8 @@ def load_one(argument: str, options: dict):
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, _source_name(argument))
         sys.exit(exc.exit_code)
-    rounding = Rounding(options["rounding"]) if options["rounding"] else None
-    return spec, analyze_spec(spec, source, rounding, options["memory"], options["limits"], options["convention"])
+    return spec, analyze_spec(spec, source, options["rounding"], options["memory"], options["limits"],
+                              options["convention"])
 
 
 def _print_diagnostics(diagnostics, source: str) -> None:
@@ -146,7 +153,7 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 @click.argument("specs", nargs=-1, required=True, metavar="SPEC...")
 @_format_option()
-@analysis_options
+@analysis_options()
 @click.option("--by-type", is_flag=True, help="Add a breakdown of params, MACs and FLOPs by layer type.")
 @click.option("--bars", is_flag=True, help="Add a bar per row showing its share of the params and the MACs.")
 @click.option("--no-color", is_flag=True, help="Plain text even in a terminal (as does NO_COLOR).")
@@ -176,7 +183,7 @@ def check(specs: tuple[str, ...], fmt: str, options: dict, by_type: bool, bars: 
 @cli.command()
 @click.argument("spec", metavar="SPEC")
 @click.option("--layer", "index", type=click.IntRange(0), help="Only the row with this index (0 is the input).")
-@analysis_options
+@analysis_options()
 def explain(spec: str, index: int | None, options: dict) -> None:
     """Show the worked arithmetic of every layer of SPEC, in the cs231n notes' notation.
 
@@ -203,7 +210,7 @@ def explain(spec: str, index: int | None, options: dict) -> None:
 @click.option("--width", "axis", flag_value="width", help="Vary the width only (the height stays the spec's).")
 @click.option("--height", "axis", flag_value="height", help="Vary the height only (the width stays the spec's).")
 @_format_option(("table", "json"))
-@analysis_options
+@analysis_options(counts=False)
 def sizes(spec: str, span: str, axis: str | None, fmt: str, options: dict) -> None:
     """List the input sizes for which every layer of SPEC fits.
 
@@ -224,7 +231,7 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, options: dict) -> No
     parsed, _ = load_one(spec, options)
     try:
         found = find_sizes(parsed, _source_name(spec), low, high, axis or "both",
-                           Rounding(options["rounding"]) if options["rounding"] else None)
+                           options["rounding"])
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--range") from None
     if fmt == "json":
@@ -238,8 +245,8 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, options: dict) -> No
 @cli.command()
 @click.argument("spec_a", metavar="A")
 @click.argument("spec_b", metavar="B")
-@_format_option()
-@analysis_options
+@_format_option(("table", "json", "markdown"))
+@analysis_options()
 def diff(spec_a: str, spec_b: str, fmt: str, options: dict) -> None:
     """Compare two specs: totals and layer-by-layer deltas, aligned by path.
 
@@ -267,7 +274,7 @@ def diff(spec_a: str, spec_b: str, fmt: str, options: dict) -> None:
 @click.argument("spec", metavar="SPEC")
 @click.option("--to", "target", type=click.Choice(["pytorch"]), default="pytorch", show_default=True,
               help="The framework to write code for.")
-@analysis_options
+@analysis_options(counts=False)
 def export(spec: str, target: str, options: dict) -> None:
     """Print SPEC as a self-contained PyTorch module (torch is needed to run it, not to write it).
 
@@ -282,7 +289,7 @@ def export(spec: str, target: str, options: dict) -> None:
     if not report.valid:
         sys.exit(ExitCode.INVALID_SPEC)
     try:
-        code = export_pytorch(parsed, report)
+        code = export_pytorch(parsed, report, options["rounding"])
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, report.source)
         sys.exit(exc.exit_code)
@@ -292,7 +299,7 @@ def export(spec: str, target: str, options: dict) -> None:
 @cli.command()
 @click.argument("spec", metavar="SPEC")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the SVG here instead of to stdout.")
-@analysis_options
+@analysis_options(counts=False)
 def diagram(spec: str, output: str | None, options: dict) -> None:
     """Draw SPEC as the cs231n notes draw networks: a box per volume, as a self-contained SVG.
 
@@ -304,17 +311,16 @@ def diagram(spec: str, output: str | None, options: dict) -> None:
 
     parsed, report = load_one(spec, options)
     _print_diagnostics(report.diagnostics, report.source)
-    if not report.valid:
-        sys.exit(ExitCode.INVALID_SPEC)
-    svg = diagram_svg(parsed, report)
+    svg = diagram_svg(parsed, report)  # an invalid spec is drawn up to its first error
     if output is None:
         click.echo(svg)
-        return
-    try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(svg)
-    except OSError as exc:
-        raise click.FileError(output, exc.strerror) from None
+    else:
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(svg)
+        except OSError as exc:
+            raise click.FileError(output, exc.strerror) from None
+    sys.exit(report.exit_code)
 
 
 @cli.command()

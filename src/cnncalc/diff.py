@@ -27,9 +27,8 @@ class RowDiff(NamedTuple):
         def side(row: Row | None) -> dict | None:
             if row is None:
                 return None
-            field = {"width": row.field[0].to_dict(), "height": row.field[1].to_dict()} if row.field else None
             return {"label": row.label, "type": row.type, "output": row.output.to_dict(),
-                    **{k: getattr(row, k) for k in COMPARED}, "receptive_field": field}
+                    **{k: getattr(row, k) for k in COMPARED}, "receptive_field": row.field_dict()}
 
         return {"path": self.path, "a": side(self.a), "b": side(self.b),
                 "delta": {k: self.delta(k) for k in COMPARED}}

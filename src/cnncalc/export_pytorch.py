@@ -93,8 +93,9 @@ _HELPERS = {
 }
 
 
-def export_pytorch(spec: Spec, report: Report) -> str:
-    """The text of a Python module defining `spec` as an nn.Module, runnable as a script.
+def export_pytorch(spec: Spec, report: Report, rounding: Rounding | None = None) -> str:
+    """The text of a Python module defining `spec` as an nn.Module, runnable as a script;
+    `rounding` is the --rounding the report was made with, over the spec's own.
 
     Raises SpecError (`export-unsupported`) for layers PyTorch has no module for, and with the
     report's errors when the report is not valid: no code is written for an invalid spec.
@@ -103,7 +104,7 @@ def export_pytorch(spec: Spec, report: Report) -> str:
         raise SpecError([d for d in report.diagnostics if d.is_error])
     writer = _Writer(spec, report)
     lane = _Lane(source="x", volume=spec.input, flat=False, variable="x")
-    writer.sequence(spec.layers, "layers", None, lane)
+    writer.sequence(spec.layers, "layers", rounding or spec.rounding, lane)
     if writer.unsupported:
         raise SpecError(list(writer.unsupported.values()))
     writer.place(lane)

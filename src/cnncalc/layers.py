@@ -347,11 +347,18 @@ class Deconv(Conv):
                 raise ValueError(f"output_padding ({self.output_padding}) must be smaller than the stride or "
                                  "the dilation, as PyTorch requires")
 
+    def axes(self, volume: Volume) -> tuple[Axis, Axis]:
+        """As a conv's, but `same` is TensorFlow's conv2d_transpose: the padding d(F−1)+1−S that makes
+        the output W·S, split as a conv's (a negative total lengthens the output instead)."""
+        if not self.padding.same:
+            return super().axes(volume)
+        return tuple(Axis(size, k, s, (k_eff - s) // 2, (k_eff - s) - (k_eff - s) // 2, d)
+                     for size, k, s, d, k_eff in zip(volume[:2], self.kernel, self.stride, self.dilation,
+                                                     (d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation))))
+
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         if volume.depth % self.groups:
             return None, [_groups_error(volume, self.filters, self.groups)]
-        if self.padding.same:  # TensorFlow's conv2d_transpose with padding='SAME': W·S
-            return Volume(volume.width * self.stride.width, volume.height * self.stride.height, self.filters), []
         size = Pair(*(transposed(a, op) for a, op in zip(self.axes(volume), self.output_padding)))
         if min(size) < 1:
             return None, [error("empty-output", f"the output is empty ({size.width}×{size.height}): the padding "
@@ -360,11 +367,7 @@ class Deconv(Conv):
         return Volume(size.width, size.height, self.filters), []
 
     def fields(self, volume: Volume, fields: Fields) -> Fields:
-        axes = self.axes(volume)
-        if self.padding.same:  # the padding that makes W·S: (span − stride)/2 on the left
-            return tuple(receptive.transposed(f, a.span, a.stride, Fraction(a.span - a.stride, 2))
-                         for f, a in zip(fields, axes))
-        return tuple(receptive.transposed(f, a.span, a.stride, a.pad_lo) for f, a in zip(fields, axes))
+        return tuple(receptive.transposed(f, a.span, a.stride, a.pad_lo) for f, a in zip(fields, self.axes(volume)))
 
     def weights(self, volume: Volume, out: Volume) -> int:
         return self.kernel.width * self.kernel.height * volume.depth * (self.filters // self.groups)

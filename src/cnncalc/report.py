@@ -51,8 +51,12 @@ class Row(NamedTuple):
         row.update({k: getattr(self, k) for k in COUNTS})
         row["memory"] = memory.of(self.activations, self.params, self.buffers)
         if self.field:
-            row["receptive_field"] = {"width": self.field[0].to_dict(), "height": self.field[1].to_dict()}
+            row["receptive_field"] = self.field_dict()
         return row
+
+    def field_dict(self) -> dict | None:
+        """The receptive field as JSON: size, jump and start per axis."""
+        return {"width": self.field[0].to_dict(), "height": self.field[1].to_dict()} if self.field else None
 
 
 class Totals(NamedTuple):
@@ -147,7 +151,6 @@ class Report:
             "valid": self.valid,
             "input": self.input.to_dict() if self.input else None,
             "output": self.output.to_dict() if self.output and self.valid else None,
-            "bytes_per_element": self.bytes_per_element,
             "flops_convention": self.convention,
             "memory_settings": self.memory.to_dict(),
             "layers": [row.to_dict(self.memory) for row in self.rows],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .budget import KINDS
+from .budget import KINDS, QUANTITY
 from .fields import ROUNDING, VOLUME, schema_for
 from .layers import LAYER_TYPES, REGISTRY, Input
 
@@ -62,7 +62,7 @@ def spec_schema() -> dict[str, Any]:
         _object({"from": {"type": "string", "minLength": 1}}, ["from"]),
     ]
     quantity = {"anyOf": [{"type": "integer", "minimum": 0},
-                          {"type": "string", "pattern": r"^\s*(\d+(\.\d*)?|\.\d+)\s*[kKMGTP]?i?B?\s*$"}]}
+                          {"type": "string", "pattern": QUANTITY}]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "cnncalc spec",

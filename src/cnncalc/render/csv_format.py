@@ -16,7 +16,7 @@ def render(reports: list, **_options) -> str:
     for report in reports:
         for row in report.rows:
             volume_in = tuple(row.input) if row.input else ("", "", "")
-            field = [f.size for f in row.field] if row.field else ["", ""]
+            field = [f.to_dict()["size"] for f in row.field] if row.field else ["", ""]
             writer.writerow((report.name, row.index, row.path, row.type, row.label, *volume_in, *row.output,
                              row.params, row.weights, row.biases, row.macs, row.flops, row.activations, row.buffers,
                              *field))

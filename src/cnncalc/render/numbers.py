@@ -68,6 +68,19 @@ def bar_cells(report) -> list[tuple[str, str]]:
     return [(bar(r.params, t.params), bar(r.macs, t.macs)) for r in report.rows]
 
 
+def aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], footer: tuple[str, ...] | None = None,
+             left: set[str] = LEFT | set(BAR_HEADER)) -> str:
+    """Plain columns, numbers to the right, with a rule under the header (and above a footer)."""
+    every = [header, *rows, *([footer] if footer else [])]
+    widths = [max(len(row[i]) for row in every) for i in range(len(header))]
+
+    def line(cells) -> str:
+        return "  ".join(c.ljust(w) if h in left else c.rjust(w) for c, w, h in zip(cells, widths, header)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *map(line, rows), *([rule, line(footer)] if footer else [])])
+
+
 BY_TYPE_HEADER = ("Type", "Layers", "Params", "MACs", "FLOPs", "MACs %")
 
 

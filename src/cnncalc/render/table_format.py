@@ -10,6 +10,7 @@ from .numbers import (
     BY_TYPE_HEADER,
     HEADER,
     LEFT,
+    aligned,
     bar_cells,
     by_type_cells,
     grouped,
@@ -20,12 +21,14 @@ from .numbers import (
 
 
 def render(reports: list, *, color: bool = False, width: int = 100, by_type: bool = False, bars: bool = False) -> str:
-    draw = _rich if color else _plain
     parts = []
     for report in reports:
-        parts.append(draw(report, width, bars) if report.rows else _summary(report))
-        if by_type and report.rows:
-            parts.append(_aligned(BY_TYPE_HEADER, by_type_cells(report), left={"Type"}))
+        if not report.rows:
+            parts.append(_summary(report))
+            continue
+        parts.append(_rich(report, width, bars) if color else _plain(report, bars))
+        if by_type:
+            parts.append(aligned(BY_TYPE_HEADER, by_type_cells(report), left={"Type"}))
     return "\n\n".join(parts)
 
 
@@ -37,22 +40,9 @@ def _with_bars(report, bars: bool):
     return HEADER + BAR_HEADER, [r + b for r, b in zip(rows, bar_cells(report))], footer + ("", "")
 
 
-def _aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], footer: tuple[str, ...] | None = None,
-             left: set[str] = LEFT | set(BAR_HEADER)) -> str:
-    """Plain columns, numbers to the right, with a rule under the header (and above a footer)."""
-    every = [header, *rows, *([footer] if footer else [])]
-    widths = [max(len(row[i]) for row in every) for i in range(len(header))]
-
-    def line(cells) -> str:
-        return "  ".join(c.ljust(w) if h in left else c.rjust(w) for c, w, h in zip(cells, widths, header)).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *map(line, rows), *([rule, line(footer)] if footer else [])])
-
-
-def _plain(report, width: int, bars: bool) -> str:
+def _plain(report, bars: bool) -> str:
     header, rows, footer = _with_bars(report, bars)
-    return "\n".join([f"{report.name} ({report.source})", _aligned(header, rows, footer), _summary(report)])
+    return "\n".join([f"{report.name} ({report.source})", aligned(header, rows, footer), _summary(report)])
 
 
 def _rich(report, width: int, bars: bool) -> str:

@@ -1,7 +1,7 @@
 """Text and markdown for `sizes` and `diff` (their JSON is their own `to_dict`)."""
 from __future__ import annotations
 
-from .numbers import field_size, grouped
+from .numbers import aligned, field_size, grouped
 
 
 def _sizes_line(sizes: list[int]) -> str:
@@ -55,20 +55,11 @@ def _totals(result) -> list[tuple[str, ...]]:
 
 def diff_text(result) -> str:
     lines = [f"A: {result.a.name} ({result.a.source})    B: {result.b.name} ({result.b.source})", ""]
-    totals = _totals(result)
-    widths = [max(len(r[i]) for r in [("total", "A", "B", "B − A"), *totals]) for i in range(4)]
-    for row in [("total", "A", "B", "B − A"), *totals]:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    lines += [aligned(("total", "A", "B", "B − A"), _totals(result), left={"total"}), ""]
     rows = _diff_rows(result)
-    lines.append("")
     if not rows:
-        lines.append("the layers are the same")
-        return "\n".join(lines)
-    header = ("path", "A", "B", "Δ params", "Δ MACs")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
-    for row in [header, *rows]:
-        lines.append("  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
-    return "\n".join(lines)
+        return "\n".join(lines + ["the layers are the same"])
+    return "\n".join(lines + [aligned(("path", "A", "B", "Δ params", "Δ MACs"), rows, left={"path", "A", "B"})])
 
 
 def diff_markdown(result) -> str:
