@@ -59,7 +59,7 @@ class _Walker:
             if isinstance(node, Step):
                 state = self.step(node, state, path, rounding)
             elif isinstance(node, From):
-                state = self.jump(node, path)
+                state = self.follow_from(node, path)
             else:
                 state = self.block(node, state, path, rounding)
         return state
@@ -87,7 +87,7 @@ class _Walker:
             self.outputs[layer.id] = result
         return result
 
-    def jump(self, node: From, path: str) -> State:
+    def follow_from(self, node: From, path: str) -> State:
         if node.ref not in self.outputs:
             known = node.ref in self.spec.ids
             message = (f"'{node.ref}' is defined later: from can only refer to an earlier layer" if known

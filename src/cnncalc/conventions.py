@@ -2,7 +2,8 @@
 
 Each convention is a rule per row: what that tool adds up for such a layer. The rules were read
 from each tool's source (named in README's table of conventions) and checked by running the
-tool on torchvision's vgg16, resnet50 and googlenet: the totals agree to the last digit.
+tool on torchvision's vgg16, resnet50 and googlenet: the totals agree to the last digit, but for
+ptflops on googlenet (README says why).
 Notation: MAC is the row's multiply–accumulates of its weights, I and O its input and output
 element counts, B the output elements that get a bias added (O for a layer with a bias, else 0).
 """

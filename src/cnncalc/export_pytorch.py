@@ -354,7 +354,7 @@ def _modules(layer: Layer, row: Row, flat: bool, ceil: bool) -> list[_Module]:
 
 def _conv(layer: Conv, row: Row) -> list[_Module]:
     sides, why = _window_sides(layer, row)
-    modules, padding = _explicit_padding(sides, why, "nn.ZeroPad2d")
+    modules, padding = _explicit_padding(sides, why)
     modules.append(_Module(_call(
         "nn.Conv2d", row.input.depth, layer.filters, layer.kernel, stride=(layer.stride, _ONE),
         padding=(padding, _ZERO), dilation=(layer.dilation, _ONE), groups=(layer.groups, 1),
@@ -402,12 +402,12 @@ def _window_sides(layer: Conv | Pool, row: Row) -> tuple[tuple[int, int, int, in
     return (left, right, top, bottom), "ceil rounding" if rounded else "'same' padding" if layer.padding.same else ""
 
 
-def _explicit_padding(sides: tuple[int, int, int, int], why: str, fill: str) -> tuple[list[_Module], Pair]:
+def _explicit_padding(sides: tuple[int, int, int, int], why: str) -> tuple[list[_Module], Pair]:
     """The layer's own padding argument when the sides agree, else a padding module before it."""
     left, right, top, bottom = sides
     if left == right and top == bottom:
         return [], Pair(left, top)
-    return [_pad(sides, why, fill)], _ZERO
+    return [_pad(sides, why, "nn.ZeroPad2d")], _ZERO
 
 
 def _pad(sides: tuple[int, int, int, int], why: str, fill: str) -> _Module:

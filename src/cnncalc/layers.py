@@ -1,8 +1,11 @@
-"""One pydantic model per layer type: its parameters, output volume and counts.
+"""One class per layer type: its parameters (validated by pydantic-core, see params.py), its
+output volume, receptive field, counts and worked arithmetic.
 
-This module is the only registry of layer types: adding a type means adding one class here and
-listing it in LAYER_TYPES. The compact notation, the YAML front end, the analysis and the JSON
-schema all read the types from there.
+The layer types and their names live here: adding one means a class here, listed in LAYER_TYPES.
+The compact notation, the YAML front end, the analysis and the JSON schema read them from here.
+Three other places map types onto what they are elsewhere, and a test checks each knows every
+type: export_pytorch.py (the PyTorch module), diagram.py (how a box looks) and conventions.py
+(each peer tool's FLOPs).
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from pydantic_core import SchemaValidator
 from . import receptive
 from .arithmetic import Axis, Rounding, same_padding, slide, suggest_fixes, transposed
 from .diagnostics import Diagnostic, error, warning
-from .fields import (
+from .params import (
     BOOL,
     DILATION,
     FLOAT,

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from .budget import KINDS, QUANTITY
-from .fields import ROUNDING, VOLUME, schema_for
 from .layers import LAYER_TYPES, REGISTRY, Input
+from .params import ROUNDING, VOLUME, schema_for
 
 # a bare layer name, or one layer in the compact notation: NAME(arguments)
 COMPACT_ITEM = r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\(.*\))?\s*$"

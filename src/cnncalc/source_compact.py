@@ -32,7 +32,7 @@ _TOKEN = re.compile(r"""
 
 
 class Token(NamedTuple):
-    kind: str  # arrow, dims, number, word, punct, end
+    kind: str  # arrow, dims, number, word, end, or the punctuation character itself
     text: str
     column: int  # 1-based
 

@@ -14,9 +14,9 @@ from . import source_compact
 from .arithmetic import Rounding
 from .budget import KINDS, Limit, parse_quantity
 from .diagnostics import Diagnostic, Span, SpecError, error
-from .fields import accepted_keys
 from .layers import REGISTRY, Input, Layer
 from .limits import MAX_INTEGER, MAX_LAYERS
+from .params import accepted_keys
 from .source_yaml import KEY, Locations, to_span
 from .volumes import Volume, parse_volume
 from .volumes import shown as shown_value
@@ -141,7 +141,7 @@ class _Builder:
                       ("layers",) if "layers" in data else (),
                       suggestions=["layers:\n  - conv: {filters: 16, kernel: 3, padding: 1}\n  - relu"])
         else:
-            nodes = self.sequence(layers, ("layers",), "layers", top=True)
+            nodes = self.sequence(layers, ("layers",), "layers")
         if self.layer_count + 1 > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
             self.fail("too-large", f"the spec expands to {self.layer_count + 1:,} rows, more than the "
                       f"limit of {MAX_LAYERS:,}", ("layers",), suggestions=["lower a repeat count"])
@@ -196,19 +196,19 @@ class _Builder:
             return None
 
     # -- lists of layers and blocks -----------------------------------------------------------
-    def sequence(self, items: Any, where: tuple, path: str, top: bool = False, in_repeat: bool = False
+    def sequence(self, items: Any, where: tuple, path: str, in_repeat: bool = False
                  ) -> tuple[Node, ...]:
         if not isinstance(items, list):
             self.fail("invalid-spec", f"expected a list of layers, got {_kind(items)}", where)
             return ()
         nodes = []
         for i, item in enumerate(items):
-            node = self.node(item, where + (i,), f"{path}[{i}]", in_repeat, first=top and i == 0)
+            node = self.node(item, where + (i,), f"{path}[{i}]", in_repeat)
             if node is not None:
                 nodes.append(node)
         return tuple(nodes)
 
-    def node(self, item: Any, where: tuple, path: str, in_repeat: bool, first: bool) -> Node | None:
+    def node(self, item: Any, where: tuple, path: str, in_repeat: bool) -> Node | None:
         if isinstance(item, str) and _COMPACT_HINT.search(item):
             item = self.compact_item(item, where)
             if item is None:
