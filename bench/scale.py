@@ -4,8 +4,8 @@
 
 Writes the specs to a temporary folder, runs `cnncalc check --format json` on each in a child
 process, and prints its wall time and peak memory (the child's maximum resident set), then the
-ratio of the largest size's figures to those of the size ten times smaller: linear growth gives
-a time ratio near 10. The layers are written out one by one (no `repeat`), so the YAML reader,
+ratio of each size's figures to those of the size before it, ten times smaller: linear growth
+gives a time ratio near 10. The layers are written out one by one (no `repeat`), so the YAML reader,
 the validation and the analysis all see every layer.
 """
 from __future__ import annotations
