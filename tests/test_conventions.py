@@ -2,8 +2,13 @@
 
 Every expected figure below came from a run of that tool (versions named) on torchvision 0.29.1's
 vgg16(), resnet50() and googlenet(aux_logits=False, init_weights=False), eval mode, input
-1×3×224×224, on 2026-11-21; torchvision's own figures are its weights' `_ops` metadata (the
-"GFLOPS" column of its model tables), printed to 3 decimals.
+1×3×224×224, on 2026-11-21. torchvision's own figures are its weights' `_ops` metadata (the
+"GFLOPS" column of its model tables), printed to 3 decimals; the integers behind them are
+torch.utils.flop_counter.FlopCounterMode's count of those models, halved (it counts 2 per MAC).
+Netscope reads Caffe prototxt, not PyTorch: its analyzer (dgschwend/netscope src/analyzer.coffee,
+run under node) was given the same networks as Caffe layer lists, each BatchNorm as Caffe's
+BatchNorm + Scale pair, so its figures are conv and fc MACs plus one multiply-add per element of
+each Scale: 4,089,184,256 + 11,113,984 and 1,498,376,192 + 3,226,160.
 """
 from __future__ import annotations
 

@@ -125,7 +125,8 @@ def test_elementwise_layers_fold_into_a_neighbouring_box():
     spec, report = analysed("resnet18")
     root, _, _ = parse(diagram_svg(spec, report))
     shown = texts(root)
-    # 70 rows: 21 convs and 1 fc, 8 adds, the input, a pool; BN, ReLU and flatten make no box
+    # boxes: the input, 20 convs (17 in the bodies and the stem, 3 downsamples), the max pool, 8 adds,
+    # the adaptive pool and the fc; BN, ReLU and flatten fold into a neighbouring box
     assert len(volume_boxes(root)) == 1 + 20 + 1 + 8 + 1 + 1
     assert shown.count("+ BN + RELU") == 9 and shown.count("+ RELU") == 8  # stem and block bodies; adds
     assert shown.count("identity") == 5  # the identity shortcuts; the other three are drawn convs

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-import tomllib
 import yaml
 from click.testing import CliRunner
 
@@ -303,6 +302,7 @@ def test_readme_python_example_runs(monkeypatch):
 # -- conventions -------------------------------------------------------------------------------------------
 
 def test_version(run_cli):
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later; cnncalc itself runs on 3.10
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     result = run_cli("--version")
     assert result.exit_code == 0

@@ -72,11 +72,12 @@ def sides(value) -> tuple[int, int, int, int] | None:
 
 def slide(size: int, kernel: int, stride: int, lo: int, hi: int, dilation: int, rounding: str) -> int:
     """Contract §2 and §5: (W + P_lo + P_hi − d(F−1) − 1)/S + 1, rounded; under ceil "the last window
-    must start inside the input or its left padding" (PyTorch's rule), rounded up or not."""
+    must start inside the input or its left padding" (PyTorch's rule), rounded up or not: windows are
+    dropped from the end until the last one does."""
     num = size + lo + hi - dilation * (kernel - 1) - 1
     if rounding == "ceil":
         out = -(-num // stride) + 1
-        if (out - 1) * stride >= size + lo:
+        while out > 1 and (out - 1) * stride >= size + lo:
             out -= 1
     else:
         if rounding == "exact" and num % stride:

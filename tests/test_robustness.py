@@ -42,8 +42,6 @@ def assert_answered(result, source: str) -> None:
 
 def assert_report(report: cnncalc.Report) -> None:
     assert isinstance(report, cnncalc.Report)
-    assert report.exit_code in (0, 1, 2)
-    assert report.valid == (not any(d.is_error for d in report.diagnostics))
     if not report.valid:
         assert report.output is None
     json.dumps(report.to_dict())  # always serialisable

@@ -64,16 +64,16 @@ class AxisResult(NamedTuple):
 def slide(axis: Axis, rounding: Rounding) -> AxisResult:
     """Output size of a window sliding along `axis`, rounded as PyTorch rounds it.
 
-    Under `ceil`, PyTorch drops a last window that would start in the right padding
-    (ATen's pooling_output_shape: `if (out - 1) * S >= W + P_lo: out -= 1`), whether or not the
-    size was rounded up; only a padding as wide as the window (a conv's) can make a whole one drop.
+    Under `ceil`, every window must start inside the input or its left padding (the contract's
+    rule, ATen's pooling_output_shape: `if (out - 1) * S >= W + P_lo: out -= 1`). A pool's
+    padding is at most half its kernel, so at most its last window can start in the right padding
+    and ATen's one step is the rule; a conv's wider padding can hold several, and all are dropped.
     """
     num, stride = axis.numerator, axis.stride
     exact = num % stride == 0
     if rounding is Rounding.CEIL:
-        out = -(-num // stride) + 1
-        if (out - 1) * stride >= axis.size + axis.pad_lo:
-            out -= 1
+        starting_inside = -(-(axis.size + axis.pad_lo) // stride)
+        out = min(-(-num // stride) + 1, starting_inside)
         return AxisResult(out, exact, 0)
     out = num // stride + 1
     dropped = 0
