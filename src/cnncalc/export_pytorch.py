@@ -169,7 +169,7 @@ class _Writer:
         self.names = {"x", "self", "torch", "nn"}
         self.attributes: list[tuple[str, _Module]] = []
         self.statements: list[str] = []
-        self.unsupported: dict[str, Diagnostic] = {}  # by the layer's place in the spec: once per repeat
+        self.unsupported: dict[int, Diagnostic] = {}  # by the spec's layer (one Step, however often it runs)
 
     # -- names ----------------------------------------------------------------------------------
     def fresh(self, wanted: str) -> str:
@@ -280,11 +280,11 @@ class _Writer:
     def step(self, step: Step, path: str, rounding: Rounding | None, lane: _Lane) -> None:
         layer, row = step.layer, self.rows[path]
         if isinstance(layer, Local):
-            self.unsupported[step.path] = error(
+            self.unsupported.setdefault(id(step), error(  # once, though a repeat runs it many times
                 "export-unsupported", "a local (locally connected) layer has no PyTorch module, so it cannot be "
-                "exported", path=step.path, span=step.span,
+                "exported", path=path, span=step.span,
                 suggestions=["conv shares one filter across positions and exports as nn.Conv2d",
-                             "write it by hand: torch.nn.functional.unfold, then a weight per output position"])
+                             "write it by hand: torch.nn.functional.unfold, then a weight per output position"]))
             lane.volume = row.output
             return
         if lane.flat and not isinstance(layer, _ANY_RANK):

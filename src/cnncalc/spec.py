@@ -38,16 +38,14 @@ _COMPACT_HINT = re.compile(r"[()]|->|→")
 
 
 class Step(NamedTuple):
-    """One layer, where it stands (`layers[3]`) and its source position."""
+    """One layer and its source position (its path is made as the tree is walked: analysis.py)."""
 
     layer: Layer
-    path: str
     span: Span | None
 
 
 class From(NamedTuple):
     ref: str
-    path: str
     span: Span | None
 
 
@@ -56,7 +54,6 @@ class Block(NamedTuple):
 
     kind: str
     branches: tuple[tuple["Node", ...], ...]
-    path: str
     span: Span | None
     count: int = 1
     id: str | None = None
@@ -289,7 +286,7 @@ class _Builder:
             self.fail("invalid-value", f"{cls.TYPE}: {exc}", at, key=True, path=path)
             return None
         self.claim_id(layer.id, at + ("id",), path)
-        return Step(layer, path, self.span(at, key=True))
+        return Step(layer, self.span(at, key=True))
 
     def claim_id(self, ident: str | None, where: tuple, path: str) -> None:
         if ident is None:
@@ -336,7 +333,7 @@ class _Builder:
                 self.fail("invalid-value", "from: names the id of an earlier layer or block", where + (kind,),
                           path=path)
                 return None
-            return From(value, path, self.span(where + (kind,)))
+            return From(value, self.span(where + (kind,)))
         rounding = self.rounding(item["rounding"], where + ("rounding",)) if "rounding" in item else None
         ident = item.get("id")
         if ident is not None and (not isinstance(ident, str) or not ident):
@@ -355,7 +352,7 @@ class _Builder:
                                      in_repeat=in_repeat)
             self.layer_count += 1  # the add row
             self.claim_id(ident, where + ("id",), path)
-            return Block(kind, (body, shortcut), path, span, 1, ident, rounding)
+            return Block(kind, (body, shortcut), span, 1, ident, rounding)
         if not isinstance(value, list) or not value or not all(isinstance(b, list) for b in value):
             self.fail("invalid-value", f"{kind}: takes a list of branches, each a list of layers "
                       "(an empty list is the identity)", where + (kind,), path=path,
@@ -365,7 +362,7 @@ class _Builder:
                          for i, b in enumerate(value))
         self.layer_count += 1
         self.claim_id(ident, where + ("id",), path)
-        return Block(kind, branches, path, span, 1, ident, rounding)
+        return Block(kind, branches, span, 1, ident, rounding)
 
     def repeat(self, item: dict, count: Any, where: tuple, path: str, span: Span | None, ident: str | None,
                rounding: Rounding | None) -> Block | None:
@@ -388,7 +385,7 @@ class _Builder:
                       f"included), more than the limit of {MAX_LAYERS:,}", where + ("repeat",), path=path,
                       suggestions=["lower the count"])
         self.claim_id(ident, where + ("id",), path)
-        return Block("repeat", (body,), path, span, count, ident, rounding)
+        return Block("repeat", (body,), span, count, ident, rounding)
 
 
 def _kind(value: Any) -> str:
