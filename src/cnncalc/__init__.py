@@ -3,14 +3,35 @@
     >>> import cnncalc
     >>> cnncalc.analyze("INPUT(227x227x3) -> CONV(96, 11, S=4)").output
     Volume(width=55, height=55, depth=96)
+
+The names below are imported on first use, so that the command line starts without them.
 """
-from .api import analyze, analyze_text, load
-from .arithmetic import Rounding
-from .diagnostics import Diagnostic, ExitCode, Severity, SpecError
-from .memory import MemorySettings
-from .report import Report, Row, Totals
-from .volumes import Volume
+from importlib import import_module
 
 __version__ = "0.1.0"
-__all__ = ["analyze", "analyze_text", "load", "Report", "Row", "Totals", "Diagnostic", "Severity", "ExitCode",
-           "SpecError", "Rounding", "Volume", "MemorySettings", "__version__"]
+
+_PUBLIC = {
+    "analyze": "api", "analyze_text": "api", "load": "api", "Settings": "api",
+    "Report": "engine.report", "Row": "engine.report", "Totals": "engine.report",
+    "Diagnostic": "diagnostics", "Severity": "diagnostics", "ExitCode": "diagnostics", "SpecError": "diagnostics",
+    "Rounding": "model.arithmetic", "Volume": "model.geometry", "MemorySettings": "engine.memory",
+    "Residual": "model.network", "Add": "model.network", "Concat": "model.network", "Repeat": "model.network",
+    "From": "model.network", "Network": "model.network",
+}
+_LAYERS = ("Layer", "Input", "Conv", "Local", "Deconv", "Pool", "GlobalPool", "AdaptivePool", "FC", "Flatten",
+           "BatchNorm", "LRN", "Dropout", "Upsample", "Crop", "ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU",
+           "Sigmoid", "Tanh", "Softmax", "Identity")
+_PUBLIC.update(dict.fromkeys(_LAYERS, "model.layers"))
+__all__ = [*_PUBLIC, "__version__"]
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'cnncalc' has no attribute '{name}'")
+    value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, replace
 from typing import Any
 
-from . import source_compact, source_yaml
-from . import spec as spec_module
-from .analysis import analyze_spec
-from .arithmetic import Rounding, as_rounding
-from .budget import Limit
-from .conventions import DEFAULT as DEFAULT_CONVENTION
 from .diagnostics import ExitCode, Span, SpecError, error
+from .engine.analysis import analyze_network  # noqa: F401 (the CLI's entry to the engine)
+from .engine.budget import Limit
+from .engine.conventions import DEFAULT as DEFAULT_CONVENTION
+from .engine.memory import MemorySettings
+from .engine.report import Report
 from .limits import MAX_FILE_BYTES
-from .memory import MemorySettings
-from .report import Report
-from .volumes import Volume, parse_volume
+from .model import network as network_module
+from .model.arithmetic import Rounding, as_rounding
+from .model.geometry import Volume, parse_volume
+from .model.network import Network
+from .source import compact as source_compact
+from .source import yaml as source_yaml
 
 STDIN = "<stdin>"
 STRING = "<string>"
@@ -66,7 +69,7 @@ def _is_compact(text: str) -> bool:
 
 
 def load(text: str, *, source: str = STRING, name: str | None = None,
-         input: Volume | str | None = None) -> spec_module.Spec:
+         input: Volume | str | None = None) -> Network:
     """Parse and validate a spec's text (YAML or compact); raise SpecError with every fault found."""
     default_name = name or _stem(source)
     override = parse_volume(input) if input is not None else None
@@ -81,46 +84,73 @@ def load(text: str, *, source: str = STRING, name: str | None = None,
         if isinstance(data, str):  # a YAML document that is one compact line
             base = source_yaml.to_span(locations.get(()))
             data, locations = source_compact.parse(data, lambda c: Span(base.line, base.column + c - 1))
-    spec, diagnostics = spec_module.build(data, locations, default_name, compact_line, override)
+    spec, diagnostics = network_module.build(data, locations, default_name, compact_line, override)
     if spec is None:
         raise SpecError(diagnostics)
     return spec
 
 
-def analyze_text(text: str, *, source: str = STRING, name: str | None = None, input: Volume | str | None = None,
-                 rounding: Rounding | str | None = None, memory: MemorySettings = MemorySettings(),
-                 limits: tuple[Limit, ...] = (), convention: str = DEFAULT_CONVENTION) -> Report:
+def analyze_text(text: str, settings: Settings | None = None, *, source: str = STRING,
+                 name: str | None = None) -> Report:
     """Analyse a spec's text; a spec that does not validate gives a Report with its diagnostics."""
+    settings = settings or Settings()
     try:
-        spec = load(text, source=source, name=name, input=input)
+        spec = load(text, source=source, name=name, input=settings.input)
     except SpecError as exc:
         return _failed(source, name, exc)
-    return analyze_spec(spec, source, as_rounding(rounding), memory, tuple(limits), convention)
+    return analyze_network(spec, source, settings)
 
 
-def analyze(spec: str | os.PathLike | dict[str, Any], *, input: Volume | str | None = None,
-            rounding: Rounding | str | None = None, memory: MemorySettings = MemorySettings(),
-            limits: tuple[Limit, ...] = (), convention: str = DEFAULT_CONVENTION) -> Report:
-    """Analyse a spec given as a file path, YAML text, a compact line, or a mapping.
+@dataclass(frozen=True)
+class Settings:
+    """How to analyse: the command line's options, typed, over what the spec says."""
+
+    input: Volume | None = None  # over the spec's own input
+    rounding: Rounding | None = None  # over the spec's rounding (a block's or layer's own still wins)
+    memory: MemorySettings = MemorySettings()
+    limits: tuple[Limit, ...] = ()  # beside the spec's own budget
+    convention: str = DEFAULT_CONVENTION  # whose way of counting FLOPs
+
+    def __post_init__(self) -> None:
+        if self.input is not None and not isinstance(self.input, Volume):
+            object.__setattr__(self, "input", parse_volume(self.input))
+        object.__setattr__(self, "rounding", as_rounding(self.rounding))
+        object.__setattr__(self, "limits", tuple(self.limits))
+
+
+def analyze(spec: str | os.PathLike | dict[str, Any] | list | Network, settings: Settings | None = None,
+            **options: Any) -> Report:
+    """Analyse a spec given as a file path, YAML text, a compact line, a mapping, a list of layers
+    and blocks, or a Network; `settings` (or its fields as keywords) say how.
 
     >>> analyze("INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)").totals.params
     31066
+    >>> from cnncalc.layers import Conv
+    >>> analyze([Conv(filters=8, kernel=3)], input="32x32x3").totals.params
+    224
     """
-    options = {"input": input, "rounding": rounding, "memory": memory, "limits": limits, "convention": convention}
+    settings = replace(settings or Settings(), **options) if options else settings or Settings()
+    if isinstance(spec, (list, tuple)):
+        spec = Network(tuple(spec), settings.input)
+    if isinstance(spec, Network):
+        if settings.input is not None:
+            spec = spec.with_input(settings.input)
+        if spec.input is None:
+            return _failed(STRING, spec.name, SpecError([error("missing-input", "the network has no input volume",
+                                                               suggestions=["pass input='32x32x3'"])]))
+        return analyze_network(spec, STRING, settings)
     if isinstance(spec, dict):
-        built, diagnostics = spec_module.build(spec, {}, "network", None,
-                                               parse_volume(input) if input is not None else None)
+        built, diagnostics = network_module.build(spec, {}, "network", None, settings.input)
         if built is None:
             return _failed(STRING, None, SpecError(diagnostics))
-        return analyze_spec(built, STRING, as_rounding(rounding), memory, tuple(limits),
-                            convention)
+        return analyze_network(built, STRING, settings)
     if isinstance(spec, os.PathLike) or (isinstance(spec, str) and "\n" not in spec and looks_like_path(spec)):
         try:
             text = read_file(spec)
         except SpecError as exc:
             return _failed(os.fspath(spec), None, exc)
-        return analyze_text(text, source=os.fspath(spec), **options)
-    return analyze_text(spec, **options)
+        return analyze_text(text, settings, source=os.fspath(spec))
+    return analyze_text(spec, settings)
 
 
 def _failed(source: str, name: str | None, exc: SpecError) -> Report:

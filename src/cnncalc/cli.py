@@ -9,18 +9,17 @@ import sys
 import click
 
 from . import __version__
-from .analysis import analyze_spec
-from .api import STDIN, STRING, analyze_text, decode, load, looks_like_path, read_file
-from .arithmetic import Rounding, as_rounding
-from .budget import Limit, parse_quantity
-from .conventions import CONVENTIONS
-from .conventions import DEFAULT as DEFAULT_CONVENTION
+from .api import STDIN, STRING, Settings, analyze_network, analyze_text, decode, load, looks_like_path, read_file
 from .diagnostics import ExitCode, SpecError, format_diagnostic
+from .engine.budget import Limit, parse_quantity
+from .engine.conventions import CONVENTIONS
+from .engine.conventions import DEFAULT as DEFAULT_CONVENTION
+from .engine.memory import DTYPE_BYTES, OPTIMIZER_STATES, MemorySettings
+from .engine.report import Report
 from .limits import MAX_FILE_BYTES
-from .memory import DTYPE_BYTES, OPTIMIZER_STATES, MemorySettings
+from .model.arithmetic import Rounding
+from .model.geometry import Volume, parse_volume
 from .render import FORMATS, render
-from .report import Report
-from .volumes import Volume, parse_volume
 
 
 class VolumeParam(click.ParamType):
@@ -78,7 +77,7 @@ _COUNT_OPTIONS = [
 
 def analysis_options(counts: bool = True):
     """The options of the commands that analyse a spec (--input and --rounding; with `counts`, those
-    of memory, budgets and FLOPs too); they arrive as one `options` dict."""
+    of memory, budgets and FLOPs too); they arrive as one typed `settings`."""
     def decorate(command):
         @functools.wraps(command)
         def wrapper(*args, input, rounding, batch=1, dtype="float32", optimizer="sgd", training=False,
@@ -86,9 +85,8 @@ def analysis_options(counts: bool = True):
             limits = tuple(Limit(kind, value, None, f"--max-{kind}")
                            for kind, value in (("params", max_params), ("macs", max_macs), ("memory", max_memory))
                            if value is not None)
-            return command(*args, options={"input": input, "rounding": as_rounding(rounding), "limits": limits,
-                                           "memory": MemorySettings(batch, dtype, optimizer, training),
-                                           "convention": convention}, **kwargs)
+            return command(*args, settings=Settings(input, rounding, MemorySettings(batch, dtype, optimizer, training),
+                                                    limits, convention), **kwargs)
 
         for option in reversed(_SHAPE_OPTIONS + (_COUNT_OPTIONS if counts else [])):
             wrapper = option(wrapper)
@@ -97,7 +95,7 @@ def analysis_options(counts: bool = True):
     return decorate
 
 
-def build_reports(specs: tuple[str, ...], options: dict) -> list[Report]:
+def build_reports(specs: tuple[str, ...], settings: Settings) -> list[Report]:
     reports = []
     for argument in specs:
         try:
@@ -106,20 +104,19 @@ def build_reports(specs: tuple[str, ...], options: dict) -> list[Report]:
             reports.append(Report(argument, _source_name(argument), None, None, (), tuple(exc.diagnostics),
                                   unreadable=exc.exit_code == ExitCode.USAGE))
             continue
-        reports.append(analyze_text(text, source=source, **options))
+        reports.append(analyze_text(text, settings, source=source))
     return reports
 
 
-def load_one(argument: str, options: dict):
+def load_one(argument: str, settings: Settings):
     """(spec, report) of one SPEC, or exit with its diagnostics when it does not validate."""
     try:
         text, source = _read(argument)
-        spec = load(text, source=source, input=options["input"])
+        spec = load(text, source=source, input=settings.input)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, _source_name(argument))
         sys.exit(exc.exit_code)
-    return spec, analyze_spec(spec, source, options["rounding"], options["memory"], options["limits"],
-                              options["convention"])
+    return spec, analyze_network(spec, source, settings)
 
 
 def _print_diagnostics(diagnostics, source: str) -> None:
@@ -157,7 +154,7 @@ def cli(ctx: click.Context) -> None:
 @click.option("--by-type", is_flag=True, help="Add a breakdown of params, MACs and FLOPs by layer type.")
 @click.option("--bars", is_flag=True, help="Add a bar per row showing its share of the params and the MACs.")
 @click.option("--no-color", is_flag=True, help="Plain text even in a terminal (as does NO_COLOR).")
-def check(specs: tuple[str, ...], fmt: str, options: dict, by_type: bool, bars: bool, no_color: bool) -> None:
+def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, bars: bool, no_color: bool) -> None:
     """Check SPECs and print each layer's volume, parameters, MACs and memory.
 
     SPEC is a YAML file, - for standard input, or a line in the compact notation.
@@ -171,7 +168,7 @@ def check(specs: tuple[str, ...], fmt: str, options: dict, by_type: bool, bars: 
       cnncalc check specs/*.yaml --format json --max-params 30M
       cnncalc check specs/resnet50.yaml --training --batch 32 --optimizer adam --dtype bfloat16
     """
-    reports = build_reports(specs, options)
+    reports = build_reports(specs, settings)
     color = _use_color(no_color)
     for report in reports:
         _print_diagnostics(report.diagnostics, report.source)
@@ -184,16 +181,16 @@ def check(specs: tuple[str, ...], fmt: str, options: dict, by_type: bool, bars: 
 @click.argument("spec", metavar="SPEC")
 @click.option("--layer", "index", type=click.IntRange(0), help="Only the row with this index (0 is the input).")
 @analysis_options()
-def explain(spec: str, index: int | None, options: dict) -> None:
+def explain(spec: str, index: int | None, settings: Settings) -> None:
     """Show the worked arithmetic of every layer of SPEC, in the cs231n notes' notation.
 
     \b
     Example:
       cnncalc explain specs/alexnet-cs231n.yaml --layer 1
     """
-    from .explain import explain as explain_rows
+    from .render.explain import explain as explain_rows
 
-    _, report = load_one(spec, options)
+    _, report = load_one(spec, settings)
     _print_diagnostics(report.diagnostics, report.source)
     if index is not None and index >= len(report.rows):
         raise click.BadParameter(f"the table has rows 0 to {len(report.rows) - 1}", param_hint="--layer")
@@ -211,7 +208,7 @@ def explain(spec: str, index: int | None, options: dict) -> None:
 @click.option("--height", "axis", flag_value="height", help="Vary the height only (the width stays the spec's).")
 @_format_option(("table", "json"))
 @analysis_options(counts=False)
-def sizes(spec: str, span: str, axis: str | None, fmt: str, options: dict) -> None:
+def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings) -> None:
     """List the input sizes for which every layer of SPEC fits.
 
     Square sizes by default; --width or --height varies one side only.
@@ -222,16 +219,16 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, options: dict) -> No
     """
     import json
 
-    from .sizes import find_sizes
+    from .engine.sizes import find_sizes
 
     try:
         low, high = (int(part) for part in span.split(":"))
     except ValueError:
         raise click.BadParameter(f"'{span}' is not LOW:HIGH, e.g. 32:1024", param_hint="--range") from None
-    parsed, _ = load_one(spec, options)
+    parsed, _ = load_one(spec, settings)
     try:
         found = find_sizes(parsed, _source_name(spec), low, high, axis or "both",
-                           options["rounding"])
+                           settings.rounding)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--range") from None
     if fmt == "json":
@@ -247,7 +244,7 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, options: dict) -> No
 @click.argument("spec_b", metavar="B")
 @_format_option(("table", "json", "markdown"))
 @analysis_options()
-def diff(spec_a: str, spec_b: str, fmt: str, options: dict) -> None:
+def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings) -> None:
     """Compare two specs: totals and layer-by-layer deltas, aligned by path.
 
     \b
@@ -256,10 +253,10 @@ def diff(spec_a: str, spec_b: str, fmt: str, options: dict) -> None:
     """
     import json
 
-    from .diff import diff as diff_reports
+    from .engine.diff import diff as diff_reports
     from .render.views import diff_markdown, diff_text
 
-    a, b = build_reports((spec_a, spec_b), options)
+    a, b = build_reports((spec_a, spec_b), settings)
     for report in (a, b):
         _print_diagnostics(report.diagnostics, report.source)
     result = diff_reports(a, b)
@@ -275,21 +272,21 @@ def diff(spec_a: str, spec_b: str, fmt: str, options: dict) -> None:
 @click.option("--to", "target", type=click.Choice(["pytorch"]), default="pytorch", show_default=True,
               help="The framework to write code for.")
 @analysis_options(counts=False)
-def export(spec: str, target: str, options: dict) -> None:
+def export(spec: str, target: str, settings: Settings) -> None:
     """Print SPEC as a self-contained PyTorch module (torch is needed to run it, not to write it).
 
     \b
     Example:
       cnncalc export specs/resnet18.yaml --to pytorch > resnet18.py && python resnet18.py
     """
-    from .export_pytorch import export_pytorch
+    from .render.pytorch import export_pytorch
 
-    parsed, report = load_one(spec, options)
+    parsed, report = load_one(spec, settings)
     _print_diagnostics(report.diagnostics, report.source)
     if not report.valid:
         sys.exit(ExitCode.INVALID_SPEC)
     try:
-        code = export_pytorch(parsed, report, options["rounding"])
+        code = export_pytorch(parsed, report, settings.rounding)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, report.source)
         sys.exit(exc.exit_code)
@@ -300,16 +297,16 @@ def export(spec: str, target: str, options: dict) -> None:
 @click.argument("spec", metavar="SPEC")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the SVG here instead of to stdout.")
 @analysis_options(counts=False)
-def diagram(spec: str, output: str | None, options: dict) -> None:
+def diagram(spec: str, output: str | None, settings: Settings) -> None:
     """Draw SPEC as the cs231n notes draw networks: a box per volume, as a self-contained SVG.
 
     \b
     Example:
       cnncalc diagram specs/vgg16.yaml -o vgg16.svg
     """
-    from .diagram import diagram_svg
+    from .render.diagram import diagram_svg
 
-    parsed, report = load_one(spec, options)
+    parsed, report = load_one(spec, settings)
     _print_diagnostics(report.diagnostics, report.source)
     svg = diagram_svg(parsed, report)  # an invalid spec is drawn up to its first error
     if output is None:
@@ -333,7 +330,7 @@ def schema() -> None:
     """
     import json
 
-    from .schema import spec_schema
+    from .model.schema import spec_schema
 
     click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 from html import escape
 
-from .render.numbers import si
-from .report import Report, Row
-from .spec import Block, From, Spec, Step
-from .volumes import Volume
+from .numbers import si
+from ..engine.report import Report, Row
+from ..model.network import Block, From, Network
+from ..model.geometry import Volume
 
 __all__ = ["diagram_svg"]
 

@@ -8,18 +8,17 @@ Grammar (names case-insensitive, keys not):
     value  := DIMS | NUMBER | WORD          DIMS is e.g. 227x227x3 or 7×1
 
 `INPUT(…)` as the first item becomes the spec's `input`; `[ … ]*N` becomes a `repeat` block.
-Positional arguments are named in the order of each layer type's parameters (layers.py).
+Positional arguments stay numbered (0, 1, …): the validator names them by the layer type's order.
 """
 from __future__ import annotations
 
 import re
 from typing import Any, NamedTuple
 
-from .diagnostics import Span, SpecError, error
-from .layers import REGISTRY
-from .limits import MAX_NESTING
-from .source_yaml import KEY, Locations
-from .volumes import to_int
+from ..diagnostics import Span, SpecError, error
+from ..limits import MAX_NESTING
+from .yaml import KEY, Locations
+from ..model.geometry import to_int
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
@@ -109,32 +108,34 @@ class _Parser:
         args: dict[str, Any] = {}
         if self.token.kind == "(":
             self.advance()
-            args = self.arguments(name.lower(), path + (name.lower(),))
+            args = self.arguments(path + (name.lower(),))
             self.expect(")")
         return {name.lower(): args} if args else name.lower()
 
-    def arguments(self, name: str, path: tuple) -> dict[str, Any]:
-        positional: list[tuple[Any, int]] = []
-        named: dict[str, Any] = {}
+    def arguments(self, path: tuple) -> dict[Any, Any]:
+        """`key=value` arguments under their keys, positional ones under their index (0, 1, …):
+        which parameter a position means is the layer type's business, not the parser's."""
+        args: dict[Any, Any] = {}
+        positional = 0
         while self.token.kind != ")":
-            if positional or named:
+            if args:
                 self.expect(",")
+            column = self.token.column
             if self.token.kind == "word" and self.tokens[self.pos + 1].kind == "=":
-                key = self.advance()
+                key = self.advance().text
                 self.advance()
-                value = self.value()
-                if key.text in named:
-                    raise SpecError([error("duplicate-key", f"'{key.text}' is given twice",
-                                           span=self.span_of(key.column))])
-                named[key.text] = value
-                self.locations[path + (key.text, KEY)] = self.span_of(key.column)
-                self.locations[path + (key.text,)] = self.span_of(key.column)
+                if key in args:
+                    raise SpecError([error("duplicate-parameter", f"'{key}' is given twice: at column "
+                                           f"{self.locations[path + (key,)].column} and at column {column}",
+                                           span=self.span_of(column), suggestions=["keep one of them"])])
             else:
-                if named:
+                if any(isinstance(k, str) for k in args):
                     raise SpecError([error("compact-syntax", "a positional argument cannot follow a key=value one",
-                                           span=self.span_of(self.token.column))])
-                positional.append((self.value(), self.tokens[self.pos - 1].column))
-        return {**_name_positional(name, positional, path, self.locations, self.span_of), **named}
+                                           span=self.span_of(column))])
+                key, positional = positional, positional + 1
+            args[key] = self.value()
+            self.locations[path + (key, KEY)] = self.locations[path + (key,)] = self.span_of(column)
+        return args
 
     def value(self) -> Any:
         token = self.expect("dims", "number", "word")
@@ -149,26 +150,6 @@ def _number(text: str) -> int | float:
     return float(text) if any(c in text for c in ".eE") else to_int(text)
 
 
-def _name_positional(name: str, values: list[tuple[Any, int]], path: tuple, locations: Locations,
-                     span_of) -> dict[str, Any]:
-    if not values:
-        return {}
-    if name not in REGISTRY:  # the spec builder reports the unknown name
-        return {}
-    order = REGISTRY[name][0].POSITIONAL
-    if name == "input" and len(values) == 3:  # INPUT(32, 32, 3) is INPUT(32x32x3)
-        values = [([v for v, _ in values], values[0][1])]
-    if len(values) > len(order):
-        raise SpecError([error("compact-syntax", f"{name.upper()} takes at most {len(order)} positional "
-                               f"arguments ({', '.join(order) or 'none'}), got {len(values)}",
-                               span=span_of(values[len(order)][1]))])
-    named = {}
-    for key, (value, column) in zip(order, values):
-        named[key] = value
-        locations[path + (key,)] = locations[path + (key, KEY)] = span_of(column)
-    return named
-
-
 def parse(text: str, span_of=None) -> tuple[dict[str, Any], Locations]:
     """A whole compact line -> `{input?, layers}` and locations keyed like the YAML front end's."""
     span_of = span_of or (lambda column: Span(1, column, text))
@@ -178,7 +159,9 @@ def parse(text: str, span_of=None) -> tuple[dict[str, Any], Locations]:
     data: dict[str, Any] = {}
     first = items[0]
     if first == "input" or (isinstance(first, dict) and "input" in first):
-        data["input"] = first["input"].get("volume") if isinstance(first, dict) else None
+        args = first["input"] if isinstance(first, dict) else {}
+        positional = [args[i] for i in range(len(args)) if i in args]
+        data["input"] = args.get("volume", positional[0] if len(positional) == 1 else positional or None)
         locations[("input",)] = locations[("layers", 0)]
         items = items[1:]
         locations = {_shift(k): v for k, v in locations.items()}

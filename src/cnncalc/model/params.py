@@ -11,36 +11,36 @@ from typing import Any, NamedTuple
 
 from pydantic_core import core_schema as cs
 
-from .limits import MAX_INTEGER
-from .volumes import parse_padding, parse_pair, parse_volume
+from ..limits import MAX_INTEGER
+from .geometry import AXIS_NAMES, SIDES, parse_padding, parse_per_axis, parse_volume
 
 
-def _pair_input(minimum: int) -> cs.CoreSchema:
-    """What a pair may be written as: one number, `WxH`, `[w, h]` or `{width, height}`."""
+def _per_axis_input(minimum: int) -> cs.CoreSchema:
+    """What a per-axis value may be written as: one number, `WxH[xT]`, `[w, h, t]` or `{width, height, frames}`."""
     number = cs.int_schema(ge=minimum)
     return cs.union_schema([
-        number, cs.str_schema(pattern=r"^\s*\d+\s*([x×]\s*\d+\s*)?$"),
-        cs.list_schema(number, min_length=2, max_length=2),
-        cs.typed_dict_schema({"width": cs.typed_dict_field(number), "height": cs.typed_dict_field(number)},
+        number, cs.str_schema(pattern=r"^\s*\d+\s*([x×]\s*\d+\s*){0,2}$"),
+        cs.list_schema(number, min_length=1, max_length=3),
+        cs.typed_dict_schema({axis: cs.typed_dict_field(number, required=False) for axis in AXIS_NAMES},
                              extra_behavior="forbid"),
     ])
 
 
-_PAIR_INPUT = _pair_input(1)
+_PER_AXIS_INPUT = _per_axis_input(1)
 _SIDES = cs.typed_dict_schema({side: cs.typed_dict_field(cs.int_schema(ge=0), required=False)
-                               for side in ("left", "right", "top", "bottom")}, extra_behavior="forbid")
+                               for pair in SIDES for side in pair}, extra_behavior="forbid")
 
 
 def _dilation(value: Any):
     if isinstance(value, (int, str, list, dict)) and not isinstance(value, bool):
         try:
-            zero = 0 in parse_pair(value, minimum=0)
+            zero = 0 in parse_per_axis(value, minimum=0).values
         except ValueError:
             zero = False
         if zero:
             raise ValueError("must be at least 1: the cs231n notes call an ordinary filter 'dilation 0', "
                              "PyTorch and cnncalc call it dilation 1; write dilation: 1")
-    return parse_pair(value)
+    return parse_per_axis(value)
 
 
 def _function(fn, input_schema) -> cs.CoreSchema:
@@ -53,16 +53,17 @@ PROBABILITY = cs.float_schema(strict=True, ge=0, lt=1)
 POSITIVE_FLOAT = cs.float_schema(strict=True, gt=0)
 FLOAT = cs.float_schema(strict=True)
 BOOL = cs.bool_schema(strict=True)
-PAIR = _function(parse_pair, _PAIR_INPUT)
-PAIR_FROM_ZERO = _function(lambda v: parse_pair(v, minimum=0), _pair_input(0))
-DILATION = _function(_dilation, _PAIR_INPUT)
-PADDING = _function(parse_padding, cs.union_schema([_pair_input(0), cs.literal_schema(["same", "valid"]), _SIDES]))
+PER_AXIS = _function(parse_per_axis, _PER_AXIS_INPUT)
+PER_AXIS_FROM_ZERO = _function(lambda v: parse_per_axis(v, minimum=0), _per_axis_input(0))
+DILATION = _function(_dilation, _PER_AXIS_INPUT)
+PADDING = _function(parse_padding, cs.union_schema([_per_axis_input(0), cs.literal_schema(["same", "valid"]), _SIDES]))
+EXPLICIT_PADDING = _function(lambda v: parse_padding(v, allow_same=False), cs.union_schema([_per_axis_input(0), _SIDES]))
 VOLUME = _function(parse_volume, cs.union_schema([
-    cs.str_schema(pattern=r"^\s*\d+\s*[x×]\s*\d+\s*[x×]\s*\d+\s*$"),
-    cs.list_schema(cs.int_schema(ge=1), min_length=3, max_length=3),
+    cs.str_schema(pattern=r"^\s*\d+\s*([x×]\s*\d+\s*){1,3}$"),
+    cs.list_schema(cs.int_schema(ge=1), min_length=2, max_length=4),
     cs.dict_schema(cs.str_schema(), cs.int_schema(ge=1)),
 ]))
-ID = cs.str_schema(strict=True, min_length=1)
+TEXT = cs.str_schema(strict=True, min_length=1)
 ROUNDING = cs.literal_schema(["exact", "floor", "ceil"])
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Span, SpecError, error
-from .limits import MAX_NESTING, MAX_YAML_NODES
-from .volumes import Oversized
+from ..diagnostics import Span, SpecError, error
+from ..limits import MAX_NESTING, MAX_YAML_NODES
+from ..model.geometry import Oversized
 
 KEY = "@key"  # marker in a location path: the position of the mapping key, not of its value
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .analysis import output_volume
-from .arithmetic import Rounding
-from .spec import Spec
-from .volumes import Volume
+from .trace import output_volume
+from ..model.arithmetic import Rounding
+from ..model.network import Network as Spec
+from ..model.geometry import Volume
 
 AXES = ("both", "width", "height")
 MAX_SPAN = 100_000  # sizes tried in one call
@@ -41,11 +41,11 @@ class Sizes(NamedTuple):
 
 
 def _with_size(volume: Volume, axis: str, size: int) -> Volume:
-    if axis == "width":
-        return volume._replace(width=size)
-    if axis == "height":
-        return volume._replace(height=size)
-    return volume._replace(width=size, height=size)
+    if axis == "both":
+        return volume.with_spatial((size,) * volume.axes)
+    spatial = list(volume.spatial)
+    spatial[AXES.index(axis) - 1] = size
+    return volume.with_spatial(spatial)
 
 
 def _own_size(volume: Volume, axis: str) -> int:
@@ -54,7 +54,7 @@ def _own_size(volume: Volume, axis: str) -> int:
 
 def try_size(spec: Spec, axis: str, size: int, rounding: Rounding | None) -> Fit | None:
     volume = _with_size(spec.input, axis, size)
-    out = output_volume(spec._replace(input=volume), rounding)
+    out = output_volume(spec.with_input(volume), rounding)
     return Fit(size, volume, out) if out is not None else None
 
 

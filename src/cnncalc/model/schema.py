@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .budget import KINDS, QUANTITY
+from ..engine.budget import KINDS, QUANTITY
 from .layers import LAYER_TYPES, REGISTRY, Input
 from .params import ROUNDING, VOLUME, schema_for
 

@@ -1,8 +1,8 @@
 """`cnncalc explain`: the worked arithmetic of each layer, in the cs231n notes' notation."""
 from __future__ import annotations
 
-from .render.numbers import binary_bytes, field_size
-from .report import Report, Row
+from .numbers import binary_bytes, field_size
+from ..engine.report import Report, Row
 
 
 def explain_row(row: Row, bytes_per_element: int) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from .diagnostics import Diagnostic, Span, error
+from ..diagnostics import Diagnostic, Span, error
 
 KINDS = ("params", "macs", "activations", "memory")
 QUANTITY = r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kKMGTP]?)(i?)B?\s*$"  # 25M, 4.1G, 2GiB, 512MB

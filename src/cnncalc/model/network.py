@@ -1,31 +1,39 @@
-"""Plain spec data (from YAML or the compact notation) -> a validated tree of layers and blocks.
+"""What a network is: a tree of layers and blocks, public and typed, and the builder that makes
+it from plain spec data (YAML or the compact notation).
 
-Every fault is collected, each with the source position the location index gives it, so that one
-run reports all of them. The tree keeps each node's path and span for the analysis' diagnostics.
+The builder collects every fault, each with the source position the location index gives it, so
+that one run reports all of them; it records where each node stands (`Network.spans`) for the
+walk's diagnostics. Library users build the same tree directly:
+
+    >>> from cnncalc.layers import Conv, ReLU
+    >>> Network(input=Volume(32, 32, 3), layers=(Conv(filters=8, kernel=3), ReLU())).layers[1]
+    ReLU()
 """
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple, Union
+from dataclasses import dataclass, field
+from typing import Any, Union
 
 from pydantic_core import ValidationError
 
-from . import source_compact
+from ..diagnostics import Diagnostic, Span, SpecError, error
+from ..engine.budget import KINDS, Limit, parse_quantity
+from ..limits import MAX_INTEGER, MAX_LAYERS
+from ..source.compact import parse_item, render_call
+from ..source.yaml import KEY, Locations, to_span
 from .arithmetic import Rounding
-from .budget import KINDS, Limit, parse_quantity
-from .diagnostics import Diagnostic, Span, SpecError, error
+from .geometry import Volume, parse_volume
+from .geometry import shown as shown_value
 from .layers import REGISTRY, Input, Layer
-from .limits import MAX_INTEGER, MAX_LAYERS
 from .params import accepted_keys
-from .source_yaml import KEY, Locations, to_span
-from .volumes import Volume, parse_volume
-from .volumes import shown as shown_value
 
 TOP_KEYS = ("name", "input", "rounding", "layers", "budget")
-BLOCK_KEYS = {"repeat": ("repeat", "layers", "id", "rounding"),
-              "residual": ("residual", "shortcut", "id", "rounding"),
-              "add": ("add", "id", "rounding"),
-              "concat": ("concat", "id", "rounding"),
+_BLOCK_COMMON = ("id", "rounding", "name")
+BLOCK_KEYS = {"repeat": ("repeat", "layers", *_BLOCK_COMMON),
+              "residual": ("residual", "shortcut", *_BLOCK_COMMON),
+              "add": ("add", *_BLOCK_COMMON),
+              "concat": ("concat", *_BLOCK_COMMON),
               "from": ("from",)}
 BLOCK_EXAMPLES = {
     "repeat": "repeat: 3\n  layers: [conv: {filters: 64, kernel: 3, padding: 1}, relu]  ([ … ]*3 when compact)",
@@ -37,39 +45,122 @@ BLOCK_EXAMPLES = {
 _COMPACT_HINT = re.compile(r"[()]|->|→")
 
 
-class Step(NamedTuple):
-    """One layer and its source position (its path is made as the tree is walked: analysis.py)."""
+def _sequence(value: Any, what: str) -> tuple:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(n, (Layer, Block, From)) for n in value):
+        raise ValueError(f"{what} must be a list of layers and blocks")
+    return tuple(value)
 
-    layer: Layer
-    span: Span | None
 
+@dataclass(frozen=True)
+class From:
+    """Continue from the output of the layer or block whose id is `ref` (U-Net's skips)."""
 
-class From(NamedTuple):
     ref: str
-    span: Span | None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ref, str) or not self.ref:
+            raise ValueError("From: ref must be the id of an earlier layer or block")
 
 
-class Block(NamedTuple):
-    """repeat (one branch, run `count` times), residual (body, shortcut), add, concat (branches)."""
+@dataclass(frozen=True)
+class Block:
+    """Branches of layers on one input, joined by `MERGE` (None: the last branch's output goes on)."""
 
-    kind: str
-    branches: tuple[tuple["Node", ...], ...]
-    span: Span | None
-    count: int = 1
-    id: str | None = None
-    rounding: Rounding | None = None
+    branches: tuple = ()
+    id: str | None = field(default=None, kw_only=True)
+    rounding: Rounding | None = field(default=None, kw_only=True)
+    name: str | None = field(default=None, kw_only=True)
+
+    KIND = ""
+    MERGE: str | None = None
+
+    def __post_init__(self) -> None:
+        branches = tuple(_sequence(b, f"each branch of {self.KIND}") for b in self.branches)
+        if not branches:
+            raise ValueError(f"{self.KIND} needs at least one branch")
+        object.__setattr__(self, "branches", branches)
+        if self.rounding is not None:
+            object.__setattr__(self, "rounding", Rounding(self.rounding))
 
 
-Node = Union[Step, From, Block]
+@dataclass(frozen=True)
+class Add(Block):
+    """Branches on the same input, summed element by element: `Add([[Conv(...)], []])`."""
+
+    KIND = "add"
+    MERGE = "add"
 
 
-class Spec(NamedTuple):
-    name: str
-    input: Volume | None
-    layers: tuple[Node, ...]
-    rounding: Rounding
-    ids: dict[str, str]  # id -> path of the node that carries it
+@dataclass(frozen=True)
+class Concat(Block):
+    """Branches on the same input, stacked along the depth."""
+
+    KIND = "concat"
+    MERGE = "concat"
+
+
+class Residual(Add):
+    """`body` plus `shortcut` (the identity when empty): an add whose body runs first."""
+
+    KIND = "residual"
+
+    def __init__(self, body, shortcut=(), *, id: str | None = None, rounding: Rounding | None = None,
+                 name: str | None = None) -> None:
+        super().__init__((body, shortcut), id=id, rounding=rounding, name=name)
+
+    @property
+    def body(self) -> tuple:
+        return self.branches[0]
+
+    @property
+    def shortcut(self) -> tuple:
+        return self.branches[1]
+
+
+class Repeat(Block):
+    """`layers`, `count` times over."""
+
+    KIND = "repeat"
+
+    def __init__(self, count: int, layers, *, id: str | None = None, rounding: Rounding | None = None,
+                 name: str | None = None) -> None:
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_INTEGER:
+            raise ValueError(f"Repeat: count must be a whole number of at least 1, got {count!r}")
+        super().__init__((layers,), id=id, rounding=rounding, name=name)
+        object.__setattr__(self, "count", count)
+
+    @property
+    def layers(self) -> tuple:
+        return self.branches[0]
+
+
+Node = Union[Layer, Block, From]
+
+
+@dataclass(frozen=True)
+class Network:
+    """A whole spec: its input, its layers and blocks, and what the spec says of rounding and budget."""
+
+    layers: tuple
+    input: Volume | None = None
+    name: str = "network"
+    rounding: Rounding = Rounding.EXACT
     budget: tuple[Limit, ...] = ()
+    ids: dict = field(default_factory=dict, compare=False, repr=False)  # id -> path of the node that carries it
+    spans: dict = field(default_factory=dict, compare=False, repr=False)  # id(node) -> where it stands
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", _sequence(self.layers, "layers"))
+        if self.input is not None and not isinstance(self.input, Volume):
+            object.__setattr__(self, "input", parse_volume(self.input))
+        object.__setattr__(self, "rounding", Rounding(self.rounding))
+
+    def span(self, node) -> Span | None:
+        return self.spans.get(id(node))
+
+    def with_input(self, volume: Volume) -> "Network":
+        from dataclasses import replace
+        return replace(self, input=volume, ids=self.ids, spans=self.spans)
 
 
 def did_you_mean(word: str, choices) -> str:
@@ -85,6 +176,7 @@ def did_you_mean(word: str, choices) -> str:
 
 class _Builder:
     def __init__(self, locations: Locations, compact_line: str | None) -> None:
+        self.spans: dict[int, Span | None] = {}
         self.locations = locations
         self.compact_line = compact_line
         self.diagnostics: list[Diagnostic] = []
@@ -101,11 +193,16 @@ class _Builder:
             path = path[:-1]
         return to_span(self.locations.get(()))
 
+    def placed(self, node: Node, span: Span | None) -> Node:
+        """Record where `node` stands in the source."""
+        self.spans[id(node)] = span
+        return node
+
     def fail(self, code: str, message: str, where: tuple, key: bool = False, suggestions=(), path=None) -> None:
         self.diagnostics.append(error(code, message, path, self.span(where, key), [s for s in suggestions if s]))
 
     # -- the document -------------------------------------------------------------------------
-    def spec(self, data: Any, default_name: str, input_override: Volume | None) -> Spec | None:
+    def spec(self, data: Any, default_name: str, input_override: Volume | None) -> Network | None:
         if not isinstance(data, dict):
             self.fail("invalid-spec", "a spec is a mapping with 'input' and 'layers' (or one compact line)", (),
                       suggestions=["input: 32x32x3\nlayers: [conv: {filters: 16, kernel: 3}, relu]"])
@@ -146,7 +243,7 @@ class _Builder:
             self.diagnostics.append(error("missing-parameter", "a complete line would read: "
                                           + self.completed_line(data), span=Span(1, 1, self.compact_line)))
         budget = self.budget(data["budget"]) if "budget" in data else ()
-        return Spec(name, volume, nodes, rounding, self.ids, budget)
+        return Network(nodes, volume, name, rounding, budget, self.ids, self.spans)
 
     def budget(self, value: Any) -> tuple[Limit, ...]:
         if not isinstance(value, dict):
@@ -168,7 +265,7 @@ class _Builder:
 
     def completed_line(self, data: dict) -> str:
         """The compact line with an example value for every missing required parameter."""
-        parts = [source_compact.render_call("input", [data.get("input") or Input.EXAMPLE[0]])]
+        parts = [render_call("input", [data.get("input") or Input.EXAMPLE[0]])]
 
         def render(item: Any) -> str:
             if isinstance(item, dict) and "repeat" in item:
@@ -177,9 +274,11 @@ class _Builder:
             cls = REGISTRY.get(name, (None,))[0]
             if cls is None:
                 return name.upper()
+            args = {cls.POSITIONAL[k] if isinstance(k, int) and k < len(cls.POSITIONAL) else k: v
+                    for k, v in args.items()}
             values = [args.get(p, e) for p, e in zip(cls.POSITIONAL, cls.EXAMPLE)]
             extra = [f"{k}={v}" for k, v in args.items() if k not in cls.POSITIONAL[:len(cls.EXAMPLE)]]
-            return source_compact.render_call(name, values + extra)
+            return render_call(name, values + extra)
 
         parts += [render(item) for item in data.get("layers", [])]
         return " -> ".join(parts)
@@ -238,7 +337,7 @@ class _Builder:
             return Span(base.line, base.column + column - 1)
 
         try:
-            item, locations = source_compact.parse_item(text, span_of)
+            item, locations = parse_item(text, span_of)
         except SpecError as exc:
             self.diagnostics.extend(exc.diagnostics)
             return None
@@ -246,7 +345,7 @@ class _Builder:
             self.locations[where + key] = span
         return item
 
-    def layer(self, name: Any, params: Any, where: tuple, path: str, in_repeat: bool) -> Step | None:
+    def layer(self, name: Any, params: Any, where: tuple, path: str, in_repeat: bool) -> Layer | None:
         if isinstance(name, str) and name.lower() in BLOCK_KEYS:
             self.fail("invalid-layer", f"'{name}' is a block, not a layer: it needs its layers", where + (name,),
                       key=True, path=path, suggestions=[BLOCK_EXAMPLES[name.lower()]])
@@ -266,8 +365,8 @@ class _Builder:
                 self.fail("invalid-value", f"{cls.TYPE} takes no value", at, path=path,
                           suggestions=[f"write just - {cls.TYPE}"])
                 return None
-            self.locations.setdefault(at + (cls.POSITIONAL[0],), self.span(at))
-            params = {cls.POSITIONAL[0]: params}
+            self.locations.setdefault(at + (0,), self.span(at))
+            params = {0: params}
         if cls is Input:
             self.fail("misplaced-input", "an input layer may only open the spec", at, key=True, path=path,
                       suggestions=["set the volume with the top-level input: key"])
@@ -277,6 +376,9 @@ class _Builder:
                       at + ("id",), key=True, path=path, suggestions=["move the layer out of the repeat"])
             return None
         self.layer_count += 1
+        params = self.named(cls, params, at, path)
+        if params is None:
+            return None
         try:
             layer = cls.validate({**preset, **params})
         except ValidationError as exc:
@@ -286,7 +388,35 @@ class _Builder:
             self.fail("invalid-value", f"{cls.TYPE}: {exc}", at, key=True, path=path)
             return None
         self.claim_id(layer.id, at + ("id",), path)
-        return Step(layer, self.span(at, key=True))
+        return self.placed(layer, self.span(at, key=True))
+
+    def named(self, cls: type[Layer], params: dict, at: tuple, path: str) -> dict | None:
+        """`params` under the parameters' own names: positions (the compact notation's, or a YAML
+        scalar's) named in the type's order, the cs231n letters as their long names. A parameter
+        given twice in any of these ways is `duplicate-parameter`, naming both places."""
+        letters = {p.letter: name for name, p in cls.PARAMS.items() if p.letter}
+        positions = [k for k in params if isinstance(k, int)]
+        if len(positions) > len(cls.POSITIONAL):
+            order = cls.POSITIONAL
+            self.fail("compact-syntax", f"{cls.TYPE.upper()} takes at most {len(order)} positional arguments "
+                      f"({', '.join(order) or 'none'}), got {len(positions)}", at + (len(order),), path=path)
+            return None
+        named: dict[str, Any] = {}
+        given: dict[str, Any] = {}  # parameter -> the key that gave it
+        for key, value in params.items():
+            name = cls.POSITIONAL[key] if isinstance(key, int) else letters.get(key, key)
+            if name in given:
+                first, second = (self.span(at + (k,), key=True) for k in (given[name], key))
+                self.fail("duplicate-parameter", f"{cls.TYPE}: '{name}' is given twice: {_given_as(given[name])} "
+                          f"at {_place(first)} and {_given_as(key)} at {_place(second)}", at + (key,), key=True,
+                          path=path, suggestions=["keep one of them"])
+                return None
+            given[name] = key
+            named[name] = value
+            if isinstance(key, int) or key != name:
+                self.locations[at + (name,)] = self.locations.get(at + (key,), self.span(at))
+                self.locations[at + (name, KEY)] = self.locations.get(at + (key, KEY), self.span(at))
+        return named
 
     def claim_id(self, ident: str | None, where: tuple, path: str) -> None:
         if ident is None:
@@ -302,7 +432,7 @@ class _Builder:
                          key=lambda k: cls.POSITIONAL.index(k) if k in cls.POSITIONAL else len(cls.POSITIONAL))
         if missing:
             example = [f"{p}: {e}" for p, e in zip(cls.POSITIONAL, cls.EXAMPLE) if p in missing]
-            compact = source_compact.render_call(name, list(cls.EXAMPLE))
+            compact = render_call(name, list(cls.EXAMPLE))
             self.fail("missing-parameter", f"{name} needs {' and '.join(map(str, missing))}", at, key=True,
                       path=path, suggestions=[f"e.g. {name}: {{{', '.join(example)}}}, or {compact}"])
         keys = accepted_keys(cls.PARAMS)
@@ -333,7 +463,7 @@ class _Builder:
                 self.fail("invalid-value", "from: names the id of an earlier layer or block", where + (kind,),
                           path=path)
                 return None
-            return From(value, self.span(where + (kind,)))
+            return self.placed(From(value), self.span(where + (kind,)))
         rounding = self.rounding(item["rounding"], where + ("rounding",)) if "rounding" in item else None
         ident = item.get("id")
         if ident is not None and (not isinstance(ident, str) or not ident):
@@ -343,16 +473,20 @@ class _Builder:
             self.fail("id-in-repeat", "a block inside a repeat cannot carry an id", where + ("id",), key=True,
                       path=path)
             ident = None
+        label = item.get("name")
+        if label is not None and (not isinstance(label, str) or not label):
+            self.fail("invalid-value", "name must be text", where + ("name",), path=path)
+            label = None
         span = self.span(where + (kind,), key=True)
         if kind == "repeat":
-            return self.repeat(item, value, where, path, span, ident, rounding)
+            return self.repeat(item, value, where, path, span, ident, rounding, label)
         if kind == "residual":
             body = self.sequence(value, where + ("residual",), f"{path}.residual", in_repeat=in_repeat)
             shortcut = self.sequence(item.get("shortcut", []), where + ("shortcut",), f"{path}.shortcut",
                                      in_repeat=in_repeat)
             self.layer_count += 1  # the add row
             self.claim_id(ident, where + ("id",), path)
-            return Block(kind, (body, shortcut), span, 1, ident, rounding)
+            return self.placed(Residual(body, shortcut, id=ident, rounding=rounding, name=label), span)
         if not isinstance(value, list) or not value or not all(isinstance(b, list) for b in value):
             self.fail("invalid-value", f"{kind}: takes a list of branches, each a list of layers "
                       "(an empty list is the identity)", where + (kind,), path=path,
@@ -362,10 +496,10 @@ class _Builder:
                          for i, b in enumerate(value))
         self.layer_count += 1
         self.claim_id(ident, where + ("id",), path)
-        return Block(kind, branches, span, 1, ident, rounding)
+        return self.placed((Add if kind == "add" else Concat)(branches, id=ident, rounding=rounding, name=label), span)
 
     def repeat(self, item: dict, count: Any, where: tuple, path: str, span: Span | None, ident: str | None,
-               rounding: Rounding | None) -> Block | None:
+               rounding: Rounding | None, label: str | None) -> Block | None:
         if isinstance(count, bool) or not isinstance(count, int) or count < 1 or count > MAX_INTEGER:
             self.fail("invalid-value", f"repeat must be a whole number of at least 1, got {shown_value(count)}",
                       where + ("repeat",), path=path,
@@ -385,7 +519,15 @@ class _Builder:
                       f"included), more than the limit of {MAX_LAYERS:,}", where + ("repeat",), path=path,
                       suggestions=["lower the count"])
         self.claim_id(ident, where + ("id",), path)
-        return Block("repeat", (body,), span, count, ident, rounding)
+        return self.placed(Repeat(count, body, id=ident, rounding=rounding, name=label), span)
+
+
+def _given_as(key: Any) -> str:
+    return f"as argument {key + 1}" if isinstance(key, int) else f"as '{key}'"
+
+
+def _place(span: Span | None) -> str:
+    return "an unknown place" if span is None else f"{span.line}:{span.column}"
 
 
 def _kind(value: Any) -> str:
@@ -422,7 +564,7 @@ def _describe(field_name: str | None, err: dict) -> str:
 
 
 def build(data: Any, locations: Locations, default_name: str, compact_line: str | None = None,
-          input_override: Volume | None = None) -> tuple[Spec | None, list[Diagnostic]]:
+          input_override: Volume | None = None) -> tuple[Network | None, list[Diagnostic]]:
     """Validate plain spec data. Returns the spec (None when it cannot be built) and every fault found."""
     builder = _Builder(locations, compact_line)
     spec = builder.spec(data, default_name, input_override)

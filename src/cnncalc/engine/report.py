@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from .diagnostics import Diagnostic, ExitCode
+from ..diagnostics import Diagnostic, ExitCode
+from ..model.geometry import AXIS_NAMES, Volume
+from ..model.receptive import Field
 from .memory import MemorySettings
-from .receptive import Field
-from .volumes import Volume
 
 SCHEMA_VERSION = 1
 COUNTS = ("params", "weights", "biases", "macs", "flops", "backward_flops", "activations", "buffers")
@@ -26,8 +26,9 @@ class Row(NamedTuple):
     macs: int = 0
     flops: int = 0
     buffers: int = 0
-    field: tuple[Field, Field] | None = None  # receptive field along the width and the height
+    field: tuple[Field, ...] | None = None  # receptive field along each spatial axis
     layer: Any = None  # the layer that made the row (None for the input and merge rows); not in the JSON
+    name: str | None = None  # the spec's `name:` of the layer or block
 
     @property
     def params(self) -> int:
@@ -45,6 +46,8 @@ class Row(NamedTuple):
 
     def to_dict(self, memory: MemorySettings) -> dict:
         row = {"index": self.index, "path": self.path, "type": self.type, "label": self.label}
+        if self.name is not None:
+            row["name"] = self.name
         if self.input is not None:
             row["input"] = self.input.to_dict()
         row["output"] = self.output.to_dict()
@@ -55,8 +58,8 @@ class Row(NamedTuple):
         return row
 
     def field_dict(self) -> dict | None:
-        """The receptive field as JSON: size, jump and start per axis."""
-        return {"width": self.field[0].to_dict(), "height": self.field[1].to_dict()} if self.field else None
+        """The receptive field as JSON: size, jump and start per spatial axis."""
+        return {axis: f.to_dict() for axis, f in zip(AXIS_NAMES, self.field)} if self.field else None
 
 
 class Totals(NamedTuple):
@@ -97,6 +100,7 @@ class Report:
     memory: MemorySettings = MemorySettings()
     unreadable: bool = False  # the file could not be read at all (exit 2)
     convention: str = "cnncalc"  # whose way of counting `flops` follows (conventions.py)
+    trace: Any = None  # the walk's Trace: the tree of steps that export, the diagram and explain read
 
     @property
     def valid(self) -> bool:
@@ -127,19 +131,19 @@ class Report:
 
     def to_json(self) -> str:
         """Exactly what `cnncalc check --format json` prints for this spec."""
-        from .render import render
+        from ..render import render
 
         return render("json", [self])
 
     def to_markdown(self) -> str:
         """What `cnncalc check --format markdown` prints for this spec."""
-        from .render import render
+        from ..render import render
 
         return render("markdown", [self])
 
     def _repr_html_(self) -> str:
         """A table in Jupyter."""
-        from .render.html_format import render
+        from ..render.html_format import render
 
         return render([self])
 

@@ -1,0 +1,219 @@
+"""The one walk: a network -> its trace. For every node, the path where it stands, its resolved
+rounding, its input and output volumes, its receptive field and counts (as a Row), and for a block
+the traces of its branches. Everything else (the report, export, the diagram, explain, the
+conventions) reads the trace; nothing walks the spec tree again or rebuilds a path.
+
+Blocks run in order: a residual's body, then its shortcut, then its `add` row; the branches of
+`add` and `concat` in order, then the merge row; a repeat's copies one after the other.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..diagnostics import Diagnostic, Span, error, warning
+from ..model.arithmetic import Rounding
+from ..model.geometry import Volume
+from ..model.layers import Layer
+from ..model.network import Block, From, Network, Repeat, did_you_mean
+from ..model.receptive import INPUT_FIELD, widest
+from .report import Row
+
+
+class State(NamedTuple):
+    """What flows between layers: the volume and the receptive field of one of its units."""
+
+    volume: Volume
+    fields: tuple
+
+
+class Step(NamedTuple):
+    """The trace of one node of the tree."""
+
+    node: Layer | Block | From | None  # None for the input
+    path: str
+    span: Span | None
+    rounding: Rounding | None
+    row: Row | None  # the layer's row, or a merge block's merge row; None for from and a failed node
+    branches: tuple[tuple["Step", ...], ...] = ()  # a block's branches (a repeat's copies)
+    source: str | None = None  # a from: the path of the node it continues from
+
+
+class Trace(NamedTuple):
+    steps: tuple[Step, ...]  # the top level, the input first
+    rows: tuple[Row, ...]  # every row in the order it runs (the report's rows)
+    output: Volume | None  # None when a fault stopped the walk
+    diagnostics: tuple[Diagnostic, ...]
+    failed: bool
+
+
+class _Stop(Exception):
+    """The volume cannot be carried further: the walk ends at this error."""
+
+
+class _Walker:
+    def __init__(self, network: Network, rounding: Rounding | None, rows: bool = True) -> None:
+        self.network = network
+        self.default_rounding = rounding or network.rounding
+        self.keep_rows = rows
+        self.rows: list[Row] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.outputs: dict[str, tuple[State, str]] = {}  # id -> what that layer or block put out, and its path
+        self.open: set[str] = set()  # ids of the blocks being walked
+        self.failed = False  # after the first error rows stop, but later faults are still sought
+
+    def add_row(self, **fields) -> Row | None:
+        if not self.keep_rows or self.failed:
+            return None
+        row = Row(index=len(self.rows), **fields)
+        self.rows.append(row)
+        return row
+
+    def report(self, diagnostic: Diagnostic, path: str, span) -> None:
+        self.diagnostics.append(diagnostic._replace(path=path, span=span))
+        if diagnostic.is_error:
+            self.failed = True
+            if not self.keep_rows:  # a yes/no question needs no further faults
+                raise _Stop
+
+    def sequence(self, nodes, state: State, prefix: str, rounding: Rounding | None,
+                 steps: list[Step]) -> State:
+        for i, node in enumerate(nodes):
+            path = f"{prefix}[{i}]"
+            if isinstance(node, Layer):
+                state = self.layer(node, state, path, rounding, steps)
+            elif isinstance(node, From):
+                state = self.follow_from(node, path, steps)
+            else:
+                state = self.block(node, state, path, rounding, steps)
+        return state
+
+    def layer(self, layer: Layer, state: State, path: str, inherited: Rounding | None, steps: list[Step]) -> State:
+        volume, span = state.volume, self.network.span(layer)
+        rounding = layer.rounding or inherited or self.default_rounding
+        if volume.axes not in layer.AXES:
+            self.report(error("wrong-axes", f"{layer.TYPE} works on {_axes_text(layer.AXES)} volumes, not on "
+                              f"{volume} ({volume.axes} spatial ax{'is' if volume.axes == 1 else 'es'})"), path, span)
+            raise _Stop
+        out, problems = layer.shape(volume, rounding)
+        for problem in problems:
+            self.report(problem, path, span)
+        if out is None:
+            if any(p.code == "non-integer-output" for p in problems):
+                out, _ = layer.shape(volume, Rounding.FLOOR)  # carry on to find later faults too
+            if out is None:
+                raise _Stop
+        fields = state.fields
+        row = None
+        if self.keep_rows:  # a yes/no question (sizes) needs neither fields nor counts
+            fields = layer.fields(volume, state.fields)
+            row = self.add_row(path=path, type=layer.TYPE, label=layer.label(), input=volume, output=out,
+                               weights=layer.weights(volume, out), biases=layer.biases(volume, out),
+                               macs=layer.macs(volume, out), flops=layer.flops(volume, out),
+                               buffers=layer.buffers(volume, out), field=fields, layer=layer, name=layer.name)
+        steps.append(Step(layer, path, span, rounding, row))
+        result = State(out, fields)
+        if layer.id:
+            self.outputs[layer.id] = (result, path)
+        return result
+
+    def follow_from(self, node: From, path: str, steps: list[Step]) -> State:
+        span = self.network.span(node)
+        if node.ref not in self.outputs:
+            if node.ref in self.open:
+                message = f"'{node.ref}' is the block this from stands in: from can only refer to a layer or " \
+                          "block that has ended"
+            elif node.ref in self.network.ids:
+                message = f"'{node.ref}' is defined later: from can only refer to an earlier layer"
+            else:
+                message = f"no layer or block has the id '{node.ref}'"
+            suggestions = [] if node.ref in self.network.ids else [did_you_mean(node.ref, self.outputs)]
+            self.report(error("unknown-id", message, suggestions=suggestions), path, span)
+            raise _Stop
+        state, source = self.outputs[node.ref]
+        steps.append(Step(node, path, span, None, None, source=source))
+        return state
+
+    def block(self, block: Block, state: State, path: str, inherited: Rounding | None, steps: list[Step]) -> State:
+        rounding = block.rounding or inherited
+        span = self.network.span(block)
+        if block.id:
+            self.open.add(block.id)
+        branches: list[tuple[Step, ...]] = []
+        if isinstance(block, Repeat):
+            for k in range(1, block.count + 1):
+                copy: list[Step] = []
+                state = self.sequence(block.layers, state, f"{path}.repeat#{k}", rounding, copy)
+                branches.append(tuple(copy))
+            out, row = state, None
+        else:
+            names = ("residual", "shortcut") if block.KIND == "residual" else None
+            ends = []
+            for b, nodes in enumerate(block.branches):
+                prefix = f"{path}.{names[b]}" if names else f"{path}.{block.KIND}[{b}]"
+                branch: list[Step] = []
+                ends.append((self.sequence(nodes, state, prefix, rounding, branch), prefix))
+                branches.append(tuple(branch))
+            out, row = self.merge(block, ends, path, span)
+        steps.append(Step(block, path, span, rounding, row, tuple(branches)))
+        if block.id:
+            self.open.discard(block.id)
+            self.outputs[block.id] = (out, path)
+        return out
+
+    def merge(self, block: Block, ends: list[tuple[State, str]], path: str, span) -> tuple[State, Row | None]:
+        kind = block.MERGE
+        (first, _), first_from = ends[0]
+        for (other, _), other_from in ends[1:]:
+            agree = other == first if kind == "add" else other.spatial == first.spatial
+            if not agree:
+                what = "volume" if kind == "add" else "spatial size"
+                self.report(error("shape-mismatch", f"{kind} needs branches of the same {what}: {first} from "
+                                  f"{first_from} but {other} from {other_from}",
+                                  suggestions=["give the shortcut a 1x1 conv with the body's depth and stride"
+                                               if block.KIND == "residual" else
+                                               "make the branches' strides and paddings agree"]),
+                            f"{path}.{kind}", span)
+                raise _Stop
+        axes = first.axes
+        fields = tuple(widest([state.fields[axis] for state, _ in ends]) for axis in range(axes))
+        if len({tuple(f.jump for f in state.fields) for state, _ in ends}) > 1:
+            jumps = {str(f.jump) for state, _ in ends for f in state.fields}
+            self.report(warning("mixed-strides", f"the branches of this {kind} see the input at different "
+                                f"effective strides ({', '.join(sorted(jumps))}); the receptive field "
+                                "shown is the largest"), f"{path}.{kind}", span)
+        out = first if kind == "add" else first.with_depth(sum(s.volume.depth for s, _ in ends))
+        flops = (len(ends) - 1) * out.elements if kind == "add" else 0
+        row = self.add_row(path=f"{path}.{kind}", type=kind, label=kind.upper(), input=first, output=out, flops=flops,
+                           field=fields, name=block.name)
+        return State(out, fields), row
+
+
+def _axes_text(axes: tuple[int, ...]) -> str:
+    return " or ".join(f"{n}-D" for n in axes)
+
+
+def trace(network: Network, rounding: Rounding | None = None) -> Trace:
+    """Walk `network` once; `rounding` (the --rounding flag) overrides the spec's."""
+    walker = _Walker(network, rounding)
+    fields = (INPUT_FIELD,) * network.input.axes
+    input_row = Row(index=0, path="input", type="input", label="INPUT", input=None, output=network.input,
+                    field=fields)
+    walker.rows.append(input_row)
+    steps = [Step(None, "input", None, None, input_row)]
+    out: State | None
+    try:
+        out = walker.sequence(network.layers, State(network.input, fields), "layers", None, steps)
+    except _Stop:
+        out = None
+    output = None if walker.failed or out is None else out.volume
+    return Trace(tuple(steps), tuple(walker.rows), output, tuple(walker.diagnostics), walker.failed)
+
+
+def output_volume(network: Network, rounding: Rounding | None = None) -> Volume | None:
+    """The output volume when every layer fits, else None: `check`'s verdict without rows or counts."""
+    walker = _Walker(network, rounding, rows=False)
+    try:
+        return walker.sequence(network.layers, State(network.input, (INPUT_FIELD,) * network.input.axes),
+                               "layers", None, []).volume
+    except _Stop:
+        return None

@@ -1,0 +1,1 @@
+"""What a network is: volumes, window arithmetic, layer types, the tree of layers and blocks."""

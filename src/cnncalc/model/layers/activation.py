@@ -1,0 +1,87 @@
+"""Element-wise layers: activations, dropout and the identity. Each keeps the volume."""
+from __future__ import annotations
+
+from ..geometry import Volume
+from ..params import FLOAT, PROBABILITY, Param
+from .base import COMMON, CONVENTION_NAMES, Layer, inputs, outputs, scaled, zero
+
+_UNCOUNTED = dict.fromkeys(CONVENTION_NAMES, zero)  # no peer counts it
+
+
+def _counted(**rules) -> dict:
+    return {**_UNCOUNTED, **rules}
+
+
+class _Activation(Layer):
+    DIAGRAM = "elementwise"
+
+    def flops(self, volume: Volume, out: Volume) -> int:
+        return out.elements  # one operation per element
+
+
+class ReLU(_Activation):
+    TYPE = "relu"
+    # ptflops counts nn.ReLU twice (module hook and patched functional); calflops once per input
+    CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
+
+
+class ReLU6(_Activation):
+    TYPE = "relu6"
+    CONVENTIONS = _counted(ptflops=outputs)
+
+
+class LeakyReLU(_Activation):
+    TYPE = "leaky_relu"
+    PARAMS = {**COMMON, "slope": Param(FLOAT, 0.01, doc="the slope below zero")}
+    POSITIONAL = ("slope",)
+    CONVENTIONS = _counted(ptflops=outputs, calflops=inputs)
+
+
+class ELU(_Activation):
+    TYPE = "elu"
+    CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
+
+
+class GELU(_Activation):
+    TYPE = "gelu"
+    CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
+
+
+class SiLU(_Activation):
+    """x·σ(x) (swish): EfficientNet's and MobileNetV3's activation."""
+
+    TYPE = "silu"
+    ALIASES = {"swish": {}}
+    # ptflops and calflops patch F.silu and count one per element; fvcore, thop and torchinfo see nothing
+    CONVENTIONS = _counted(ptflops=outputs, calflops=inputs)
+
+
+class Sigmoid(_Activation):
+    TYPE = "sigmoid"
+    CONVENTIONS = _UNCOUNTED
+
+
+class Tanh(_Activation):
+    TYPE = "tanh"
+    CONVENTIONS = _UNCOUNTED
+
+
+class Softmax(_Activation):
+    TYPE = "softmax"
+    CONVENTIONS = _counted(
+        ptflops=inputs, calflops=inputs,
+        thop=lambda row: row.output.positions * (3 * row.output.depth - 1))  # 3n − 1 per position
+
+
+class Identity(Layer):
+    TYPE = "identity"
+    DIAGRAM = "elementwise"
+    CONVENTIONS = _UNCOUNTED
+
+
+class Dropout(Layer):
+    TYPE = "dropout"
+    PARAMS = {**COMMON, "p": Param(PROBABILITY, 0.5, doc="the probability of zeroing an element")}
+    POSITIONAL = ("p",)
+    DIAGRAM = "elementwise"
+    CONVENTIONS = _UNCOUNTED

@@ -1,0 +1,198 @@
+"""What every layer type declares, and the typed, frozen, validated base they share.
+
+A layer type is one class in one module of this package. It declares its parameters (`PARAMS`,
+validated by pydantic-core), what it does to a volume (`shape`), its receptive-field step
+(`fields`), its counts (`weights`, `biases`, `buffers`, `macs`, and `FLOPS`, its element-wise
+cost), how the peer tools count it (`CONVENTIONS`, one rule per `--convention`), how the diagram
+draws it (`DIAGRAM`), the PyTorch module it exports to (`torch`), and the data of its label and
+of its `explain` lines. The registry (`__init__.py`) refuses a type that lacks any of them.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar, NamedTuple
+
+from pydantic_core import CoreConfig, SchemaValidator
+
+from ...diagnostics import Diagnostic
+from ..arithmetic import Rounding
+from ..geometry import Volume
+from ..params import ROUNDING, TEXT, Param, schema_for
+from .. import receptive
+from ..receptive import Field
+
+Shape = tuple[Volume | None, list[Diagnostic]]
+Fields = tuple[Field, ...]  # the receptive field along each spatial axis
+Rule = Callable[[Any], int]  # a trace row -> the FLOPs one peer tool counts for it
+
+COMMON = {"id": Param(TEXT, None, doc="a name for `from:` to refer to"),
+          "rounding": Param(ROUNDING, None, doc="overrides the spec's rounding for this layer"),
+          "name": Param(TEXT, None, doc="a free label shown in the table (e.g. a PyTorch module path)")}
+
+# The peer tools whose FLOP counts `--convention` reproduces; every layer type gives a rule for each.
+CONVENTION_NAMES = ("torchvision", "fvcore", "ptflops", "thop", "torchinfo", "calflops", "netscope")
+DIAGRAM_KINDS = ("input", "conv", "pool", "fc", "elementwise", "shape", "merge")
+
+
+class Torch(NamedTuple):
+    """A PyTorch module call for export, e.g. `nn.Conv2d(3, 64, kernel_size=(3, 3))`, and a comment."""
+
+    call: str
+    comment: str = ""
+
+
+# Rules shared by many types (a row has input, output, macs, params, biases and layer).
+def zero(row) -> int:
+    return 0
+
+
+def macs(row) -> int:
+    return row.macs
+
+
+def inputs(row) -> int:
+    return row.input.elements if row.input else 0
+
+
+def outputs(row) -> int:
+    return row.output.elements
+
+
+def scaled(rule: Rule, factor: int) -> Rule:
+    return lambda row: factor * rule(row)
+
+
+def params(row) -> int:
+    return row.params
+
+
+def bias_outputs(row) -> int:
+    """Output elements that get a bias added."""
+    return row.output.elements if row.biases else 0
+
+
+class Layer:
+    """A layer: its validated parameters (as attributes), and what it does to a volume.
+
+    Layers are built from keyword arguments and validated at once; they cannot be changed after:
+
+        >>> from cnncalc.layers import Conv
+        >>> Conv(filters=64, kernel=3).filters
+        64
+    """
+
+    TYPE: ClassVar[str]
+    PARAMS: ClassVar[dict[str, Param]] = COMMON
+    ALIASES: ClassVar[dict[str, dict[str, Any]]] = {}  # alias -> parameters it presets
+    POSITIONAL: ClassVar[tuple[str, ...]] = ()
+    EXAMPLE: ClassVar[tuple[Any, ...]] = ()  # positional values for the required parameters, for hints
+    AXES: ClassVar[tuple[int, ...]] = (1, 2, 3)  # the spatial axes it works on
+    DIAGRAM: ClassVar[str]
+    CONVENTIONS: ClassVar[dict[str, Rule]]
+    _validator: ClassVar[SchemaValidator | None] = None
+
+    id: str | None
+    rounding: Rounding | None
+    name: str | None
+
+    def __init__(self, **params: Any) -> None:
+        """Validate `params`; raises pydantic-core's ValidationError (titled with the type) or ValueError."""
+        cls = type(self)
+        if cls.__dict__.get("_validator") is None:  # built on first use: start-up pays only for types in use
+            cls._validator = SchemaValidator(schema_for(cls.PARAMS), config=CoreConfig(title=cls.__name__))
+        values = cls._validator.validate_python(params)
+        if values["rounding"]:
+            values["rounding"] = Rounding(values["rounding"])
+        self.__dict__.update(values)
+        self.check()
+
+    @classmethod
+    def validate(cls, params: dict[str, Any]) -> "Layer":
+        return cls(**params)
+
+    def _set(self, key: str, value: Any) -> None:
+        """For `check` alone: a default that depends on another parameter."""
+        self.__dict__[key] = value
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: build a new layer instead")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(map(repr, self.__dict__.values()))))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if v is not None)
+        return f"{type(self).__name__}({shown})"
+
+    def check(self) -> None:
+        """Rules across parameters; raise ValueError to refuse."""
+
+    def shape(self, volume: Volume, rounding: Rounding) -> Shape:
+        return volume, []
+
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        """The receptive field of an output unit, given that of an input unit (receptive.py)."""
+        return fields
+
+    def weights(self, volume: Volume, out: Volume) -> int:
+        return 0
+
+    def biases(self, volume: Volume, out: Volume) -> int:
+        return 0
+
+    def buffers(self, volume: Volume, out: Volume) -> int:
+        return 0
+
+    def macs(self, volume: Volume, out: Volume) -> int:
+        return 0
+
+    def flops(self, volume: Volume, out: Volume) -> int:
+        """cnncalc's own convention: 2 per MAC plus the element-wise cost README's table states."""
+        return 2 * self.macs(volume, out)
+
+    def label(self) -> str:
+        return self.TYPE.upper()
+
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        """The worked arithmetic of this layer, in the cs231n notes' notation."""
+        if out == volume:
+            return [f"{dims(volume, 2)} = {dims(volume)} = {out} (elementwise: no parameters)"]
+        return [f"{dims(volume, 2)} = {out}"]
+
+    def torch(self, volume: Volume, out: Volume) -> list[Torch]:
+        """The PyTorch modules that compute this layer on an N×C×… tensor (empty: the identity)."""
+        raise NotImplementedError
+
+
+def whole_input(volume: Volume, fields: Fields) -> Fields:
+    """A layer whose every output reads the whole input (fc, flatten, a global pool)."""
+    return tuple(receptive.window(f, size, 1, 0) for f, size in zip(fields, volume.spatial))
+
+
+def equation(name: str, symbols: str, factors, value: int) -> str:
+    """`weights = F·F·D·K = 11·11·3·96 = 34,848`."""
+    return f"{name} = {symbols} = {'·'.join(map(str, factors))} = {value:,}"
+
+
+def dims(volume: Volume, suffix: object = "") -> str:
+    """The notes' names of a volume's sizes: `W×H×D`, or `W2×H2×D2` with suffix 2 (`W×D` in 1-D)."""
+    return "×".join(f"{n}{suffix}" for n in ("W", "H", "T")[:volume.axes] + ("D",))
+
+
+def torch_dims(volume: Volume) -> str:
+    """`2d` for an image: PyTorch's class suffix for the volume's spatial axes."""
+    return f"{volume.axes}d"
+
+
+def torch_order(values) -> tuple:
+    """Per-axis values width first -> PyTorch's order, the last spatial axis first (…, height, width)."""
+    return tuple(reversed(tuple(values)))
+
+
+def axis_word(index: int, plural: bool = False) -> str:
+    """`column`, `row` or `frame`: what one unit of the axis is called."""
+    return ("column", "row", "frame")[index] + ("s" if plural else "")
+
+

@@ -1,0 +1,209 @@
+"""Convolutions: conv, local (no weight sharing) and deconv (transposed), over 1 to 3 spatial axes."""
+from __future__ import annotations
+
+from math import prod
+
+from ...diagnostics import Diagnostic, error
+from .. import receptive
+from ..arithmetic import Axis, Rounding, transposed
+from ..geometry import PerAxis, Volume, uniform
+from ..params import BOOL, PER_AXIS_FROM_ZERO, POSITIVE_INT, Param
+from .base import Fields, Shape, bias_outputs, equation, macs
+from .window import WINDOW, Windowed, axes_error, kernel_symbols, window_label
+
+# How the peer tools count a convolution (README's table of conventions links each tool's source).
+_CONV_CONVENTIONS = {
+    "torchvision": macs, "fvcore": macs, "thop": macs, "netscope": macs,
+    "ptflops": lambda row: row.macs + bias_outputs(row),
+    "torchinfo": lambda row: row.params * row.output.positions,  # parameters times output positions
+    "calflops": lambda row: 2 * row.macs + bias_outputs(row),
+}
+
+
+class Conv(Windowed):
+    TYPE = "conv"
+    ALIASES = {"convolution": {}}
+    PARAMS = {**WINDOW,
+              "filters": Param(POSITIVE_INT, letter="K", doc="K: the number of filters, the output depth"),
+              "groups": Param(POSITIVE_INT, 1, doc="must divide the input depth and the filters"),
+              "bias": Param(BOOL, True)}
+    POSITIONAL = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
+    EXAMPLE = (16, 3)
+    DIAGRAM = "conv"
+    CONVENTIONS = _CONV_CONVENTIONS
+
+    filters: int
+    groups: int
+    bias: bool
+
+    def check(self) -> None:
+        if self.filters % self.groups:
+            raise ValueError(f"groups ({self.groups}) must divide filters ({self.filters})")
+
+    def shape(self, volume: Volume, rounding: Rounding) -> Shape:
+        if volume.depth % self.groups:
+            return None, [groups_error(volume, self.filters, self.groups)]
+        size, problems = self.spatial(volume, rounding)
+        return (Volume.of(size, self.filters) if size else None), problems
+
+    def _taps(self, volume: Volume) -> int:
+        return prod(self.kernel.resolve(volume.axes, "kernel")) * (volume.depth // self.groups)
+
+    def weights(self, volume: Volume, out: Volume) -> int:
+        return self._taps(volume) * self.filters
+
+    def biases(self, volume: Volume, out: Volume) -> int:
+        return self.filters if self.bias else 0
+
+    def macs(self, volume: Volume, out: Volume) -> int:
+        return out.elements * self._taps(volume)
+
+    def label(self) -> str:
+        return window_label(self.TYPE.upper(), self.kernel, self.stride, f"-{self.filters}")
+
+    def _kernel_terms(self, volume: Volume) -> tuple[str, list[int]]:
+        kernel = self.kernel.resolve(volume.axes, "kernel")
+        symbols = kernel_symbols(kernel) + ("·D" if self.groups == 1 else "·(D/groups)")
+        return symbols, [*kernel, volume.depth // self.groups]
+
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        kernel, factors = self._kernel_terms(volume)
+        positions = _positions(out)
+        weights, biases = self.weights(volume, out), self.biases(volume, out)
+        lines = self.explain_size(volume, out) + [f"D2 = K = {out.depth}"]
+        lines.append(equation("weights", f"{kernel}·K", [*factors, self.filters], weights))
+        lines.append(f"biases = K = {biases:,}" if self.bias else "biases = 0 (bias: false)")
+        lines.append(f"params = {weights:,} + {biases:,} = {weights + biases:,}")
+        lines.append(equation("MACs", f"{positions}·K·{kernel}", [*out, *factors], self.macs(volume, out)))
+        full_kernel = self.kernel.resolve(volume.axes, "kernel")
+        unshared = out.elements * (prod(full_kernel) * volume.depth + int(self.bias))
+        plus = " + 1" if self.bias else ""
+        lines.append(f"without parameter sharing (a local layer): {positions}·K·({kernel.replace('·(D/groups)', '·D')}"
+                     f"{plus}) = {'·'.join(map(str, out))}·({'·'.join(map(str, full_kernel))}·{volume.depth}{plus}) = "
+                     f"{unshared:,} params, instead of {weights + biases:,}")
+        return lines
+
+
+def _positions(out: Volume) -> str:
+    """`W2·H2`: the notes' symbols of the output's spatial sizes."""
+    return "·".join(f"{n}2" for n in ("W", "H", "T")[:out.axes])
+
+
+def groups_error(volume: Volume, filters: int, groups: int) -> Diagnostic:
+    fits = [g for g in range(1, min(volume.depth, filters) + 1) if volume.depth % g == 0 and filters % g == 0]
+    nearest = sorted(fits, key=lambda g: abs(g - groups))[:2]
+    return error("invalid-groups", f"groups ({groups}) must divide the input depth ({volume.depth})",
+                 suggestions=[f"groups: {g}" for g in nearest])
+
+
+class Local(Conv):
+    TYPE = "local"
+    ALIASES = {"locally_connected": {}}
+    PARAMS = {k: v for k, v in Conv.PARAMS.items() if k != "groups"}
+    POSITIONAL = ("filters", "kernel", "stride", "padding", "dilation", "bias")
+    AXES = (2,)
+    CONVENTIONS = {**_CONV_CONVENTIONS, "torchinfo": lambda row: row.macs + bias_outputs(row)}
+    groups = 1
+
+    def weights(self, volume: Volume, out: Volume) -> int:
+        return out.elements * self._taps(volume)  # a filter of its own at every output position: no sharing
+
+    def biases(self, volume: Volume, out: Volume) -> int:
+        return out.elements if self.bias else 0
+
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        kernel, factors = self._kernel_terms(volume)
+        positions = _positions(out)
+        return self.explain_size(volume, out) + [
+            f"D2 = K = {out.depth}",
+            equation("weights", f"{positions}·K·{kernel}", [*out, *factors], self.weights(volume, out))
+            + " (a filter of its own at every position)",
+            equation("biases", f"{positions}·K", [*out], self.biases(volume, out))
+            if self.bias else "biases = 0 (bias: false)",
+            equation("MACs", f"{positions}·K·{kernel}", [*out, *factors], self.macs(volume, out)),
+        ]
+
+
+class Deconv(Conv):
+    TYPE = "deconv"
+    ALIASES = {"conv_transpose": {}}
+    PARAMS = {**Conv.PARAMS, "output_padding": Param(PER_AXIS_FROM_ZERO, uniform(0),
+                                                     doc="extra rows and columns at the end of the output")}
+    POSITIONAL = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias", "output_padding")
+    CONVENTIONS = {
+        **_CONV_CONVENTIONS,
+        # thop applies the forward conv's formula to the transposed conv's output
+        "thop": lambda row: row.output.elements * (row.input.depth // row.layer.groups)
+        * prod(row.layer.kernel.resolve(row.input.axes, "kernel")),
+        # Netscope: C_in·C_out·W2·H2·(F/S)², rounded
+        "netscope": lambda row: round(
+            row.input.depth * row.output.elements * prod(row.layer.kernel.resolve(row.input.axes, "kernel"))
+            / (prod(row.layer.stride.resolve(row.input.axes, "stride")) * row.layer.groups)),
+    }
+    output_padding: PerAxis
+
+    def check(self) -> None:
+        super().check()
+        if self.padding.same and set(self.output_padding.values) != {0}:
+            raise ValueError("output_padding cannot be combined with padding: same, whose output is W·S")
+        count = max(len(p.values) for p in (self.output_padding, self.stride, self.dilation))
+        try:
+            pads, strides, dilations = (p.resolve(count, n) for p, n in (
+                (self.output_padding, "output_padding"), (self.stride, "stride"), (self.dilation, "dilation")))
+        except ValueError:
+            return  # the walk reports a mismatch of axes with the input's
+        for pad, stride, dilation in zip(pads, strides, dilations):  # PyTorch's rule
+            if pad >= max(stride, dilation):
+                raise ValueError(f"output_padding ({self.output_padding}) must be smaller than the stride or "
+                                 "the dilation, as PyTorch requires")
+
+    def axes(self, volume: Volume) -> tuple[Axis, ...]:
+        """As a conv's, but `same` is TensorFlow's conv2d_transpose: the padding d(F−1)+1−S that makes
+        the output W·S, split as a conv's (a negative total lengthens the output instead)."""
+        if not self.padding.same:
+            return super().axes(volume)
+        conv_axes = super().axes(volume)  # for the kernel, stride and dilation per axis
+        return tuple(a._replace(pad_lo=(a.span - a.stride) // 2, pad_hi=(a.span - a.stride) - (a.span - a.stride) // 2)
+                     for a in conv_axes)
+
+    def shape(self, volume: Volume, rounding: Rounding) -> Shape:
+        if volume.depth % self.groups:
+            return None, [groups_error(volume, self.filters, self.groups)]
+        try:
+            axes = self.axes(volume)
+            extra = self.output_padding.resolve(volume.axes, "output_padding")
+        except ValueError as exc:
+            return None, [axes_error(exc)]
+        size = tuple(transposed(a, op) for a, op in zip(axes, extra))
+        if min(size) < 1:
+            return None, [error("empty-output", f"the output is empty ({'×'.join(map(str, size))}): the padding "
+                                "cuts away more than the transposed convolution produces",
+                                suggestions=["use less padding"])]
+        return Volume.of(size, self.filters), []
+
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        return tuple(receptive.transposed(f, a.span, a.stride, a.pad_lo) for f, a in zip(fields, self.axes(volume)))
+
+    def weights(self, volume: Volume, out: Volume) -> int:
+        return prod(self.kernel.resolve(volume.axes, "kernel")) * volume.depth * (self.filters // self.groups)
+
+    def macs(self, volume: Volume, out: Volume) -> int:
+        return volume.elements * prod(self.kernel.resolve(volume.axes, "kernel")) * (self.filters // self.groups)
+
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        lines = []
+        extra = self.output_padding.resolve(volume.axes, "output_padding")
+        for name, a, op, o in zip("WHT", self.axes(volume), extra, out):
+            kernel = str(a.kernel) if a.dilation == 1 else f"({a.dilation}·({a.kernel} − 1) + 1)"
+            lines.append(f"{name}2 = ({a.size} − 1)·{a.stride} − {a.pad_lo + a.pad_hi} + {kernel} + {op} = {o}")
+        per_group = self.filters // self.groups
+        kernel = self.kernel.resolve(volume.axes, "kernel")
+        symbols = kernel_symbols(kernel)
+        k = "K" if self.groups == 1 else "(K/groups)"
+        inputs = "·".join(("W", "H", "T")[:volume.axes])
+        return lines + [
+            f"D2 = K = {out.depth}",
+            equation("weights", f"{symbols}·D·{k}", [*kernel, volume.depth, per_group], self.weights(volume, out)),
+            f"biases = K = {self.biases(volume, out):,}" if self.bias else "biases = 0 (bias: false)",
+            equation("MACs", f"{inputs}·D·{symbols}·{k}", [*volume, *kernel, per_group], self.macs(volume, out)),
+        ]

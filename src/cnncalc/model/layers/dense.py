@@ -1,0 +1,61 @@
+"""Fully connected layers and flatten: every output sees the whole input."""
+from __future__ import annotations
+
+from ..arithmetic import Rounding
+from ..geometry import Volume
+from ..params import BOOL, POSITIVE_INT, Param
+from .base import COMMON, CONVENTION_NAMES, Fields, Layer, Shape, bias_outputs, dims, equation, macs, params, whole_input, zero
+
+
+class FC(Layer):
+    TYPE = "fc"
+    ALIASES = {"dense": {}, "linear": {}}
+    PARAMS = {**COMMON, "units": Param(POSITIVE_INT, letter="K", doc="the number of outputs"),
+              "bias": Param(BOOL, True)}
+    POSITIONAL = ("units", "bias")
+    EXAMPLE = (10,)
+    DIAGRAM = "fc"
+    CONVENTIONS = {"torchvision": macs, "fvcore": macs, "thop": macs, "netscope": macs, "torchinfo": params,
+                   "ptflops": lambda row: row.macs + bias_outputs(row), "calflops": lambda row: 2 * row.macs}
+    units: int
+    bias: bool
+
+    def shape(self, volume: Volume, rounding: Rounding) -> Shape:
+        return Volume.of((1,) * volume.axes, self.units), []
+
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        return whole_input(volume, fields)
+
+    def weights(self, volume: Volume, out: Volume) -> int:
+        return volume.elements * self.units
+
+    def biases(self, volume: Volume, out: Volume) -> int:
+        return self.units if self.bias else 0
+
+    def macs(self, volume: Volume, out: Volume) -> int:
+        return volume.elements * self.units
+
+    def label(self) -> str:
+        return f"FC-{self.units}"
+
+    def explain(self, volume: Volume, out: Volume) -> list[str]:
+        sizes = "·".join(("W", "H", "T")[:volume.axes] + ("D",))
+        return [
+            f"{dims(volume, 2)} = {out}: every unit sees all "
+            f"{volume.elements:,} inputs",
+            equation("weights", f"{sizes}·units", [*volume, self.units], self.weights(volume, out)),
+            f"biases = units = {self.biases(volume, out):,}" if self.bias else "biases = 0 (bias: false)",
+            equation("MACs", f"{sizes}·units", [*volume, self.units], self.macs(volume, out)),
+        ]
+
+
+class Flatten(Layer):
+    TYPE = "flatten"
+    DIAGRAM = "shape"
+    CONVENTIONS = dict.fromkeys(CONVENTION_NAMES, zero)
+
+    def shape(self, volume: Volume, rounding: Rounding) -> Shape:
+        return Volume.of((1,) * volume.axes, volume.elements), []
+
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        return whole_input(volume, fields)

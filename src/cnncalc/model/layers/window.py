@@ -1,0 +1,154 @@
+"""What the layers that slide a window share (conv, local, deconv, pool): the axes of the window
+over a volume, the rounded output size, and the diagnostics of sizes that do not divide."""
+from __future__ import annotations
+
+from ...diagnostics import Diagnostic, error, warning
+from .. import receptive
+from ..arithmetic import Axis, Rounding, same_padding, slide, suggest_fixes
+from ..geometry import AXIS_NAMES, SIDES, Padding, PerAxis, Volume, shown_axes, uniform
+from ..params import DILATION, PADDING, PER_AXIS, Param
+from .base import COMMON, Fields, Layer, axis_word, dims
+
+WINDOW = {
+    **COMMON,
+    "kernel": Param(PER_AXIS, letter="F", doc="F: the window's size, one number or one per axis (WxH)"),
+    "stride": Param(PER_AXIS, uniform(1), letter="S", doc="S"),
+    "padding": Param(PADDING, Padding(), letter="P", doc="P: a number, WxH, same, valid or {left, right, top, bottom}"),
+    "dilation": Param(DILATION, uniform(1), doc="1 is an ordinary window"),
+}
+
+
+class AxesError(ValueError):
+    """A per-axis value whose number of axes is not the input's."""
+
+
+class Windowed(Layer):
+    kernel: PerAxis
+    stride: PerAxis
+    padding: Padding
+    dilation: PerAxis
+
+    def axes(self, volume: Volume) -> tuple[Axis, ...]:
+        """One Axis per spatial axis of `volume`; AxesError when a value has another number of axes."""
+        count = volume.axes
+        try:
+            kernel = self.kernel.resolve(count, "kernel")
+            stride = self.stride.resolve(count, "stride")
+            dilation = self.dilation.resolve(count, "dilation")
+            if self.padding.same:
+                before, after = zip(*(same_padding(*args) for args in zip(volume.spatial, kernel, stride, dilation)))
+            else:
+                before, after = self.padding.resolve(count)
+        except ValueError as exc:
+            raise AxesError(f"{exc} for a volume of {count} spatial ax{'is' if count == 1 else 'es'} ({volume})")
+        return tuple(Axis(*values) for values in zip(volume.spatial, kernel, stride, before, after, dilation))
+
+    def resolved_axes(self, volume: Volume) -> tuple[tuple[Axis, ...] | None, list[Diagnostic]]:
+        try:
+            return self.axes(volume), []
+        except AxesError as exc:
+            return None, [axes_error(exc)]
+
+    def fields(self, volume: Volume, fields: Fields) -> Fields:
+        return tuple(receptive.window(f, a.span, a.stride, a.pad_lo) for f, a in zip(fields, self.axes(volume)))
+
+    def suggest(self, axis: Axis) -> list[tuple[str, int, Axis]]:
+        """Verified changes that make `axis` whole (arithmetic.suggest_fixes), within this layer's rules."""
+        return suggest_fixes(axis)
+
+    def explain_size(self, volume: Volume, out: Volume) -> list[str]:
+        axes = self.axes(volume)
+        names = ("W", "H", "T")
+        if self.padding.same:
+            return [f"{n}2 = ⌈{a.size}/{a.stride}⌉ = {o} (same padding: {a.pad_lo} before, {a.pad_hi} after)"
+                    for n, a, o in zip(names, axes, out)]
+        lines = [f"W2 = {axes[0].formula()}"]
+        for name, axis, size in zip(names[1:], axes[1:], out.spatial[1:]):
+            lines.append(f"{name}2 = W2 = {size}" if axis == axes[0] else f"{name}2 = {axis.formula()}")
+        if not all(a.is_exact for a in axes):
+            lines.append(f"not whole: rounded to {'×'.join(map(str, out.spatial))}")
+        return lines
+
+    def spatial(self, volume: Volume, rounding: Rounding) -> tuple[tuple[int, ...] | None, list[Diagnostic]]:
+        """Output sizes per spatial axis, or None with the diagnostics that say why not."""
+        axes, problems = self.resolved_axes(volume)
+        if axes is None:
+            return None, problems
+        if self.padding.same:  # TensorFlow's rule: ⌈W/S⌉ whatever the kernel
+            results = [slide(a, rounding)._replace(size=-(-a.size // a.stride)) for a in axes]
+        else:
+            results = [slide(a, rounding) for a in axes]
+        if any(r.size < 1 for r in results):
+            bad = [a for a, r in zip(axes, results) if r.size < 1]
+            problems.append(error("empty-output", f"the output is empty: {bad[0].formula()}; the window "
+                                  f"({bad[0].span} wide with padding) is larger than the input ({bad[0].size})",
+                                  suggestions=["use a smaller kernel or stride, more padding, or a larger input"]))
+            return None, problems
+        if rounding is Rounding.EXACT and not self.padding.same and not all(r.exact for r in results):
+            problems.append(_non_integer(axes, [r.exact for r in results], self.suggest))
+            return None, problems
+        dropped = [r.dropped for r in results]
+        if any(dropped):
+            where = " and ".join(axis_word(i) if n == 1 else f"{n} {axis_word(i, plural=True)}"
+                                 for i, n in enumerate(dropped) if n)
+            problems.append(warning("dropped-border", f"floor rounding leaves the last {where} of the input "
+                                    "uncovered by any window", suggestions=_rounding_hints(axes)[1:]))
+        return tuple(r.size for r in results), problems
+
+
+def axes_error(exc: ValueError) -> Diagnostic:
+    return error("wrong-axes", str(exc), suggestions=["give one number for every axis, or one per spatial axis "
+                                                      "of the input, width first"])
+
+
+def _rounding_hints(axes: tuple[Axis, ...]) -> list[str]:
+    floor = "×".join(str(slide(a, Rounding.FLOOR).size) for a in axes)
+    ceil = "×".join(str(slide(a, Rounding.CEIL).size) for a in axes)
+    return [f"rounding: floor gives {floor} (as PyTorch does by default)",
+            f"rounding: ceil gives {ceil} (as Caffe and ceil_mode=True do)"]
+
+
+def _non_integer(axes: tuple[Axis, ...], exact: list[bool], suggest) -> Diagnostic:
+    """`non-integer-output` with the arithmetic and verified suggestions, per failing axis."""
+    square = len(set(axes)) == 1
+    failing = [0] if square else [i for i, ok in enumerate(exact) if not ok]
+    arithmetic = "; ".join(axes[i].formula() if square else f"{AXIS_NAMES[i]}: {axes[i].formula()}"
+                           for i in failing)
+    suggestions = [_describe_fix(what, None if square else i, axes, fixed, out)
+                   for i in failing for what, out, fixed in suggest(axes[i])]
+    return error("non-integer-output", f"the output size is not a whole number: {arithmetic}",
+                 suggestions=suggestions + _rounding_hints(axes))
+
+
+def _describe_fix(what: str, index: int | None, axes: tuple[Axis, ...], new: Axis, out: int) -> str:
+    """A suggestion in the spec's own words; `index` None means every axis changes alike."""
+    old = axes[0 if index is None else index]
+    where = "" if index is None else f" in {AXIS_NAMES[index]}"
+    if what == "input size":
+        return f"an input{where.replace(' in', '')} of {new.size} instead of {old.size} to this layer gives {out}"
+    changed = [new] * len(axes) if index is None else [new if i == index else a for i, a in enumerate(axes)]
+    if what == "padding":
+        if all(a.pad_lo == a.pad_hi for a in changed):
+            value = shown_axes([a.pad_lo for a in changed])
+        else:
+            value = "{" + ", ".join(f"{lo}: {a.pad_lo}, {hi}: {a.pad_hi}" for (lo, hi), a in zip(SIDES, changed)) + "}"
+    else:
+        value = shown_axes([getattr(a, what) for a in changed])
+    follows = " (its stride follows the kernel)" if what == "kernel" and new.stride != old.stride else ""
+    return f"{what}: {value} gives {out}{where}{follows}"
+
+
+def window_label(name: str, kernel: PerAxis, stride: PerAxis | None, suffix: str = "") -> str:
+    """The notes' style: CONV3-64, POOL2; a stride other than the default is shown as /2."""
+    text = f"{name}{kernel}{suffix}"
+    return f"{text}/{stride}" if stride is not None and set(stride.values) != {1} else text
+
+
+def kernel_symbols(kernel: tuple[int, ...]) -> str:
+    """`F·F` for a square kernel, `Fw·Fh` for another (`F·F·F`, `Fw·Fh·Ft` in 3-D)."""
+    if len(set(kernel)) == 1:
+        return "·".join("F" * len(kernel))
+    return "·".join(f"F{n}" for n in "wht"[:len(kernel)])
+
+
+__all__ = ["WINDOW", "Windowed", "window_label", "kernel_symbols", "dims"]

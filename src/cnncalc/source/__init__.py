@@ -1,0 +1,1 @@
+"""Text -> plain data and an index of where each value stands; no parser knows a layer type."""
