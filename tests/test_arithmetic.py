@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import cnncalc
-from cnncalc.arithmetic import same_padding
+from cnncalc.model.arithmetic import same_padding
 
 
 def analyze(text: str, **options) -> cnncalc.Report:

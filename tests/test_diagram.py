@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.analysis import analyze_spec
+from cnncalc.api import Settings
+from cnncalc.engine.analysis import analyze_network
 from cnncalc.api import load, read_file
-from cnncalc.diagram import depth_px, diagram_svg, spatial_px, text_width
+from cnncalc.render.diagram import depth_px, diagram_svg, spatial_px, text_width
 from conftest import SPECS
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -29,7 +30,7 @@ ALL_SPECS = sorted(p.stem for p in SPECS.glob("*.yaml"))
 def analysed(name: str):
     path = str(SPECS / f"{name}.yaml")
     spec = load(read_file(path), source=path)
-    return spec, analyze_spec(spec, path)
+    return spec, analyze_network(spec, path, Settings())
 
 
 def parse(svg: str) -> tuple[ET.Element, int, int]:
@@ -148,13 +149,13 @@ def test_the_log_scale_keeps_every_volume_visible():
     assert spatial_px(100_000) == spatial_px(10_000) == 130
     assert 4 <= depth_px(1) < depth_px(3) < depth_px(512) < depth_px(4096) <= 96
     spec = load("INPUT(4096x4096x3) -> CONV(8192, 1) -> GAP -> FC(1)")
-    _, width, height = parse(diagram_svg(spec, analyze_spec(spec, "<string>")))
+    _, width, height = parse(diagram_svg(spec, analyze_network(spec, "<string>", Settings())))
     assert width < 1000 and height < 600
 
 
 def test_an_invalid_spec_is_drawn_up_to_its_first_error():
     spec = load("INPUT(10x10x3) -> CONV(8, 3, P=1) -> RELU -> CONV(8, 3, S=2) -> FC(10)")
-    report = analyze_spec(spec, "<string>")
+    report = analyze_network(spec, "<string>", Settings())
     assert not report.valid
     root, _, _ = parse(diagram_svg(spec, report))
     shown = texts(root)
@@ -164,7 +165,7 @@ def test_an_invalid_spec_is_drawn_up_to_its_first_error():
 
 def test_names_are_escaped():
     spec = load("INPUT(8x8x3) -> CONV(4, 3, P=1)", name='a<b & "c"')
-    svg = diagram_svg(spec, analyze_spec(spec, "<string>"))
+    svg = diagram_svg(spec, analyze_network(spec, "<string>", Settings()))
     assert texts(parse(svg)[0])[0] == 'a<b & "c"'
 
 

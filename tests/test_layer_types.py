@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from cnncalc.conventions import CONVENTIONS
+from cnncalc.engine.conventions import CONVENTIONS
 from cnncalc.layers import LAYER_TYPES, Input, Local
-from cnncalc.source_compact import render_call
+from cnncalc.source.compact import render_call
 
 # a positional value for the types whose required parameters have no EXAMPLE
 EXTRA_ARGUMENTS = {"crop": [4]}

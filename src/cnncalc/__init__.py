@@ -15,13 +15,13 @@ _PUBLIC = {
     "Report": "engine.report", "Row": "engine.report", "Totals": "engine.report",
     "Diagnostic": "diagnostics", "Severity": "diagnostics", "ExitCode": "diagnostics", "SpecError": "diagnostics",
     "Rounding": "model.arithmetic", "Volume": "model.geometry", "MemorySettings": "engine.memory",
-    "Residual": "model.network", "Add": "model.network", "Concat": "model.network", "Repeat": "model.network",
-    "From": "model.network", "Network": "model.network",
+    "Residual": "layers", "Add": "layers", "Concat": "layers", "Repeat": "layers",
+    "From": "layers", "Network": "layers",
 }
 _LAYERS = ("Layer", "Input", "Conv", "Local", "Deconv", "Pool", "GlobalPool", "AdaptivePool", "FC", "Flatten",
            "BatchNorm", "LRN", "Dropout", "Upsample", "Crop", "ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU",
            "Sigmoid", "Tanh", "Softmax", "Identity")
-_PUBLIC.update(dict.fromkeys(_LAYERS, "model.layers"))
+_PUBLIC.update(dict.fromkeys(_LAYERS, "layers"))
 __all__ = [*_PUBLIC, "__version__"]
 
 

@@ -246,9 +246,10 @@ class Padding(tuple):
 
     __slots__ = ()
 
-    def __new__(cls, before: PerAxis | None = None, after: PerAxis | None = None, same: bool = False) -> "Padding":
+    def __new__(cls, before: PerAxis | None = None, after: PerAxis | None = None, same: bool = False,
+                sides: bool = False) -> "Padding":
         zero = uniform(0)
-        return tuple.__new__(cls, (before or zero, after or zero, same))
+        return tuple.__new__(cls, (before or zero, after or zero, same, sides))
 
     @property
     def before(self) -> PerAxis:
@@ -267,6 +268,12 @@ class Padding(tuple):
         return not self.same and not any(self[0].values) and not any(self[1].values)
 
     def resolve(self, count: int, name: str = "padding") -> tuple[tuple[int, ...], tuple[int, ...]]:
+        if self[3]:  # `{left, right, …}`: the sides left out are 0, but no side of a missing axis
+            given = len(self[0].values)
+            if given > count:
+                raise ValueError(f"{name} sets '{SIDES[given - 1][0]}'/'{SIDES[given - 1][1]}', an axis the input "
+                                 "does not have")
+            return self[0].values + (0,) * (count - given), self[1].values + (0,) * (count - given)
         return self[0].resolve(count, name), self[1].resolve(count, name)
 
     def __str__(self) -> str:
@@ -274,10 +281,8 @@ class Padding(tuple):
             return "same"
         if self[0] == self[1]:
             return str(self[0])
-        before, after = self[0].values, self[1].values
-        count = max(len(before), len(after)) if not (self[0].uniform and self[1].uniform) else 2
-        before, after = self[0].resolve(count, "") if self[0].uniform else before, \
-            self[1].resolve(count, "") if self[1].uniform else after
+        count = max(len(self[0].values), len(self[1].values), 2)
+        before, after = self.resolve(count) if self[3] else (self[0].resolve(count, ""), self[1].resolve(count, ""))
         sides = [f"{lo_name}: {lo}, {hi_name}: {hi}" for (lo_name, hi_name), lo, hi in zip(SIDES, before, after)]
         return "{" + ", ".join(sides) + "}"
 
@@ -306,7 +311,7 @@ def parse_padding(value: Any, allow_same: bool = True) -> Padding:
         count = max(i + 1 for i, pair in enumerate(SIDES) if set(pair) & set(value))
         before = [integer(value.get(lo, 0), f"padding {lo}", 0) for lo, _ in SIDES[:count]]
         after = [integer(value.get(hi, 0), f"padding {hi}", 0) for _, hi in SIDES[:count]]
-        return padding_of(before, after)
+        return Padding(PerAxis(before), PerAxis(after), sides=True)
     try:
         both = parse_per_axis(value, "padding", minimum=0)
     except ValueError as exc:

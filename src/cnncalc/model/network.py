@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
 from pydantic_core import ValidationError
 
@@ -71,8 +71,8 @@ class Block:
     rounding: Rounding | None = field(default=None, kw_only=True)
     name: str | None = field(default=None, kw_only=True)
 
-    KIND = ""
-    MERGE: str | None = None
+    KIND: ClassVar[str] = ""
+    MERGE: ClassVar[str | None] = None  # the merge row's type; None: the last branch's output goes on
 
     def __post_init__(self) -> None:
         branches = tuple(_sequence(b, f"each branch of {self.KIND}") for b in self.branches)
