@@ -53,8 +53,8 @@ def check_json(run_cli):
 
 
 def volume(v: dict | None) -> list[int] | None:
-    """A JSON volume as [width, height, depth]."""
-    return None if v is None else [v["width"], v["height"], v["depth"]]
+    """A JSON volume as [width, height, depth] (its spatial sizes, width first, then its depth)."""
+    return None if v is None else [v[k] for k in ("width", "height", "frames", "depth") if k in v]
 
 
 def diagnostics_in(stderr: str) -> list[re.Match]:

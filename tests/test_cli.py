@@ -287,7 +287,7 @@ def test_help(run_cli):
     ["check"],                                          # no SPEC
     ["check", "--format", "yaml", WALKTHROUGH],
     ["check", "--rounding", "round", WALKTHROUGH],
-    ["check", "--input", "32x32", WALKTHROUGH],
+    ["check", "--input", "32x32x32x32x3", WALKTHROUGH],  # 4 spatial axes
     ["check", "--input", "0x32x3", WALKTHROUGH],
     ["check", "--no-such-option", WALKTHROUGH],
     ["frobnicate"],
@@ -297,6 +297,15 @@ def test_usage_errors_exit_2(args, run_cli):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "Usage:" in result.stderr or "Error" in result.stderr
+
+
+def test_input_flag_takes_a_1d_volume(check_json):
+    # contract §8: 32x32 is 32 long with 32 channels; conv 12@3 pad 1 keeps 32, the pool halves it
+    result, data = check_json("--input", "32x32", WALKTHROUGH)
+    assert result.exit_code == 0
+    assert data["input"] == {"width": 32, "depth": 32}
+    assert [volume(row["output"]) for row in data["layers"]][1:] == [[32, 12], [32, 12], [16, 12], [1, 10]]
+    assert data["layers"][1]["params"] == 3 * 32 * 12 + 12  # F·D·K + K
 
 
 def test_input_and_rounding_flags(check_json):

@@ -81,15 +81,26 @@ def test_volumes_are_width_first():
     assert valid(yaml_spec("input: [20, 10, 3]", "- relu")).input == (20, 10, 3)
 
 
+@pytest.mark.parametrize("input_line, volume", [
+    ("input: 227x227", (227, 227)),                # contract §8: a 1-D volume, 227 long with 227 channels
+    ("input: [227, 227]", (227, 227)),
+    ("input: {width: 227, depth: 3}", (227, 3)),
+    ("input: 227x227x16x3", (227, 227, 16, 3)),    # 16 frames: a 3-D volume
+])
+def test_volumes_of_one_to_three_spatial_axes(input_line, volume):
+    report = valid(yaml_spec(input_line, "- relu"))
+    assert report.input == volume and report.output == volume
+    assert report.input.axes == len(volume) - 1
+
+
 @pytest.mark.parametrize("input_line", [
-    "input: 227x227",                      # a pair is not a volume
-    "input: [227, 227]",
+    "input: 227",                          # a depth alone has no spatial axis
     "input: {width: 227, height: 227}",    # depth missing
     "input: {width: 227, height: 227, depth: 3, colour: 1}",
     "input: 0x227x3",                      # sizes are at least 1
     "input: [227, 227, 3.0]",              # a float where an integer is meant
     "input: [227, true, 3]",               # a boolean where an integer is meant
-    "input: 227x227x3x1",
+    "input: 227x227x16x3x1",               # 4 spatial axes
     "input: big",
 ])
 def test_invalid_volumes(input_line):

@@ -91,9 +91,10 @@ def load(text: str, *, source: str = STRING, name: str | None = None,
 
 
 def analyze_text(text: str, settings: Settings | None = None, *, source: str = STRING,
-                 name: str | None = None) -> Report:
-    """Analyse a spec's text; a spec that does not validate gives a Report with its diagnostics."""
-    settings = settings or Settings()
+                 name: str | None = None, **options: Any) -> Report:
+    """Analyse a spec's text; a spec that does not validate gives a Report with its diagnostics.
+    `settings` (or its fields as keywords) say how."""
+    settings = _settings(settings, options)
     try:
         spec = load(text, source=source, name=name, input=settings.input)
     except SpecError as exc:
@@ -129,7 +130,7 @@ def analyze(spec: str | os.PathLike | dict[str, Any] | list | Network, settings:
     >>> analyze([Conv(filters=8, kernel=3)], input="32x32x3").totals.params
     224
     """
-    settings = replace(settings or Settings(), **options) if options else settings or Settings()
+    settings = _settings(settings, options)
     if isinstance(spec, (list, tuple)):
         spec = Network(tuple(spec), settings.input)
     if isinstance(spec, Network):
@@ -151,6 +152,10 @@ def analyze(spec: str | os.PathLike | dict[str, Any] | list | Network, settings:
             return _failed(os.fspath(spec), None, exc)
         return analyze_text(text, settings, source=os.fspath(spec))
     return analyze_text(spec, settings)
+
+
+def _settings(settings: Settings | None, options: dict[str, Any]) -> Settings:
+    return replace(settings or Settings(), **options) if options else settings or Settings()
 
 
 def _failed(source: str, name: str | None, exc: SpecError) -> Report:

@@ -219,7 +219,7 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings) 
     """
     import json
 
-    from .engine.sizes import find_sizes
+    from .engine.sizes import AxisError, find_sizes
 
     try:
         low, high = (int(part) for part in span.split(":"))
@@ -230,7 +230,8 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings) 
         found = find_sizes(parsed, _source_name(spec), low, high, axis or "both",
                            settings.rounding)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--range") from None
+        raise click.BadParameter(str(exc), param_hint=f"--{axis}" if isinstance(exc, AxisError) else "--range") \
+            from None
     if fmt == "json":
         click.echo(json.dumps(found.to_dict(), indent=2))
     else:

@@ -8,9 +8,13 @@ from ..model.arithmetic import Rounding
 from ..model.network import Network as Spec
 from ..model.geometry import Volume
 
-AXES = ("both", "width", "height")
+AXES = ("both", "width", "height", "frames")  # "both": the same size along every spatial axis
 MAX_SPAN = 100_000  # sizes tried in one call
 NEAREST_REACH = 1024  # how far below and above its own size the nearest fitting sizes are sought
+
+
+class AxisError(ValueError):
+    """The axis to vary is not one the input has."""
 
 
 class Fit(NamedTuple):
@@ -49,7 +53,7 @@ def _with_size(volume: Volume, axis: str, size: int) -> Volume:
 
 
 def _own_size(volume: Volume, axis: str) -> int:
-    return volume.height if axis == "height" else volume.width
+    return volume[max(AXES.index(axis) - 1, 0)]
 
 
 def try_size(spec: Spec, axis: str, size: int, rounding: Rounding | None) -> Fit | None:
@@ -63,6 +67,9 @@ def find_sizes(spec: Spec, source: str, low: int, high: int, axis: str = "both",
     """Every size in [low, high] for which the whole network fits, and the nearest around its own."""
     if axis not in AXES:
         raise ValueError(f"axis must be one of {', '.join(AXES)}")
+    if AXES.index(axis) > spec.input.axes:
+        raise AxisError(f"the input {spec.input} has no {axis}: it has {spec.input.axes} spatial "
+                        f"ax{'is' if spec.input.axes == 1 else 'es'}")
     if not 1 <= low <= high or high - low >= MAX_SPAN:
         raise ValueError(f"the range must be LOW:HIGH with 1 <= LOW <= HIGH and at most {MAX_SPAN:,} sizes")
     fits = [fit for size in range(low, high + 1) if (fit := try_size(spec, axis, size, rounding))]

@@ -20,11 +20,17 @@ _DIMS = re.compile(r"^\s*\d+\s*(?:[x×]\s*\d+\s*)*$")
 
 
 class Volume(tuple):
-    """Spatial sizes (width first) and the depth last: `Volume(224, 224, 3)`."""
+    """Spatial sizes (width first) and the depth last: `Volume(224, 224, 3)`, or by name as its repr
+    writes it, `Volume(width=224, height=224, depth=3)`."""
 
     __slots__ = ()
 
-    def __new__(cls, *sizes: int) -> "Volume":
+    def __new__(cls, *sizes: int, **named: int) -> "Volume":
+        if named:
+            unknown = set(named) - {*AXIS_NAMES, "depth"}
+            if sizes or unknown:
+                raise TypeError(f"give a Volume its sizes by position or by name ({', '.join(AXIS_NAMES)}, depth)")
+            sizes = tuple(named[k] for k in (*AXIS_NAMES, "depth") if k in named)
         return tuple.__new__(cls, sizes)
 
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.budget import KINDS, QUANTITY
+from .geometry import Padding, PerAxis
 from .layers import LAYER_TYPES, REGISTRY, Input
 from .params import ROUNDING, VOLUME, schema_for
 
@@ -18,8 +19,12 @@ COMPACT_ITEM = r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\(.*\))?\s*$"
 def spec_schema() -> dict[str, Any]:
     from pydantic.json_schema import GenerateJsonSchema  # only this command needs pydantic itself
 
+    class Generate(GenerateJsonSchema):
+        def encode_default(self, dft: Any) -> Any:
+            return super().encode_default(_as_written(dft))
+
     def generate(core) -> dict[str, Any]:
-        return GenerateJsonSchema(by_alias=True).generate(core)
+        return Generate(by_alias=True).generate(core)
 
     layer_params = {}
     for cls in LAYER_TYPES:
@@ -50,7 +55,8 @@ def spec_schema() -> dict[str, Any]:
                                 "patternProperties": {_any_case(name): reference},
                                 "minProperties": 1, "maxProperties": 1, "additionalProperties": False})
     rounding = generate(ROUNDING)
-    block_extras = {"id": {"type": "string", "minLength": 1}, "rounding": rounding}
+    block_extras = {"id": {"type": "string", "minLength": 1}, "rounding": rounding,
+                    "name": {"type": "string", "minLength": 1}}
     branches = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/layers"}}
     blocks = [
         _object({"repeat": {"type": "integer", "minimum": 1}, "layers": {"$ref": "#/$defs/layers"},
@@ -83,6 +89,15 @@ def spec_schema() -> dict[str, Any]:
             **layer_params,
         },
     }
+
+
+def _as_written(default: Any) -> Any:
+    """A default as a spec writes it: `1` for a stride of 1 on every axis, `0` for no padding."""
+    if isinstance(default, PerAxis):
+        return default.values[0] if default.uniform else list(default.values)
+    if isinstance(default, Padding):
+        return "same" if default.same else _as_written(default.before)  # a default pads both sides alike
+    return default
 
 
 def _any_case(name: str) -> str:

@@ -3,23 +3,24 @@ from __future__ import annotations
 
 from .numbers import binary_bytes, field_size
 from ..engine.report import Report, Row
+from ..model.geometry import shown_axes
+from ..model.layers.base import dims
 
 
 def explain_row(row: Row, bytes_per_element: int) -> list[str]:
     """The lines that explain one row, numbers included."""
     if row.layer is None:  # the input and the merge rows
         if row.type == "input":
-            return [f"W×H×D = {row.output} (the input)",
+            return [f"{dims(row.output)} = {row.output} (the input)",
                     f"activations = {'·'.join(map(str, row.output))} = {row.activations:,}"]
         how = "summed element by element" if row.type == "add" else "stacked along the depth"
-        return [f"the branches are {how}: W2×H2×D2 = {row.output}"]
+        return [f"the branches are {how}: {dims(row.output, 2)} = {row.output}"]
     lines = row.layer.explain(row.input, row.output)
-    lines.append(f"activations = W2·H2·D2 = {'·'.join(map(str, row.output))} = {row.activations:,} "
+    lines.append(f"activations = {dims(row.output, 2).replace('×', '·')} = {'·'.join(map(str, row.output))} = "
+                 f"{row.activations:,} "
                  f"({binary_bytes(row.activations * bytes_per_element)} at {bytes_per_element} bytes each)")
     if row.field:
-        w, h = row.field
-        lines.append(f"receptive field: {field_size(row)} input pixels, jump {w.jump}"
-                     + (f"x{h.jump}" if h.jump != w.jump else ""))
+        lines.append(f"receptive field: {field_size(row)} input pixels, jump {shown_axes([f.jump for f in row.field])}")
     return lines
 
 

@@ -6,11 +6,11 @@ _SI = ("", "K", "M", "G", "T", "P", "E")
 
 
 def field_size(row) -> str:
-    """A row's receptive field, `7` when square or `7x3` (width first)."""
+    """A row's receptive field, `7` when the same along every axis, else `7x3` (width first)."""
     if row.field is None:
         return ""
-    width, height = (str(f.size.numerator) if f.size.denominator == 1 else f"{float(f.size):.1f}" for f in row.field)
-    return width if width == height else f"{width}x{height}"
+    sizes = [str(f.size.numerator) if f.size.denominator == 1 else f"{float(f.size):.1f}" for f in row.field]
+    return sizes[0] if len(set(sizes)) == 1 else "x".join(sizes)
 
 
 def grouped(n: int) -> str:
@@ -42,7 +42,7 @@ LEFT = {"Layer"}
 def layer_cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
     """The table's cells: a tuple of strings per row, and the totals underneath."""
     memory = report.memory
-    rows = [(str(r.index), r.label, f"{r.output.width}×{r.output.height}×{r.output.depth}", field_size(r),
+    rows = [(str(r.index), r.label, str(r.output), field_size(r),
              grouped(r.activations), grouped(r.weights), grouped(r.params), grouped(r.macs),
              binary_bytes(memory.of(r.activations, 0)["activations"]))
             for r in report.rows]

@@ -16,17 +16,24 @@ def _sizes_line(sizes: list[int]) -> str:
     return ", ".join(runs)
 
 
+_VARIED = {"width": "widths W", "height": "heights H", "frames": "frames T"}
+
+
 def sizes_text(found) -> str:
     spec = found.spec
-    varied = {"both": "square inputs W×W", "width": f"widths W with height {spec.input.height}",
-              "height": f"heights H with width {spec.input.width}"}[found.axis]
+    sizes = spec.input.to_dict()
+    if found.axis == "both":
+        varied = "square inputs " + "×".join("W" * spec.input.axes)
+    else:
+        others = ", ".join(f"{name} {size}" for name, size in sizes.items() if name not in (found.axis, "depth"))
+        varied = _VARIED[found.axis] + (f" with {others}" if others else "")
     lines = [f"{spec.name} ({found.source}): {varied}, depth {spec.input.depth}, from {found.low} to {found.high}"]
     if found.fits:
         lines.append(f"every layer fits for {len(found.fits)} sizes: {_sizes_line([f.size for f in found.fits])}")
         lines += [f"  {f.size} -> {f.output}" for f in found.fits]
     else:
         lines.append(f"no size from {found.low} to {found.high} fits every layer")
-    own = f"{spec.input.width}×{spec.input.height}"
+    own = "×".join(map(str, spec.input.spatial))
     lines.append(f"the spec's own {own} gives {found.own.output}" if found.own else
                  f"the spec's own {own} does not fit (cnncalc check says where)")
     lines.append("nearest that fit: " + ", ".join(
