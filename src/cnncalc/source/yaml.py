@@ -36,6 +36,9 @@ def load(text: str) -> tuple[Any, Locations]:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" in str(exc.problem):  # libyaml's own limit, far above ours
+            raise SpecError([error("too-deep", f"the YAML nests deeper than {MAX_NESTING} levels",
+                                   span=_too_deep_at(text))]) from None
         raise SpecError([_syntax_error(exc, text)]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control character
         line = text.count("\n", 0, exc.position) + 1
@@ -60,6 +63,25 @@ def load(text: str) -> tuple[Any, Locations]:
 def empty_spec() -> SpecError:
     return SpecError([error("empty-spec", "the spec is empty", span=Span(1, 1), suggestions=[
         "start from: input: 32x32x3, then layers: [conv: {filters: 16, kernel: 3}]"])])
+
+
+_OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
+         yaml.FlowSequenceStartToken)
+_CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _too_deep_at(text: str) -> Span | None:
+    """Where the first collection deeper than MAX_NESTING opens, found by the scanner, which does
+    not recurse (the composer refused the document before our own check could place it)."""
+    depth = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, _OPEN):
+            if depth > MAX_NESTING:
+                return Span(token.start_mark.line + 1, token.start_mark.column + 1)
+            depth += 1
+        elif isinstance(token, _CLOSE):
+            depth -= 1
+    return None
 
 
 def _span(node: yaml.Node) -> Span:
