@@ -259,7 +259,7 @@ def test_same_deconv_at_stride_1_crops_what_padding_cannot():
     # kernel 2, stride 1: 'same' cuts 1 row and column, which symmetric padding cannot and an
     # output_padding (below the stride, 1) may not make up for
     code = run_export("INPUT(7x5x3) -> DECONV(4, 2, P=same)")
-    assert "nn.ConvTranspose2d(3, 4, 2)" in code and "Crop(0, 1, 0, 1)" in code
+    assert "nn.ConvTranspose2d(3, 4, 2)" in code and "Crop((0, 0), (1, 1))" in code
     assert_agrees("INPUT(7x5x3) -> DECONV(4, 2, P=same)", each_module=False)
 
 
@@ -311,7 +311,7 @@ def test_invalid_spec_writes_no_code(spec):
 
 
 def test_cnncalc_itself_never_imports_torch():
-    probe = ("import sys, cnncalc, cnncalc.cli, cnncalc.export_pytorch as e; spec = 'INPUT(8x8x3) -> CONV(4, 3)'; "
+    probe = ("import sys, cnncalc, cnncalc.cli, cnncalc.render.pytorch as e; spec = 'INPUT(8x8x3) -> CONV(4, 3)'; "
              "e.export_pytorch(cnncalc.load(spec), cnncalc.analyze(spec)); print('torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr

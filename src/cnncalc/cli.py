@@ -287,7 +287,7 @@ def export(spec: str, target: str, settings: Settings) -> None:
     if not report.valid:
         sys.exit(ExitCode.INVALID_SPEC)
     try:
-        code = export_pytorch(parsed, report, settings.rounding)
+        code = export_pytorch(parsed, report)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, report.source)
         sys.exit(exc.exit_code)

@@ -9,47 +9,16 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .arithmetic import Rounding, slide
-from .diagnostics import Diagnostic, SpecError, error
-from .layers import (
-    ELU,
-    FC,
-    GELU,
-    LRN,
-    AdaptivePool,
-    BatchNorm,
-    Conv,
-    Crop,
-    Deconv,
-    Dropout,
-    Flatten,
-    GlobalPool,
-    Identity,
-    Layer,
-    LeakyReLU,
-    Local,
-    Pool,
-    ReLU,
-    ReLU6,
-    Sigmoid,
-    Softmax,
-    Tanh,
-    Upsample,
-)
-from .report import Report, Row
-from .spec import Block, From, Node, Spec, Step
-from .volumes import Pair, Volume
-
-# Layers that run as well on the N×C tensor that fc and flatten leave; the others need N×C×H×W.
-_ANY_RANK = (FC, Flatten, BatchNorm, Dropout, ReLU, ReLU6, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, Identity)
-_ACTIVATIONS = {ReLU: "nn.ReLU()", ReLU6: "nn.ReLU6()", ELU: "nn.ELU()", GELU: "nn.GELU()",
-                Sigmoid: "nn.Sigmoid()", Tanh: "nn.Tanh()", Softmax: "nn.Softmax(dim=1)", Identity: "nn.Identity()"}
-_POOLS = {"max": "nn.MaxPool2d", "avg": "nn.AvgPool2d"}
-_ADAPTIVE = {"max": "nn.AdaptiveMaxPool2d", "avg": "nn.AdaptiveAvgPool2d"}
-_ZERO, _ONE = Pair(0, 0), Pair(1, 1)
+from ..diagnostics import Diagnostic, SpecError, error
+from ..engine.report import Report
+from ..engine.trace import Step
+from ..model.arithmetic import Rounding
+from ..model.geometry import Volume
+from ..model.layers import Layer
+from ..model.layers.base import Unexportable
+from ..model.network import Block, From, Network, Repeat
 
 _HELPERS = {
     "Residual": '''class Residual(nn.Module):
@@ -81,34 +50,36 @@ _HELPERS = {
     def forward(self, x):
         return torch.cat([branch(x) for branch in self.branches], dim=1)''',
     "Crop": '''class Crop(nn.Module):
-    """Cuts columns away at the left and right, rows at the top and bottom."""
+    """Cuts away before and after each spatial axis, given width first: (left, top), (right, bottom)."""
 
-    def __init__(self, left, right, top, bottom):
+    def __init__(self, before, after):
         super().__init__()
-        self.left, self.right, self.top, self.bottom = left, right, top, bottom
+        self.before, self.after = before, after
 
     def forward(self, x):
-        height, width = x.shape[-2:]
-        return x[..., self.top:height - self.bottom, self.left:width - self.right]''',
+        for axis, (before, after) in enumerate(zip(self.before, self.after)):
+            dim = x.dim() - 1 - axis  # the width is the last dimension of a tensor
+            x = x.narrow(dim, before, x.shape[dim] - before - after)
+        return x''',
 }
 
 
-def export_pytorch(spec: Spec, report: Report, rounding: Rounding | None = None) -> str:
-    """The text of a Python module defining `spec` as an nn.Module, runnable as a script;
-    `rounding` is the --rounding the report was made with, over the spec's own.
+def export_pytorch(network: Network, report: Report) -> str:
+    """The text of a Python module defining `network` as an nn.Module, runnable as a script, written
+    from the report's trace (its volumes and resolved roundings).
 
     Raises SpecError (`export-unsupported`) for layers PyTorch has no module for, and with the
     report's errors when the report is not valid: no code is written for an invalid spec.
     """
     if not report.valid:
         raise SpecError([d for d in report.diagnostics if d.is_error])
-    writer = _Writer(spec, report)
-    lane = _Lane(source="x", volume=spec.input, flat=False, variable="x")
-    writer.sequence(spec.layers, "layers", rounding or spec.rounding, lane)
+    writer = _Writer(report.trace.steps)
+    lane = _Lane(source="x", volume=network.input, flat=False, variable="x")
+    writer.sequence(report.trace.steps, lane)
     if writer.unsupported:
         raise SpecError(list(writer.unsupported.values()))
     writer.place(lane)
-    return _module_text(spec, report, writer, lane.source)
+    return _module_text(network, report, writer, lane.source)
 
 
 @dataclass
@@ -151,25 +122,25 @@ class _Lane:
 
 
 class _Writer:
-    """Walks the spec as the analysis does (same paths), collecting modules and forward() lines.
+    """Follows the trace, collecting modules and forward() lines.
 
     Without `from`, the model is one nn.Sequential, blocks included (as Residual, Add and Concat
     modules). With `from`, forward() keeps the referred tensors in variables named after their ids,
     and blocks that hold a `from` or a referred id are written out in forward().
     """
 
-    def __init__(self, spec: Spec, report: Report) -> None:
-        self.rows = {row.path: row for row in report.rows}
-        nodes = list(_descendants(spec.layers))
-        self.referenced = {node.ref for node in nodes if isinstance(node, From)}
+    def __init__(self, steps: tuple[Step, ...]) -> None:
+        every = list(_descendants(steps))
+        self.referenced = {step.node.ref for step in every if isinstance(step.node, From)}
         self.split = bool(self.referenced)  # whether forward() needs more than one call
-        self.tangled = {id(node) for node in nodes if isinstance(node, Block) and any(
-            isinstance(inner, From) or _ident(inner) in self.referenced for inner in _descendants(node.branches))}
+        self.tangled = {id(step) for step in every if isinstance(step.node, Block) and any(
+            isinstance(inner.node, From) or _ident(inner) in self.referenced
+            for branch in step.branches for inner in _descendants(branch))}
         self.saved: dict[str, tuple[str, Volume, bool]] = {}  # id -> (variable, volume, flat)
         self.names = {"x", "self", "torch", "nn"}
         self.attributes: list[tuple[str, _Module]] = []
         self.statements: list[str] = []
-        self.unsupported: dict[int, Diagnostic] = {}  # by the spec's layer (one Step, however often it runs)
+        self.unsupported: dict[int, Diagnostic] = {}  # by the spec's layer (once, however often it runs)
 
     # -- names ----------------------------------------------------------------------------------
     def fresh(self, wanted: str) -> str:
@@ -199,28 +170,30 @@ class _Writer:
         self.statements.append(f"{name} = {expression}{note}")
         lane.source = name
 
-    # -- the tree -------------------------------------------------------------------------------
-    def sequence(self, nodes: tuple[Node, ...], prefix: str, rounding: Rounding | None, lane: _Lane) -> None:
-        for i, node in enumerate(nodes):
-            path = f"{prefix}[{i}]"
+    # -- the trace ------------------------------------------------------------------------------
+    def sequence(self, steps, lane: _Lane) -> None:
+        for step in steps:
+            node = step.node
+            if node is None:  # the input
+                continue
             if isinstance(node, From):
                 self.jump(node, lane)
                 continue
-            ident = _ident(node)
+            ident = _ident(step)
             keep = self.fresh(ident) if ident in self.referenced else None  # the variable that holds it
-            if isinstance(node, Step):
-                self.step(node, path, node.layer.rounding or rounding, lane)
-            elif node.kind == "repeat":
-                for k in range(1, node.count + 1):
-                    self.sequence(node.branches[0], f"{path}.repeat#{k}", node.rounding or rounding, lane)
-            elif id(node) in self.tangled:
-                self.written_out(node, path, node.rounding or rounding, lane, keep)
+            if isinstance(node, Layer):
+                self.layer(step, lane)
+            elif isinstance(node, Repeat):
+                for copy in step.branches:
+                    self.sequence(copy, lane)
+            elif id(step) in self.tangled:
+                self.written_out(step, lane, keep)
             else:
-                self.merge_module(node, path, node.rounding or rounding, lane)
+                self.merge_module(step, lane)
             if keep:
                 if lane.source != keep:
                     self.place(lane)
-                    self.assign(lane, lane.source, keep, f"{path} ({ident}): {lane.volume}")
+                    self.assign(lane, lane.source, keep, f"{step.path} ({ident}): {lane.volume}")
                 self.saved[ident] = (keep, lane.volume, lane.flat)
 
     def jump(self, node: From, lane: _Lane) -> None:
@@ -229,13 +202,12 @@ class _Writer:
             self.statements.append(f"{lane.source}  # its output is not used: from: {node.ref} follows")
         lane.source, lane.volume, lane.flat = self.saved[node.ref]
 
-    def branches(self, block: Block, path: str, rounding: Rounding | None, lane: _Lane) -> list[_Lane]:
-        """Each branch of `block` walked on a lane of its own, all ending in the same rank."""
-        names = ("residual", "shortcut") if block.kind == "residual" else None
+    def branches(self, step: Step, lane: _Lane) -> list[_Lane]:
+        """Each branch of the block walked on a lane of its own, all ending in the same rank."""
         lanes = []
-        for b, nodes in enumerate(block.branches):
+        for branch_steps in step.branches:
             branch = _Lane(lane.source, lane.volume, lane.flat)
-            self.sequence(nodes, f"{path}.{names[b]}" if names else f"{path}.{block.kind}[{b}]", rounding, branch)
+            self.sequence(branch_steps, branch)
             lanes.append(branch)
         if not all(branch.flat for branch in lanes):
             for branch in lanes:
@@ -244,227 +216,73 @@ class _Writer:
                     branch.flat = False
         return lanes
 
-    def merge_module(self, block: Block, path: str, rounding: Rounding | None, lane: _Lane) -> None:
+    def merge_module(self, step: Step, lane: _Lane) -> None:
         """A block as one module of the chain: Residual, Add or Concat of its branches."""
-        lanes = self.branches(block, path, rounding, lane)
-        merged = self.merge_row(block, path)
-        if block.kind == "residual":
+        lanes = self.branches(step, lane)
+        kind = step.node.KIND
+        if kind == "residual":
             body, shortcut = lanes
             parts = [_chain(body.pending)] + ([_chain(shortcut.pending)] if shortcut.pending else [])
             module = _Module("Residual", parts)
         else:
-            module = _Module(block.kind.capitalize(), [_chain(branch.pending) for branch in lanes])
-        module.comment = f"{path}: {merged.output}"
+            module = _Module(kind.capitalize(), [_chain(branch.pending) for branch in lanes])
+        module.comment = f"{step.path}: {step.row.output}"
         lane.pending.append(module)
-        lane.volume, lane.flat = merged.output, lanes[0].flat
+        lane.volume, lane.flat = step.row.output, lanes[0].flat
 
-    def written_out(self, block: Block, path: str, rounding: Rounding | None, lane: _Lane,
-                    keep: str | None) -> None:
+    def written_out(self, step: Step, lane: _Lane, keep: str | None) -> None:
         """A block that holds a `from` or a referred id: its merge is a line of forward()."""
         self.place(lane)
         if lane.source not in self.names:
             self.assign(lane, lane.source)
-        lanes = self.branches(block, path, rounding, lane)
+        lanes = self.branches(step, lane)
         for branch in lanes:
             self.place(branch)
         ends = [branch.source for branch in lanes]
-        merged = self.merge_row(block, path)
-        expression = f"torch.cat([{', '.join(ends)}], dim=1)" if block.kind == "concat" else " + ".join(ends)
-        self.assign(lane, expression, keep or lane.variable, f"{path}: {merged.output}")
-        lane.volume, lane.flat = merged.output, lanes[0].flat
-
-    def merge_row(self, block: Block, path: str) -> Row:
-        return self.rows[f"{path}.{'concat' if block.kind == 'concat' else 'add'}"]
+        concat = step.node.MERGE == "concat"
+        expression = f"torch.cat([{', '.join(ends)}], dim=1)" if concat else " + ".join(ends)
+        self.assign(lane, expression, keep or lane.variable, f"{step.path}: {step.row.output}")
+        lane.volume, lane.flat = step.row.output, lanes[0].flat
 
     # -- layers ---------------------------------------------------------------------------------
-    def step(self, step: Step, path: str, rounding: Rounding | None, lane: _Lane) -> None:
-        layer, row = step.layer, self.rows[path]
-        if isinstance(layer, Local):
-            self.unsupported.setdefault(id(step), error(  # once, though a repeat runs it many times
-                "export-unsupported", "a local (locally connected) layer has no PyTorch module, so it cannot be "
-                "exported", path=path, span=step.span,
-                suggestions=["conv shares one filter across positions and exports as nn.Conv2d",
-                             "write it by hand: torch.nn.functional.unfold, then a weight per output position"]))
-            lane.volume = row.output
-            return
-        if lane.flat and not isinstance(layer, _ANY_RANK):
+    def layer(self, step: Step, lane: _Lane) -> None:
+        layer, row = step.node, step.row
+        if lane.flat and not layer.FLAT_OK:
             lane.pending.append(_unflatten(row.input))
             lane.flat = False
-        modules = _modules(layer, row, lane.flat, rounding is Rounding.CEIL)
-        if row.output != row.input or isinstance(layer, (Conv, FC)):
-            modules[-1].comment = f"{path}: {row.output}"
+        try:
+            modules = [_Module(m.call, comment=m.comment) for m in layer.torch(row, step.rounding is Rounding.CEIL,
+                                                                               lane.flat)]
+        except Unexportable as exc:
+            self.unsupported.setdefault(id(layer), error(  # once, though a repeat runs it many times
+                "export-unsupported", f"a {layer.TYPE} layer has no PyTorch module, so it cannot be exported",
+                path=step.path, span=step.span, suggestions=list(exc.args)))
+            lane.volume = row.output
+            return
+        if modules and (row.output != row.input or layer.DIAGRAM in ("conv", "fc")):
+            modules[-1].comment = f"{step.path}: {row.output}"
         lane.pending.extend(modules)
         lane.volume = row.output
-        lane.flat = isinstance(layer, (FC, Flatten)) or (lane.flat and isinstance(layer, _ANY_RANK))
+        lane.flat = layer.FLATTENS or (lane.flat and layer.FLAT_OK)
 
 
-def _descendants(nodes) -> Iterator[Node]:
-    """Every node under `nodes` (a sequence, or a tuple of branches), depth first."""
-    for node in nodes:
-        if isinstance(node, tuple) and not isinstance(node, (Step, From, Block)):
-            yield from _descendants(node)
-            continue
-        yield node
-        if isinstance(node, Block):
-            yield from _descendants(node.branches)
+def _descendants(steps):
+    """Every step under `steps`, depth first."""
+    for step in steps:
+        yield step
+        for branch in step.branches:
+            yield from _descendants(branch)
 
 
-def _ident(node: Node) -> str | None:
-    return node.layer.id if isinstance(node, Step) else getattr(node, "id", None)
+def _ident(step: Step) -> str | None:
+    return getattr(step.node, "id", None)
 
 
 def _unflatten(volume: Volume) -> _Module:
-    return _Module(f"nn.Unflatten(1, ({volume.depth}, 1, 1))")
-
-
-# -- one layer -> its modules ---------------------------------------------------------------------
-def _modules(layer: Layer, row: Row, flat: bool, ceil: bool) -> list[_Module]:
-    """The modules for one layer, given its row; `ceil` when its own or its block's rounding is ceil."""
-    if isinstance(layer, Deconv):
-        return _deconv(layer, row)
-    if isinstance(layer, Conv):
-        return _conv(layer, row)
-    if isinstance(layer, Pool):
-        return _pool(layer, row, ceil)
-    if isinstance(layer, FC):
-        linear = _Module(_call("nn.Linear", row.input.elements, layer.units, bias=(layer.bias, True)))
-        return [linear] if flat else [_Module("nn.Flatten()"), linear]
-    if isinstance(layer, BatchNorm):
-        kind = "nn.BatchNorm1d" if flat else "nn.BatchNorm2d"
-        return [_Module(_call(kind, row.input.depth, eps=(layer.eps, 1e-5), momentum=(layer.momentum, 0.1)))]
-    if isinstance(layer, GlobalPool):
-        return [_Module(f"{_ADAPTIVE[layer.mode]}(1)")]
-    if isinstance(layer, AdaptivePool):
-        return [_Module(_call(_ADAPTIVE[layer.mode], layer.output))]
-    if isinstance(layer, Crop):
-        return [_Module(f"Crop{tuple(layer.cut(row.input)[:4])}")]
-    if isinstance(layer, Upsample):
-        return [_Module(_call("nn.Upsample", scale_factor=(layer.scale, None), mode=(layer.mode, "nearest")))]
-    if isinstance(layer, LRN):
-        return [_Module(_call("nn.LocalResponseNorm", layer.size, alpha=(layer.alpha, 1e-4),
-                              beta=(layer.beta, 0.75), k=(layer.k, 1.0)))]
-    if isinstance(layer, Dropout):
-        return [_Module(_call("nn.Dropout", *([layer.p] if layer.p != 0.5 else [])))]
-    if isinstance(layer, Flatten):
-        return [_Module("nn.Flatten()")]
-    if isinstance(layer, LeakyReLU):
-        return [_Module(_call("nn.LeakyReLU", *([layer.slope] if layer.slope != 0.01 else [])))]
-    return [_Module(_ACTIVATIONS[type(layer)])]
-
-
-def _conv(layer: Conv, row: Row) -> list[_Module]:
-    sides, why = _window_sides(layer, row)
-    modules, padding = _explicit_padding(sides, why)
-    modules.append(_Module(_call(
-        "nn.Conv2d", row.input.depth, layer.filters, layer.kernel, stride=(layer.stride, _ONE),
-        padding=(padding, _ZERO), dilation=(layer.dilation, _ONE), groups=(layer.groups, 1),
-        bias=(layer.bias, True))))
-    return modules
-
-
-def _pool(layer: Pool, row: Row, ceil: bool) -> list[_Module]:
-    axes = layer.axes(row.input)
-    kernel, stride = layer.kernel, (layer.stride, layer.kernel)
-    if layer.mode != "l2" and all(a.pad_lo == a.pad_hi <= a.kernel // 2 for a in axes):
-        # PyTorch's own padding (at most half the undilated kernel) and ceil_mode round exactly as
-        # cnncalc does (arithmetic.slide)
-        floor = Pair(*(slide(a, Rounding.FLOOR).size for a in axes))
-        ceil = ceil or floor != (row.output.width, row.output.height)
-        padding = Pair(axes[0].pad_lo, axes[1].pad_lo)
-        return [_Module(_call(_POOLS[layer.mode], kernel, stride=stride, padding=(padding, _ZERO),
-                              dilation=(layer.dilation, _ONE), ceil_mode=(ceil, False)))]
-    # asymmetric, `same` or wider padding, or LPPool2d (which takes none): pad first, to the sides
-    # that give the row's size under PyTorch's floor rounding
-    sides, why = _window_sides(layer, row)
-    fill = "nn.ConstantPad2d" if layer.mode == "max" else "nn.ZeroPad2d"  # max pooling pads with -inf
-    modules = [_pad(sides, why, fill)] if any(sides) else []
-    if layer.mode == "l2":
-        modules.append(_Module(_call("nn.LPPool2d", 2, kernel, stride=stride)))
-    else:
-        modules.append(_Module(_call(_POOLS[layer.mode], kernel, stride=stride, dilation=(layer.dilation, _ONE))))
-    return modules
-
-
-def _window_sides(layer: Conv | Pool, row: Row) -> tuple[tuple[int, int, int, int], str]:
-    """Padding per side (left, right, top, bottom) that gives the row's output under PyTorch's floor,
-    and why it is explicit: `same` padding, or ceil rounding (the right or bottom side moved to
-    where the last window ends)."""
-    sides: list[int] = []
-    rounded = False
-    for axis, out in zip(layer.axes(row.input), (row.output.width, row.output.height)):
-        end = axis.pad_hi
-        if slide(axis, Rounding.FLOOR).size != out:
-            # where the last window ends; before the input's end when ceil dropped a whole window
-            # (then no right padding gives the same count: every window left lies inside the input)
-            end, rounded = max(0, (out - 1) * axis.stride + axis.span - axis.size - axis.pad_lo), True
-        sides += [axis.pad_lo, end]
-    left, right, top, bottom = sides
-    return (left, right, top, bottom), "ceil rounding" if rounded else "'same' padding" if layer.padding.same else ""
-
-
-def _explicit_padding(sides: tuple[int, int, int, int], why: str) -> tuple[list[_Module], Pair]:
-    """The layer's own padding argument when the sides agree, else a padding module before it."""
-    left, right, top, bottom = sides
-    if left == right and top == bottom:
-        return [], Pair(left, top)
-    return [_pad(sides, why, "nn.ZeroPad2d")], _ZERO
-
-
-def _pad(sides: tuple[int, int, int, int], why: str, fill: str) -> _Module:
-    value = ', float("-inf")' if fill == "nn.ConstantPad2d" else ""
-    return _Module(f"{fill}({sides}{value})", comment=why)
-
-
-def _deconv(layer: Deconv, row: Row) -> list[_Module]:
-    """ConvTranspose2d pads both sides alike and adds output_padding at the end only: `same` and
-    asymmetric padding are written as the padding and output_padding that give the row's size,
-    with a crop of one at the end where output_padding cannot be used (stride and dilation 1)."""
-    axes = layer.axes(row.input)
-    if not layer.padding.same and all(a.pad_lo == a.pad_hi for a in axes):
-        padding, output_padding, crop = Pair(axes[0].pad_lo, axes[1].pad_lo), layer.output_padding, (0, 0)
-    else:
-        fitted = [_transposed_fit(a.size, a.stride, a.span, a.dilation, out)
-                  for a, out in zip(axes, (row.output.width, row.output.height))]
-        padding, output_padding, crop = (Pair(*values) for values in zip(*fitted))
-    modules = [_Module(_call(
-        "nn.ConvTranspose2d", row.input.depth, layer.filters, layer.kernel, stride=(layer.stride, _ONE),
-        padding=(padding, _ZERO), output_padding=(output_padding, _ZERO), groups=(layer.groups, 1),
-        bias=(layer.bias, True), dilation=(layer.dilation, _ONE)))]
-    if any(crop):
-        modules.append(_Module(f"Crop(0, {crop[0]}, 0, {crop[1]})"))
-    return modules
-
-
-def _transposed_fit(size: int, stride: int, span: int, dilation: int, out: int) -> tuple[int, int, int]:
-    """(padding, output_padding, crop at the end) for one axis of ConvTranspose2d to give `out`."""
-    cut = (size - 1) * stride + span - out  # what padding must take away from the full output
-    if cut <= 0:
-        return 0, -cut, 0
-    padding = (cut + 1) // 2
-    if 2 * padding - cut < max(stride, dilation):  # PyTorch's bound on output_padding
-        return padding, 2 * padding - cut, 0
-    return cut // 2, 0, 1
+    return _Module(f"nn.Unflatten(1, {(volume.depth,) + (1,) * volume.axes})")
 
 
 # -- text -----------------------------------------------------------------------------------------
-def _hw(pair: Pair) -> str:
-    """A pair as torch takes it: one number when square, else (height, width)."""
-    return str(pair.width) if pair.width == pair.height else f"({pair.height}, {pair.width})"
-
-
-def _call(name: str, *args, **options: tuple) -> str:
-    """`name(args, key=value)`, leaving out each option equal to its default: options are (value, default)."""
-    shown = [_literal(a) for a in args]
-    shown += [f"{key}={_literal(value)}" for key, (value, default) in options.items() if value != default]
-    return f"{name}({', '.join(shown)})"
-
-
-def _literal(value) -> str:
-    if isinstance(value, Pair):
-        return _hw(value)
-    return f'"{value}"' if isinstance(value, str) else repr(value)
-
-
 def _class_name(name: str) -> str:
     """`vgg16` -> Vgg16, `mobilenet_v2` -> MobilenetV2, `squeezenet1_0` -> Squeezenet1_0."""
     words = [w for w in re.split(r"[^0-9A-Za-z]+", name) if w]
@@ -482,14 +300,16 @@ def _escape(text: str) -> str:
     return repr(text)[1:-1].replace('"', '\\"')
 
 
-def _module_text(spec: Spec, report: Report, writer: _Writer, result: str) -> str:
+def _module_text(spec: Network, report: Report, writer: _Writer, result: str) -> str:
     name, volume, out = _class_name(spec.name), spec.input, report.output
-    shape = f"1, {volume.depth}, {volume.height}, {volume.width}"
+    shape = ", ".join(map(str, (1, volume.depth, *reversed(volume.spatial))))
+    axes = ("W", "H", "T")[:volume.axes]
     totals = report.totals
     used = {re.match(r"\w+", call).group() for _, module in writer.attributes for call in module.calls()}
     parts = [
         f'"""{_escape(spec.name)}: a PyTorch module written by cnncalc from {_escape(report.source)}.\n\n'
-        f"Input volume {volume} (width × height × depth). PyTorch tensors are N×C×H×W, so the input\n"
+        f"Input volume {volume} ({' × '.join(('width', 'height', 'frames')[:volume.axes])} × depth). PyTorch "
+        f"tensors are N×C×{'×'.join(reversed(axes))}, so the input\n"
         f"is torch.randn({shape}). Output volume {out}; cnncalc counts {totals.params:,} parameters\n"
         f'and {totals.macs:,} multiply-accumulates.\n"""\n'
         "import torch\nfrom torch import nn",

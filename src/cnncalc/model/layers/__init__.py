@@ -27,6 +27,8 @@ def missing_declarations(cls: type[Layer]) -> list[str]:
     missing = [f"CONVENTIONS['{name}']" for name in CONVENTION_NAMES if name not in getattr(cls, "CONVENTIONS", {})]
     if getattr(cls, "DIAGRAM", None) not in DIAGRAM_KINDS:
         missing.append("DIAGRAM")
+    if cls.torch is Layer.torch:
+        missing.append("torch")
     return missing
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..geometry import Volume
 from ..params import FLOAT, PROBABILITY, Param
-from .base import COMMON, CONVENTION_NAMES, Layer, inputs, outputs, scaled, zero
+from .base import COMMON, CONVENTION_NAMES, Layer, Torch, call, inputs, outputs, scaled, zero
 
 _UNCOUNTED = dict.fromkeys(CONVENTION_NAMES, zero)  # no peer counts it
 
@@ -14,6 +14,11 @@ def _counted(**rules) -> dict:
 
 class _Activation(Layer):
     DIAGRAM = "elementwise"
+    FLAT_OK = True
+    MODULE: str  # its PyTorch module, e.g. nn.ReLU()
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch(self.MODULE)]
 
     def flops(self, volume: Volume, out: Volume) -> int:
         return out.elements  # one operation per element
@@ -21,12 +26,14 @@ class _Activation(Layer):
 
 class ReLU(_Activation):
     TYPE = "relu"
+    MODULE = "nn.ReLU()"
     # ptflops counts nn.ReLU twice (module hook and patched functional); calflops once per input
     CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
 
 
 class ReLU6(_Activation):
     TYPE = "relu6"
+    MODULE = "nn.ReLU6()"
     CONVENTIONS = _counted(ptflops=outputs)
 
 
@@ -36,14 +43,19 @@ class LeakyReLU(_Activation):
     POSITIONAL = ("slope",)
     CONVENTIONS = _counted(ptflops=outputs, calflops=inputs)
 
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch(call("nn.LeakyReLU", *([self.slope] if self.slope != 0.01 else [])))]
+
 
 class ELU(_Activation):
     TYPE = "elu"
+    MODULE = "nn.ELU()"
     CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
 
 
 class GELU(_Activation):
     TYPE = "gelu"
+    MODULE = "nn.GELU()"
     CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
 
 
@@ -51,6 +63,7 @@ class SiLU(_Activation):
     """x·σ(x) (swish): EfficientNet's and MobileNetV3's activation."""
 
     TYPE = "silu"
+    MODULE = "nn.SiLU()"
     ALIASES = {"swish": {}}
     # ptflops and calflops patch F.silu and count one per element; fvcore, thop and torchinfo see nothing
     CONVENTIONS = _counted(ptflops=outputs, calflops=inputs)
@@ -58,16 +71,19 @@ class SiLU(_Activation):
 
 class Sigmoid(_Activation):
     TYPE = "sigmoid"
+    MODULE = "nn.Sigmoid()"
     CONVENTIONS = _UNCOUNTED
 
 
 class Tanh(_Activation):
     TYPE = "tanh"
+    MODULE = "nn.Tanh()"
     CONVENTIONS = _UNCOUNTED
 
 
 class Softmax(_Activation):
     TYPE = "softmax"
+    MODULE = "nn.Softmax(dim=1)"
     CONVENTIONS = _counted(
         ptflops=inputs, calflops=inputs,
         thop=lambda row: row.output.positions * (3 * row.output.depth - 1))  # 3n − 1 per position
@@ -77,6 +93,10 @@ class Identity(Layer):
     TYPE = "identity"
     DIAGRAM = "elementwise"
     CONVENTIONS = _UNCOUNTED
+    FLAT_OK = True
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch("nn.Identity()")]
 
 
 class Dropout(Layer):
@@ -85,3 +105,7 @@ class Dropout(Layer):
     POSITIONAL = ("p",)
     DIAGRAM = "elementwise"
     CONVENTIONS = _UNCOUNTED
+    FLAT_OK = True
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch(call("nn.Dropout", *([self.p] if self.p != 0.5 else [])))]

@@ -34,10 +34,29 @@ DIAGRAM_KINDS = ("input", "conv", "pool", "fc", "elementwise", "shape", "merge")
 
 
 class Torch(NamedTuple):
-    """A PyTorch module call for export, e.g. `nn.Conv2d(3, 64, kernel_size=(3, 3))`, and a comment."""
+    """A PyTorch module call for export, e.g. `nn.Conv2d(3, 64, 3)`, and a comment."""
 
     call: str
     comment: str = ""
+
+
+class Unexportable(Exception):
+    """A layer type PyTorch has no module for; the arguments are the suggestions."""
+
+
+def call(name: str, *args, **options: tuple) -> str:
+    """`name(args, key=value)`, leaving out each option equal to its default: options are (value, default).
+    A per-axis value is written as torch takes it: one number when it is the same on every axis,
+    else a tuple with the last spatial axis first."""
+    shown = [_literal(a) for a in args]
+    shown += [f"{key}={_literal(value)}" for key, (value, default) in options.items() if value != default]
+    return f"{name}({', '.join(shown)})"
+
+
+def _literal(value) -> str:
+    if isinstance(value, tuple):
+        return str(value[0]) if len(set(value)) == 1 else repr(torch_order(value))
+    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 # Rules shared by many types (a row has input, output, macs, params, biases and layer).
@@ -88,6 +107,8 @@ class Layer:
     AXES: ClassVar[tuple[int, ...]] = (1, 2, 3)  # the spatial axes it works on
     DIAGRAM: ClassVar[str]
     CONVENTIONS: ClassVar[dict[str, Rule]]
+    FLAT_OK: ClassVar[bool] = False  # exported, it runs as well on the N×C tensor that fc and flatten leave
+    FLATTENS: ClassVar[bool] = False  # exported, it leaves an N×C tensor
     _validator: ClassVar[SchemaValidator | None] = None
 
     id: str | None
@@ -161,8 +182,10 @@ class Layer:
             return [f"{dims(volume, 2)} = {dims(volume)} = {out} (elementwise: no parameters)"]
         return [f"{dims(volume, 2)} = {out}"]
 
-    def torch(self, volume: Volume, out: Volume) -> list[Torch]:
-        """The PyTorch modules that compute this layer on an N×C×… tensor (empty: the identity)."""
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        """The PyTorch modules that give this layer's row (its volumes) on an N×C×… tensor, or on the
+        N×C tensor fc leaves when `flat`; `ceil` when the layer's rounding is ceil. Unexportable
+        when PyTorch has no module for it."""
         raise NotImplementedError
 
 

@@ -8,8 +8,8 @@ from .. import receptive
 from ..arithmetic import Axis, Rounding, transposed
 from ..geometry import PerAxis, Volume, uniform
 from ..params import BOOL, PER_AXIS_FROM_ZERO, POSITIVE_INT, Param
-from .base import Fields, Shape, bias_outputs, equation, macs
-from .window import WINDOW, Windowed, axes_error, kernel_symbols, window_label
+from .base import Fields, Shape, Torch, Unexportable, bias_outputs, call, equation, macs, torch_dims
+from .window import WINDOW, Windowed, axes_error, kernel_symbols, pad_module, torch_sides, window_label
 
 # How the peer tools count a convolution (README's table of conventions links each tool's source).
 _CONV_CONVENTIONS = {
@@ -61,6 +61,17 @@ class Conv(Windowed):
     def label(self) -> str:
         return window_label(self.TYPE.upper(), self.kernel, self.stride, f"-{self.filters}")
 
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        count = row.input.axes
+        before, after, why = torch_sides(self, row)
+        modules = [] if before == after else [pad_module(row, before, after, why)]
+        padding = before if before == after else (0,) * count
+        return modules + [Torch(call(
+            f"nn.Conv{torch_dims(row.input)}", row.input.depth, self.filters, self.kernel.resolve(count, "kernel"),
+            stride=(self.stride.resolve(count, "stride"), (1,) * count), padding=(padding, (0,) * count),
+            dilation=(self.dilation.resolve(count, "dilation"), (1,) * count), groups=(self.groups, 1),
+            bias=(self.bias, True)))]
+
     def _kernel_terms(self, volume: Volume) -> tuple[str, list[int]]:
         kernel = self.kernel.resolve(volume.axes, "kernel")
         symbols = kernel_symbols(kernel) + ("·D" if self.groups == 1 else "·(D/groups)")
@@ -107,6 +118,10 @@ class Local(Conv):
 
     def weights(self, volume: Volume, out: Volume) -> int:
         return out.elements * self._taps(volume)  # a filter of its own at every output position: no sharing
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        raise Unexportable("conv shares one filter across positions and exports as nn.Conv2d",
+                           "write it by hand: torch.nn.functional.unfold, then a weight per output position")
 
     def biases(self, volume: Volume, out: Volume) -> int:
         return out.elements if self.bias else 0
@@ -187,6 +202,29 @@ class Deconv(Conv):
     def weights(self, volume: Volume, out: Volume) -> int:
         return prod(self.kernel.resolve(volume.axes, "kernel")) * volume.depth * (self.filters // self.groups)
 
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        """ConvTranspose pads both sides alike and adds output_padding at the end only: `same` and
+        asymmetric padding are written as the padding and output_padding that give the row's size,
+        with a crop of one at the end where output_padding cannot be used (stride and dilation 1)."""
+        count = row.input.axes
+        axes = self.axes(row.input)
+        if not self.padding.same and all(a.pad_lo == a.pad_hi for a in axes):
+            padding = tuple(a.pad_lo for a in axes)
+            output_padding, crop = self.output_padding.resolve(count, "output_padding"), (0,) * count
+        else:
+            fitted = [_transposed_fit(a.size, a.stride, a.span, a.dilation, out)
+                      for a, out in zip(axes, row.output.spatial)]
+            padding, output_padding, crop = zip(*fitted)
+        zero, one = (0,) * count, (1,) * count
+        modules = [Torch(call(
+            f"nn.ConvTranspose{torch_dims(row.input)}", row.input.depth, self.filters,
+            self.kernel.resolve(count, "kernel"), stride=(self.stride.resolve(count, "stride"), one),
+            padding=(tuple(padding), zero), output_padding=(tuple(output_padding), zero), groups=(self.groups, 1),
+            bias=(self.bias, True), dilation=(self.dilation.resolve(count, "dilation"), one)))]
+        if any(crop):
+            modules.append(Torch(f"Crop({zero}, {tuple(crop)})"))
+        return modules
+
     def macs(self, volume: Volume, out: Volume) -> int:
         return volume.elements * prod(self.kernel.resolve(volume.axes, "kernel")) * (self.filters // self.groups)
 
@@ -207,3 +245,14 @@ class Deconv(Conv):
             f"biases = K = {self.biases(volume, out):,}" if self.bias else "biases = 0 (bias: false)",
             equation("MACs", f"{inputs}·D·{symbols}·{k}", [*volume, *kernel, per_group], self.macs(volume, out)),
         ]
+
+
+def _transposed_fit(size: int, stride: int, span: int, dilation: int, out: int) -> tuple[int, int, int]:
+    """(padding, output_padding, crop at the end) for one axis of ConvTranspose to give `out`."""
+    cut = (size - 1) * stride + span - out  # what padding must take away from the full output
+    if cut <= 0:
+        return 0, -cut, 0
+    padding = (cut + 1) // 2
+    if 2 * padding - cut < max(stride, dilation):  # PyTorch's bound on output_padding
+        return padding, 2 * padding - cut, 0
+    return cut // 2, 0, 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..arithmetic import Rounding
 from ..geometry import Volume
 from ..params import BOOL, POSITIVE_INT, Param
-from .base import COMMON, CONVENTION_NAMES, Fields, Layer, Shape, bias_outputs, dims, equation, macs, params, whole_input, zero
+from .base import COMMON, CONVENTION_NAMES, Fields, Layer, Shape, Torch, call, bias_outputs, dims, equation, macs, params, whole_input, zero
 
 
 class FC(Layer):
@@ -17,8 +17,13 @@ class FC(Layer):
     DIAGRAM = "fc"
     CONVENTIONS = {"torchvision": macs, "fvcore": macs, "thop": macs, "netscope": macs, "torchinfo": params,
                    "ptflops": lambda row: row.macs + bias_outputs(row), "calflops": lambda row: 2 * row.macs}
+    FLAT_OK = FLATTENS = True
     units: int
     bias: bool
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        linear = Torch(call("nn.Linear", row.input.elements, self.units, bias=(self.bias, True)))
+        return [linear] if flat else [Torch("nn.Flatten()"), linear]
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume.of((1,) * volume.axes, self.units), []
@@ -53,6 +58,10 @@ class Flatten(Layer):
     TYPE = "flatten"
     DIAGRAM = "shape"
     CONVENTIONS = dict.fromkeys(CONVENTION_NAMES, zero)
+    FLAT_OK = FLATTENS = True
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch("nn.Flatten()")]
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume.of((1,) * volume.axes, volume.elements), []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..geometry import Volume
 from ..params import POSITIVE_FLOAT, POSITIVE_INT, PROBABILITY, Param
-from .base import COMMON, Layer, dims, inputs, params, scaled, zero
+from .base import COMMON, Layer, Torch, call, dims, inputs, params, scaled, torch_dims, zero
 
 
 def _lrn_decomposed(row) -> int:
@@ -18,6 +18,11 @@ class BatchNorm(Layer):
     ALIASES = {"bn": {}}
     PARAMS = {**COMMON, "eps": Param(POSITIVE_FLOAT, 1e-5), "momentum": Param(PROBABILITY, 0.1)}
     POSITIONAL = ("eps", "momentum")
+    FLAT_OK = True
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        kind = "nn.BatchNorm1d" if flat else f"nn.BatchNorm{torch_dims(row.input)}"
+        return [Torch(call(kind, row.input.depth, eps=(self.eps, 1e-5), momentum=(self.momentum, 0.1)))]
     DIAGRAM = "elementwise"
     CONVENTIONS = {"torchvision": zero, "fvcore": scaled(inputs, 2), "ptflops": scaled(inputs, 2),
                    "thop": scaled(inputs, 4), "torchinfo": params, "calflops": scaled(inputs, 2),
@@ -49,6 +54,10 @@ class LRN(Layer):
     PARAMS = {**COMMON, "size": Param(POSITIVE_INT, 5), "alpha": Param(POSITIVE_FLOAT, 1e-4),
               "beta": Param(POSITIVE_FLOAT, 0.75), "k": Param(POSITIVE_FLOAT, 1.0)}
     POSITIONAL = ("size", "alpha", "beta", "k")
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch(call("nn.LocalResponseNorm", self.size, alpha=(self.alpha, 1e-4), beta=(self.beta, 0.75),
+                           k=(self.k, 1.0)))]
     AXES = (2,)
     DIAGRAM = "elementwise"
     CONVENTIONS = {"torchvision": zero, "fvcore": zero, "thop": zero, "torchinfo": params, "netscope": zero,

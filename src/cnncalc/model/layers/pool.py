@@ -8,8 +8,9 @@ from .. import receptive
 from ..arithmetic import Axis, Rounding, suggest_fixes
 from ..geometry import PerAxis, Volume, uniform
 from ..params import PER_AXIS, Param, choice
-from .base import COMMON, Fields, Layer, Shape, inputs, outputs, scaled, whole_input, zero
-from .window import WINDOW, Windowed, axes_error, window_label
+from ..arithmetic import slide
+from .base import COMMON, Fields, Layer, Shape, Torch, call, inputs, outputs, scaled, torch_dims, whole_input, zero
+from .window import WINDOW, Windowed, axes_error, pad_module, torch_sides, window_label
 
 
 def _mode(row) -> str:
@@ -70,6 +71,29 @@ class Pool(Windowed):
         name = {"max": "POOL", "avg": "AVGPOOL", "l2": "L2POOL"}[self.mode]
         return window_label(name, self.kernel, None if self.stride == self.kernel else self.stride)
 
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        count, n = row.input.axes, torch_dims(row.input)
+        axes = self.axes(row.input)
+        kernel = self.kernel.resolve(count, "kernel")
+        stride = (self.stride.resolve(count, "stride"), kernel)
+        dilation = (self.dilation.resolve(count, "dilation"), (1,) * count)
+        module = {"max": "MaxPool", "avg": "AvgPool"}.get(self.mode)
+        if module and all(a.pad_lo == a.pad_hi <= a.kernel // 2 for a in axes):
+            # PyTorch's own padding (at most half the undilated kernel) and ceil_mode round exactly as
+            # cnncalc does (arithmetic.slide)
+            ceil = ceil or tuple(slide(a, Rounding.FLOOR).size for a in axes) != row.output.spatial
+            padding = tuple(a.pad_lo for a in axes)
+            return [Torch(call(f"nn.{module}{n}", kernel, stride=stride, padding=(padding, (0,) * count),
+                               dilation=dilation, ceil_mode=(ceil, False)))]
+        # asymmetric, `same` or wider padding, or LPPool (which takes none): pad first, to the sides
+        # that give the row's size under PyTorch's floor rounding
+        before, after, why = torch_sides(self, row)
+        fill = "ConstantPad" if self.mode == "max" else "ZeroPad"  # max pooling pads with -inf
+        modules = [pad_module(row, before, after, why, fill)] if any(before + after) else []
+        if module is None:
+            return modules + [Torch(call(f"nn.LPPool{n}", 2, kernel, stride=stride))]
+        return modules + [Torch(call(f"nn.{module}{n}", kernel, stride=stride, dilation=dilation))]
+
 
 class GlobalPool(Layer):
     TYPE = "global_pool"
@@ -96,6 +120,9 @@ class GlobalPool(Layer):
 
     def label(self) -> str:
         return "GAP" if self.mode == "avg" else "GMP"
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch(f"nn.Adaptive{self.mode.capitalize()}Pool{torch_dims(row.input)}(1)")]
 
 
 def _thop_adaptive(row) -> int:
@@ -144,3 +171,7 @@ class AdaptivePool(Layer):
 
     def label(self) -> str:
         return f"ADAPTIVE{self.mode.upper()}POOL-{self.output}"
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        output = self.output.resolve(row.input.axes, "output")
+        return [Torch(call(f"nn.Adaptive{self.mode.capitalize()}Pool{torch_dims(row.input)}", output))]

@@ -8,7 +8,7 @@ from .. import receptive
 from ..arithmetic import Rounding
 from ..geometry import SIDES, PerAxis, Volume, uniform
 from ..params import NON_NEGATIVE_INT, PER_AXIS, VOLUME, Param, choice
-from .base import COMMON, CONVENTION_NAMES, Fields, Layer, Shape, outputs, zero
+from .base import COMMON, CONVENTION_NAMES, Fields, Layer, Shape, Torch, call, outputs, zero
 from .window import axes_error
 
 
@@ -19,6 +19,9 @@ class Input(Layer):
     EXAMPLE = ("32x32x3",)
     DIAGRAM = "input"
     CONVENTIONS = dict.fromkeys(CONVENTION_NAMES, zero)
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return []  # the model's input: nothing to compute
 
 
 # Per output element: fvcore counts nearest 1 and bilinear 4; thop nearest 1, bilinear 11, bicubic 259
@@ -52,6 +55,10 @@ class Upsample(Layer):
     def label(self) -> str:
         return f"UPSAMPLE{self.scale}"
 
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        scale = self.scale.resolve(row.input.axes, "scale")
+        return [Torch(call("nn.Upsample", scale_factor=(scale, None), mode=(self.mode, "nearest")))]
+
 
 _CROP_SIDES = [side for pair in SIDES for side in pair]
 
@@ -80,6 +87,9 @@ class Crop(Layer):
                     tuple(getattr(self, hi) or 0 for _, hi in SIDES[:volume.axes]))
         extra = [size - keep for size, keep in zip(volume.spatial, self.size.resolve(volume.axes, "size"))]
         return tuple(e // 2 for e in extra), tuple(e - e // 2 for e in extra)
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch(f"Crop{self.cut(row.input)}")]
 
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         before, _ = self.cut(volume)

@@ -7,7 +7,7 @@ from .. import receptive
 from ..arithmetic import Axis, Rounding, same_padding, slide, suggest_fixes
 from ..geometry import AXIS_NAMES, SIDES, Padding, PerAxis, Volume, shown_axes, uniform
 from ..params import DILATION, PADDING, PER_AXIS, Param
-from .base import COMMON, Fields, Layer, axis_word, dims
+from .base import COMMON, Fields, Layer, Torch, axis_word, dims, torch_dims
 
 WINDOW = {
     **COMMON,
@@ -94,6 +94,28 @@ class Windowed(Layer):
             problems.append(warning("dropped-border", f"floor rounding leaves the last {where} of the input "
                                     "uncovered by any window", suggestions=_rounding_hints(axes)[1:]))
         return tuple(r.size for r in results), problems
+
+
+def torch_sides(layer: Windowed, row) -> tuple[tuple[int, ...], tuple[int, ...], str]:
+    """Padding before and after each axis that gives the row's output under PyTorch's floor, and why
+    it is explicit: `same` padding, or ceil rounding (the end moved to where the last window ends)."""
+    before, after, rounded = [], [], False
+    for axis, out in zip(layer.axes(row.input), row.output.spatial):
+        end = axis.pad_hi
+        if slide(axis, Rounding.FLOOR).size != out:
+            # where the last window ends; before the input's end when ceil dropped a whole window
+            # (then no end padding gives the same count: every window left lies inside the input)
+            end, rounded = max(0, (out - 1) * axis.stride + axis.span - axis.size - axis.pad_lo), True
+        before.append(axis.pad_lo)
+        after.append(end)
+    return tuple(before), tuple(after), "ceil rounding" if rounded else "'same' padding" if layer.padding.same else ""
+
+
+def pad_module(row, before, after, why: str, fill: str = "ZeroPad") -> Torch:
+    """nn.ZeroPad2d((left, right, top, bottom)) or nn.ConstantPad2d(…, -inf) (max pooling pads with −inf)."""
+    sides = tuple(side for pair in zip(before, after) for side in pair)
+    value = ', float("-inf")' if fill == "ConstantPad" else ""
+    return Torch(f"nn.{fill}{torch_dims(row.input)}({sides}{value})", why)
 
 
 def axes_error(exc: ValueError) -> Diagnostic:
