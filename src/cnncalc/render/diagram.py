@@ -19,14 +19,13 @@ from html import escape
 
 from .numbers import si
 from ..engine.report import Report, Row
-from ..model.network import Block, From, Network
+from ..engine.trace import Step
+from ..model.layers import Layer
+from ..model.network import From, Network, Repeat
 from ..model.geometry import Volume
 
 __all__ = ["diagram_svg"]
 
-# Layers that keep the volume and are folded into the label of a neighbouring box.
-ELEMENTWISE = frozenset({"relu", "relu6", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
-                         "identity", "batchnorm", "dropout", "lrn"})
 
 # -- geometry (pixels) ----------------------------------------------------------------------------
 MARGIN = 28            # around the drawing
@@ -47,8 +46,6 @@ INK, SOFT_INK, LINE = "#222222", "#666666", "#555555"
 # fill colours of the front face, by what made the volume
 COLORS = (("input", "#d9d9d9"), ("conv", "#9ecae1"), ("pool", "#fdae6b"), ("fc", "#bcbddc"),
           ("merge", "#a1d99b"), ("other", "#f6e08f"))
-_KIND = {"input": "input", "conv": "conv", "local": "conv", "deconv": "conv", "pool": "pool",
-         "global_pool": "pool", "adaptive_pool": "pool", "fc": "fc", "add": "merge", "concat": "merge"}
 _LEGEND = {"input": "input", "conv": "conv", "pool": "pool", "fc": "fc", "merge": "add / concat",
            "other": "other"}
 
@@ -176,7 +173,8 @@ class _Box:
         self.exit = self.front + self.w / 2
 
     def draw(self, canvas: _Canvas, x: float, axis: float) -> None:
-        kind = _KIND.get(self.row.type, "other")
+        kind = _kind(self.row)
+        kind = kind if kind in dict(COLORS) else "other"
         canvas.kinds.add(kind)
         canvas.drawn.append(self)
         fill = dict(COLORS)[kind]
@@ -338,41 +336,50 @@ def _flush(items: list, pending: list[Row]) -> None:
     pending.clear()
 
 
+def _kind(row: Row) -> str:
+    """What made the row's volume, as the layer type declares it (DIAGRAM)."""
+    if row.layer is None:
+        return "input" if row.type == "input" else "merge"
+    return row.layer.DIAGRAM
+
+
 def _foldable(row: Row) -> bool:
-    return row.type in ELEMENTWISE or (row.type == "flatten" and row.output == row.input)
+    """Layers that keep the volume are folded into the label of a neighbouring box."""
+    return _kind(row) == "elementwise" or (row.type == "flatten" and row.output == row.input)
+
+
+def _row(step: Step) -> Row:
+    if step.row is None:
+        raise _Missing(step.path)
+    return step.row
 
 
 class _Builder:
-    def __init__(self, report: Report) -> None:
-        self.rows = {row.path: row for row in report.rows}
-
-    def row(self, path: str) -> Row:
-        if path not in self.rows:
-            raise _Missing(path)
-        return self.rows[path]
-
-    def chain(self, nodes, prefix: str, items: list | None = None) -> list:
-        """The items of `nodes` (run under `prefix`), appended to `items`, which grows as it goes: what
-        was built before a missing row is kept.
+    def chain(self, steps, items: list | None = None) -> list:
+        """The items of `steps`, appended to `items`, which grows as it goes: what was built before a
+        missing row is kept.
 
         Elementwise rows fold into the box before them, unless the chain opens with one (a
         pre-activation branch, BN-ReLU-Conv as DenseNet's): then each folds into the box after it.
         """
         items = [] if items is None else items
-        first = self.rows.get(f"{prefix}[0]") if nodes and isinstance(nodes[0], Step) else None
-        before = first is not None and _foldable(first)
+        first = next((step for step in steps if step.node is not None), None)  # the input is drawn apart
+        before = first is not None and isinstance(first.node, Layer) and first.row is not None \
+            and _foldable(first.row)
         pending: list[Row] = []  # elementwise rows waiting for the next box
         try:
-            self._chain(nodes, prefix, items, pending, before)
+            self._chain(steps, items, pending, before)
         finally:
             _flush(items, pending)
         return items
 
-    def _chain(self, nodes, prefix: str, items: list, pending: list[Row], before: bool) -> None:
-        for i, node in enumerate(nodes):
-            path = f"{prefix}[{i}]"
-            if isinstance(node, Step):
-                row = self.row(path)
+    def _chain(self, steps, items: list, pending: list[Row], before: bool) -> None:
+        for step in steps:
+            node = step.node
+            if node is None:  # the input, drawn by the caller
+                continue
+            if isinstance(node, Layer):
+                row = _row(step)
                 if not _foldable(row):
                     items.append(_Box(row, pending))
                     pending.clear()
@@ -383,22 +390,17 @@ class _Builder:
             elif isinstance(node, From):
                 _flush(items, pending)
                 items.append(_Ref(node.ref))
-            elif node.kind == "repeat":
-                for k in range(1, node.count + 1):
-                    self._chain(node.branches[0], f"{path}.repeat#{k}", items, pending, before)
+            elif isinstance(node, Repeat):
+                for copy in step.branches:
+                    self._chain(copy, items, pending, before)
             else:
                 _flush(items, pending)
-                items.append(self.block(node, path))
+                items.append(self.block(step))
 
-    def block(self, block: Block, path: str) -> _Block:
-        if block.kind == "residual":
-            prefixes = [f"{path}.residual", f"{path}.shortcut"]
-        else:
-            prefixes = [f"{path}.{block.kind}[{b}]" for b in range(len(block.branches))]
-        branches = [_Chain(self.chain(nodes, p)) for nodes, p in zip(block.branches, prefixes)]
-        merge = "concat" if block.kind == "concat" else "add"
-        merge_box = _Box(self.row(f"{path}.{merge}"), ids=(block.id,) if block.id else ())
-        return _Block(block.kind, branches, merge_box)
+    def block(self, step: Step) -> _Block:
+        branches = [_Chain(self.chain(branch)) for branch in step.branches]
+        merge_box = _Box(_row(step), ids=(step.node.id,) if step.node.id else ())
+        return _Block(step.node.KIND, branches, merge_box)
 
 
 # -- the page ------------------------------------------------------------------------------------------
@@ -431,7 +433,7 @@ def _rows_of(items: list, max_width: float) -> list[list]:
     return _greedy(items, high)
 
 
-def _header(spec: Spec, report: Report, stopped: str | None) -> list[tuple[str, int, bool, str]]:
+def _header(spec: Network, report: Report, stopped: str | None) -> list[tuple[str, int, bool, str]]:
     totals = report.totals
     output = str(report.output) if report.output else "?"
 
@@ -450,18 +452,17 @@ def _header(spec: Spec, report: Report, stopped: str | None) -> list[tuple[str, 
     return lines
 
 
-def diagram_svg(spec: Spec, report: Report, *, max_width: int = 1400) -> str:
+def diagram_svg(spec: Network, report: Report, *, max_width: int = 1400) -> str:
     """The network of `spec` (with the volumes of `report`, its analysis) as a self-contained SVG.
 
     `max_width` is the width, in pixels, past which the chain of boxes wraps into a new row.
     """
-    builder = _Builder(report)
     items: list = []
     stopped = None
-    if "input" in builder.rows:
-        items.append(_Box(builder.rows["input"]))
+    if report.trace is not None:
+        items.append(_Box(report.trace.steps[0].row))
         try:
-            builder.chain(spec.layers, "layers", items)
+            _Builder().chain(report.trace.steps, items)
         except _Missing as missing:
             stopped = missing.path
     for item in items:
