@@ -193,7 +193,6 @@ def test_bare_pattern_names_each_missing_parameter_and_a_complete_line():
     "INPUT(32x32x3) -> [RELU*2",
     "INPUT(32x32x3) -> CONV(8, 3) -> @",
     "INPUT(32x32x3) -> CONV(K=8, 3)",        # positional after key=value
-    "INPUT(32x32x3) -> CONV(8, 3, K=8, K=8)",
     "INPUT(32x32x3) -> POOL(2, 2, 0, max, 1)",  # more positional arguments than the type takes
 ])
 def test_compact_syntax_errors(line):

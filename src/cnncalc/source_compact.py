@@ -8,16 +8,19 @@ Grammar (names case-insensitive, keys not):
     value  := DIMS | NUMBER | WORD          DIMS is e.g. 227x227x3 or 7×1
 
 `INPUT(…)` as the first item becomes the spec's `input`; `[ … ]*N` becomes a `repeat` block.
-Positional arguments are named in the order of each layer type's parameters (layers.py).
+Positional arguments are named in the order of each layer type's parameters (layers.py). A parameter
+given twice (positionally and by key, by one key twice, or by its letter and its name) is reported once
+the whole text is read, as `duplicate-parameter` (params.repeated, which the YAML builder also uses).
 """
 from __future__ import annotations
 
 import re
 from typing import Any, NamedTuple
 
-from .diagnostics import Span, SpecError, error
+from .diagnostics import Diagnostic, Span, SpecError, error
 from .layers import REGISTRY
 from .limits import MAX_NESTING
+from .params import Given, repeated
 from .source_yaml import KEY, Locations
 from .volumes import to_int
 
@@ -59,6 +62,7 @@ class _Parser:
         self.pos = 0
         self.depth = 0  # of [ … ]*N groups
         self.locations: Locations = {}
+        self.problems: list[Diagnostic] = []  # parameters given twice: reported when the whole text is read
 
     @property
     def token(self) -> Token:
@@ -114,27 +118,42 @@ class _Parser:
         return {name.lower(): args} if args else name.lower()
 
     def arguments(self, name: str, path: tuple) -> dict[str, Any]:
-        positional: list[tuple[Any, int]] = []
-        named: dict[str, Any] = {}
+        written: list[tuple[str | None, Any, Token]] = []  # (key, None when positional; value; where)
         while self.token.kind != ")":
-            if positional or named:
+            if written:
                 self.expect(",")
             if self.token.kind == "word" and self.tokens[self.pos + 1].kind == "=":
                 key = self.advance()
                 self.advance()
-                value = self.value()
-                if key.text in named:
-                    raise SpecError([error("duplicate-key", f"'{key.text}' is given twice",
-                                           span=self.span_of(key.column))])
-                named[key.text] = value
-                self.locations[path + (key.text, KEY)] = self.span_of(key.column)
-                self.locations[path + (key.text,)] = self.span_of(key.column)
+                written.append((key.text, self.value(), key))
             else:
-                if named:
+                if written and written[-1][0] is not None:
                     raise SpecError([error("compact-syntax", "a positional argument cannot follow a key=value one",
                                            span=self.span_of(self.token.column))])
-                positional.append((self.value(), self.tokens[self.pos - 1].column))
-        return {**_name_positional(name, positional, path, self.locations, self.span_of), **named}
+                start = self.token
+                written.append((None, self.value(), start))
+        if name not in REGISTRY:  # the spec builder reports the unknown name
+            return {}
+        cls = REGISTRY[name][0]
+        count = sum(key is None for key, _, _ in written)
+        if name == "input" and count == 3:  # INPUT(32, 32, 3) is INPUT(32x32x3)
+            written[:3] = [(None, [value for _, value, _ in written[:3]], written[0][2])]
+            count = 1
+        if count > len(cls.POSITIONAL):
+            raise SpecError([error("compact-syntax", f"{name.upper()} takes at most {len(cls.POSITIONAL)} "
+                                   f"positional arguments ({', '.join(cls.POSITIONAL) or 'none'}), got {count}",
+                                   span=self.span_of(written[len(cls.POSITIONAL)][2].column))])
+        given = [Given(cls.POSITIONAL[i], token.text, self.span_of(token.column), positional=True) if key is None
+                 else Given(key, f"{key}=", self.span_of(token.column)) for i, (key, _, token) in enumerate(written)]
+        repeats = repeated(cls.PARAMS, given)
+        self.problems.extend(repeats.values())
+        args: dict[str, Any] = {}
+        for index, (item, (_, value, _)) in enumerate(zip(given, written)):
+            if index in repeats or item.key in args:  # a key that is no parameter, twice: validation reports it
+                continue
+            args[item.key] = value
+            self.locations[path + (item.key,)] = self.locations[path + (item.key, KEY)] = item.span
+        return args
 
     def value(self) -> Any:
         token = self.expect("dims", "number", "word")
@@ -149,31 +168,13 @@ def _number(text: str) -> int | float:
     return float(text) if any(c in text for c in ".eE") else to_int(text)
 
 
-def _name_positional(name: str, values: list[tuple[Any, int]], path: tuple, locations: Locations,
-                     span_of) -> dict[str, Any]:
-    if not values:
-        return {}
-    if name not in REGISTRY:  # the spec builder reports the unknown name
-        return {}
-    order = REGISTRY[name][0].POSITIONAL
-    if name == "input" and len(values) == 3:  # INPUT(32, 32, 3) is INPUT(32x32x3)
-        values = [([v for v, _ in values], values[0][1])]
-    if len(values) > len(order):
-        raise SpecError([error("compact-syntax", f"{name.upper()} takes at most {len(order)} positional "
-                               f"arguments ({', '.join(order) or 'none'}), got {len(values)}",
-                               span=span_of(values[len(order)][1]))])
-    named = {}
-    for key, (value, column) in zip(order, values):
-        named[key] = value
-        locations[path + (key,)] = locations[path + (key, KEY)] = span_of(column)
-    return named
-
-
 def parse(text: str, span_of=None) -> tuple[dict[str, Any], Locations]:
     """A whole compact line -> `{input?, layers}` and locations keyed like the YAML front end's."""
     span_of = span_of or (lambda column: Span(1, column, text))
     parser = _Parser(text, span_of)
     items = parser.chain(("layers",), "end")
+    if parser.problems:
+        raise SpecError(parser.problems)
     locations = parser.locations
     data: dict[str, Any] = {}
     first = items[0]
@@ -191,6 +192,8 @@ def parse_item(text: str, span_of) -> tuple[Any, Locations]:
     parser = _Parser(text, span_of)
     item = parser.item(())
     parser.expect("end")
+    if parser.problems:
+        raise SpecError(parser.problems)
     return item, parser.locations
 
 

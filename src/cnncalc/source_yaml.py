@@ -122,6 +122,8 @@ def _build(node: yaml.Node, path: Path, locations: Locations, constructor: yaml.
         raise _bad_tag(node)
     if node.tag == _CORE + "str":  # the common cases directly: the constructor is slow for 100,000 layers
         value = node.value
+        if node.style in ('"', "'"):  # a quoted text starts after its quote: a compact item's columns count from there
+            locations[path] = Span(node.start_mark.line + 1, node.start_mark.column + 2)
     elif node.tag == _CORE + "int":  # plain decimals only: YAML 1.1's 0x1, 0b1, 1_0 or 0o7 would misread `0x1` (WxH)
         digits = node.value.lstrip("+-")
         if not digits.isdigit():

@@ -16,7 +16,7 @@ from .budget import KINDS, Limit, parse_quantity
 from .diagnostics import Diagnostic, Span, SpecError, error
 from .layers import REGISTRY, Input, Layer
 from .limits import MAX_INTEGER, MAX_LAYERS
-from .params import accepted_keys
+from .params import Given, accepted_keys, repeated
 from .source_yaml import KEY, Locations, to_span
 from .volumes import Volume, parse_volume
 from .volumes import shown as shown_value
@@ -277,6 +277,11 @@ class _Builder:
                       at + ("id",), key=True, path=path, suggestions=["move the layer out of the repeat"])
             return None
         self.layer_count += 1
+        given = [Given(str(key), str(key), self.span(at + (key,), key=True)) for key in params]
+        repeats = repeated(cls.PARAMS, given, path)
+        if repeats:  # reported; the rest is validated without the second of each pair
+            self.diagnostics.extend(repeats.values())
+            params = {key: value for index, (key, value) in enumerate(params.items()) if index not in repeats}
         try:
             layer = cls.validate({**preset, **params})
         except ValidationError as exc:
