@@ -402,6 +402,15 @@ def test_deconv_output_size(text, expected):
     assert output(text) == expected
 
 
+def test_deconv_same_with_output_padding_says_why_not():
+    # `same` makes a deconv's output W·S = 14 in TensorFlow; PyTorch's output_padding would add to it
+    report = analyze("INPUT(7x7x8) -> DECONV(4, 3, S=2, padding=same, output_padding=1)")
+    [error] = report.diagnostics
+    assert error.code == "invalid-value" and "frameworks disagree" in error.message
+    assert "TensorFlow" in error.suggestions[0] and "PyTorch" in error.suggestions[0]
+    assert "remove output_padding" in error.suggestions[1]
+
+
 def test_deconv_output_padding_must_be_below_stride_or_dilation():
     # PyTorch: "output padding must be smaller than either stride or dilation"
     report = analyze("INPUT(7x7x8) -> DECONV(4, 3, S=2, output_padding=2)")

@@ -45,6 +45,14 @@ COMMON = {"id": Param(ID, None, doc="a name for `from:` to refer to"),
           "rounding": Param(ROUNDING, None, doc="overrides the spec's rounding for this layer")}
 
 
+class Refusal(ValueError):
+    """Parameters that cannot go together, with help lines that say why or how to fix them."""
+
+    def __init__(self, message: str, *suggestions: str) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions
+
+
 class Layer:
     """A layer: its validated parameters (as attributes), and what it does to a volume."""
 
@@ -71,7 +79,7 @@ class Layer:
         return layer
 
     def check(self) -> None:
-        """Rules across parameters; raise ValueError to refuse."""
+        """Rules across parameters; raise ValueError (or a Refusal, with help lines) to refuse."""
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if v is not None)
@@ -344,7 +352,11 @@ class Deconv(Conv):
     def check(self) -> None:
         super().check()
         if self.padding.same and self.output_padding != Pair(0, 0):
-            raise ValueError("output_padding has no effect with padding: same, whose output is W·S; remove one")
+            raise Refusal(
+                "output_padding cannot go with padding: same: frameworks disagree on what it would mean",
+                "TensorFlow's conv2d_transpose with 'same' fixes the output at W·S, while PyTorch's output_padding "
+                "adds to it (and Keras' Conv2DTranspose, given both, pads ⌊F/2⌋ and then adds it)",
+                "remove output_padding for W·S, or write the padding as a number or {left, right, top, bottom}")
         for axis in (0, 1):  # PyTorch: "output padding must be smaller than either stride or dilation"
             if self.output_padding[axis] >= max(self.stride[axis], self.dilation[axis]):
                 raise ValueError(f"output_padding ({self.output_padding}) must be smaller than the stride or "

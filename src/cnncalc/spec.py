@@ -288,7 +288,8 @@ class _Builder:
             self.validation_errors(cls, exc, at, path)
             return None
         except ValueError as exc:
-            self.fail("invalid-value", f"{cls.TYPE}: {exc}", at, key=True, path=path)
+            self.fail("invalid-value", f"{cls.TYPE}: {exc}", at, key=True, path=path,
+                      suggestions=getattr(exc, "suggestions", ()))
             return None
         self.claim_id(layer.id, at + ("id",), path)
         return Step(layer, self.span(at, key=True))
