@@ -251,6 +251,56 @@ def test_no_dropped_border_when_only_padding_is_uncovered():
     assert "dropped-border" not in codes(report)
 
 
+SAME_DROPPED = [
+    # (text with its kernel as {F}, F, output width and height, expected {'column': n, 'row': m}, the kernel
+    # the warning suggests). `same` gives ⌈W/S⌉ and pads max((⌈W/S⌉ − 1)·S + d(F − 1) + 1 − W, 0): input is
+    # left unread only when that clamps at 0; a kernel ⌈n/d⌉ larger makes the windows reach n columns further
+    # ⌈10/4⌉ = 3, max(2·4 + 1 − 10, 0) = 0: windows at 0, 4, 8 read 0, 4, 8; column and row 9 unread.
+    # Kernel 2: max(2·4 + 2 − 10, 0) = 0, windows 0..1, 4..5, 8..9
+    ("INPUT(10x10x1) -> CONV(1, {F}, S=4, padding=same)", 1, (3, 3), {"column": 1, "row": 1}, "2"),
+    # ⌈11/4⌉ = 3, max(2·4 + 1 − 11, 0) = 0: windows at 0, 4, 8; 9 and 10 unread. Kernel 3: 0..2, 4..6, 8..10
+    ("INPUT(11x11x1) -> CONV(1, {F}, S=4, padding=same)", 1, (3, 3), {"column": 2, "row": 2}, "3"),
+    # width as the first; height ⌈9/4⌉ = 3, 2·4 + 1 − 9 = 0: windows at 0, 4, 8 reach the last row, 8
+    ("INPUT(10x9x1) -> POOL({F}, S=4, padding=same)", 1, (3, 3), {"column": 1}, "2x1"),
+    # dilation 2, F=2 (span 3), S=5 on 14: ⌈14/5⌉ = 3, max(2·5 + 3 − 14, 0) = 0: taps 0, 2 / 5, 7 / 10, 12;
+    # column 13 unread. Kernel 2 + ⌈1/2⌉ = 3 (span 5): padding max(10 + 5 − 14, 0) = 1, windows 0..4, 5..9, 10..14
+    ("INPUT(14x14x1) -> CONV(1, {F}, S=5, dilation=2, padding=same)", 2, (3, 3), {"column": 1, "row": 1}, "3"),
+    # TensorFlow's ResNet shortcut, 1x1 at stride 2 on 56: ⌈56/2⌉ = 28, max(27·2 + 1 − 56, 0) = 0: taps 0..54
+    ("INPUT(56x56x64) -> CONV(128, {F}, S=2, padding=same)", 1, (28, 28), {"column": 1, "row": 1}, "2"),
+    # ⌈10/3⌉ = 4, 3·3 + 1 − 10 = 0: windows at 0, 3, 6, 9 read the last column
+    ("INPUT(10x10x1) -> CONV(1, {F}, S=3, padding=same)", 1, (4, 4), {}, None),
+    # ⌈224/2⌉ = 112, 111·2 + 7 − 224 = 5 > 0: padded, every column read
+    ("INPUT(224x224x3) -> CONV(64, {F}, S=2, padding=same)", 7, (112, 112), {}, None),
+    # ⌈11/2⌉ = 6, 5·2 + 3 − 11 = 2 > 0
+    ("INPUT(11x11x1) -> POOL({F}, S=2, padding=same)", 3, (6, 6), {}, None),
+]
+
+
+@pytest.mark.parametrize("text, kernel, size, expected, suggested", SAME_DROPPED)
+def test_same_padding_dropped_border_under_floor(text, kernel, size, expected, suggested):
+    report = analyze(text.format(F=kernel), rounding="floor")
+    assert report.valid and tuple(report.output)[:2] == size
+    warnings = [d for d in report.diagnostics if d.code == "dropped-border"]
+    if not expected:
+        assert warnings == []
+        return
+    [warning] = warnings
+    assert warning.severity is cnncalc.Severity.WARNING and "same padding" in warning.message
+    assert dropped(warning.message) == expected
+    assert warning.suggestions == (f"kernel: {suggested} makes the windows reach the end of the input",)
+    again = analyze(text.format(F=suggested), rounding="floor")
+    assert again.valid and tuple(again.output)[:2] == size and again.diagnostics == ()
+
+
+@pytest.mark.parametrize("rounding", ["exact", "ceil"])
+@pytest.mark.parametrize("text, kernel, size, expected, suggested", SAME_DROPPED)
+def test_same_padding_is_whole_and_silent_under_exact_and_ceil(text, kernel, size, expected, suggested, rounding):
+    # ⌈W/S⌉ whatever the rounding; dropped-border is floor's warning, as for any other padding
+    report = analyze(text.format(F=kernel), rounding=rounding)
+    assert report.valid and tuple(report.output)[:2] == size
+    assert report.diagnostics == ()
+
+
 def test_exact_rounding_never_warns_of_dropped_border():
     report = analyze("INPUT(7x7x1) -> CONV(1, 3, S=2)")  # (7 − 3)/2 + 1 = 3 exactly
     assert report.valid and report.diagnostics == ()

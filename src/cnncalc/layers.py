@@ -179,8 +179,9 @@ class _Windowed(Layer):
     def spatial(self, volume: Volume, rounding: Rounding) -> tuple[Pair | None, list[Diagnostic]]:
         """Output width and height, or None with the diagnostics that say why not."""
         axes = self.axes(volume)
-        if self.padding.same:  # TensorFlow's rule: ⌈W/S⌉ whatever the kernel
-            return Pair(*(-(-a.size // a.stride) for a in axes)), []
+        if self.padding.same:  # TensorFlow's rule: ⌈W/S⌉ whatever the kernel and the rounding
+            size = Pair(*(-(-a.size // a.stride) for a in axes))
+            return size, self.same_dropped(axes) if rounding is Rounding.FLOOR else []
         results = [slide(a, rounding) for a in axes]
         problems: list[Diagnostic] = []
         if any(r.size < 1 for r in results):
@@ -194,10 +195,26 @@ class _Windowed(Layer):
             return None, problems
         dropped = [r.dropped for r in results]
         if any(dropped):
-            where = " and ".join(what if n == 1 else f"{n} {what}s" for n, what in zip(dropped, ("column", "row")) if n)
-            problems.append(warning("dropped-border", f"floor rounding leaves the last {where} of the input "
-                                    "uncovered by any window", suggestions=_rounding_hints(axes)[1:]))
+            problems.append(_dropped_border("floor rounding", dropped, _rounding_hints(axes)[1:]))
         return Pair(results[0].size, results[1].size), problems
+
+    def same_dropped(self, axes: tuple[Axis, Axis]) -> list[Diagnostic]:
+        """`dropped-border` for same padding. Its output ⌈W/S⌉ is also the floored slide over its padding,
+        which reads every input column unless the stride is wider than the window: then the padding
+        max((⌈W/S⌉ − 1)·S + d(F−1) + 1 − W, 0) clamps at 0 and the windows stop short of the end."""
+        dropped = [slide(a, Rounding.FLOOR).dropped for a in axes]
+        if not any(dropped):
+            return []
+        # d more per kernel step: ⌈n/d⌉ steps make the window reach n columns further
+        kernel = Pair(*(a.kernel - (-n // a.dilation) for a, n in zip(axes, dropped)))
+        return [_dropped_border(f"same padding (the stride {self.stride} is wider than the window)", dropped,
+                                [f"kernel: {kernel} makes the windows reach the end of the input"])]
+
+
+def _dropped_border(cause: str, dropped: list[int], suggestions: list[str]) -> Diagnostic:
+    where = " and ".join(what if n == 1 else f"{n} {what}s" for n, what in zip(dropped, ("column", "row")) if n)
+    return warning("dropped-border", f"{cause} leaves the last {where} of the input uncovered by any window",
+                   suggestions=suggestions)
 
 
 def _rounding_hints(axes: tuple[Axis, Axis]) -> list[str]:
