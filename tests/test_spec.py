@@ -350,6 +350,31 @@ def test_from_refers_to_a_block_and_makes_no_row():
     assert report.rows[-1].weights == 8 * 8 * 2 * 3  # the fc reads the block's 8x8x2
 
 
+BRANCH_HINT = "  help: leave the from out: a branch starts from the block's input"
+
+
+@pytest.mark.parametrize("layers, at, hint", [
+    (["- residual: [relu, from: r1]", "  id: r1"], (3, 28), BRANCH_HINT),
+    (["- concat: [[relu], [from: c1]]", "  id: c1"], (3, 29), BRANCH_HINT),
+    (["- repeat: 2", "  id: r", "  layers: [relu, from: r]"], (5, 26), None),  # a copy follows the one before
+])
+def test_from_inside_its_own_block_says_so(layers, at, hint, run_cli, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml_spec("input: 8x8x2", *layers))
+    result = run_cli("check", str(path))
+    assert result.exit_code == 1
+    ident = layers[1].split()[-1]
+    [first, *helps] = result.stderr.splitlines()
+    assert first == (f"{path}:{at[0]}:{at[1]}: error[unknown-id]: '{ident}' is the block this from is in, and its "
+                     "output is not made yet: from can only refer to an earlier layer")
+    assert helps == ([hint] if hint else [])
+
+
+def test_an_unknown_from_without_a_close_id_has_no_empty_help(run_cli):
+    result = run_cli("check", "-", input=yaml_spec("input: 8x8x2", "- relu: {id: a}", "- from: zzz"))
+    assert result.stderr == "<stdin>:4:11: error[unknown-id]: no layer or block has the id 'zzz'\n"
+
+
 def test_id_beside_a_layer_key_is_an_error_with_a_hint():
     report = analyze(yaml_spec("input: 8x8x1", "- conv: {filters: 2, kernel: 3}", "  id: c1"))
     assert codes(report) == ["invalid-layer"]
