@@ -490,6 +490,23 @@ def test_compact_error_positions_and_caret(line, code, column, run_cli):
     assert caret.index("^") - lines[at + 1].index(line[0]) == column - 1  # under the column
 
 
+LIST_NOT_A_SPEC = ("error[invalid-spec]: a spec is a mapping with 'input' and 'layers'; this list looks like the "
+                   "layers: put it under 'layers:'")
+
+
+@pytest.mark.parametrize("text", ["- conv: {filters: 8, kernel: 3}\n- relu\n", "- CONV(8, 3)\n- RELU\n",
+                                  "- relu\n", "- CONV(8, 3)\n"])
+def test_a_list_of_layers_is_read_as_yaml_and_told_to_go_under_layers(text, run_cli, tmp_path):
+    # one line too: the compact notation's '-' is an arrow, and no compact line begins with one
+    path = tmp_path / "layers.yaml"
+    path.write_text(text)
+    for args, source, stdin in (([str(path)], str(path), None), (["-"], "<stdin>", text)):
+        result = run_cli("check", *args, input=stdin)
+        assert result.exit_code == 1
+        assert result.stderr.splitlines() == [f"{source}:1:1: {LIST_NOT_A_SPEC}", "  help: write 'input: 32x32x3' "
+                                              "and 'layers:' above the list, then indent the list"]
+
+
 @pytest.mark.parametrize("text, hint", [
     ("INPUT(32x32x3) -> CONV(8, 3, s=2)", "'S'"),
     (yaml_spec("input: 32x32x3", "- conv: {filters: 8, kernal: 3}"), "'kernel'"),

@@ -106,6 +106,11 @@ class _Builder:
 
     # -- the document -------------------------------------------------------------------------
     def spec(self, data: Any, default_name: str, input_override: Volume | None) -> Spec | None:
+        if isinstance(data, list):
+            self.fail("invalid-spec", "a spec is a mapping with 'input' and 'layers'; this list looks like the "
+                      "layers: put it under 'layers:'", (),
+                      suggestions=["write 'input: 32x32x3' and 'layers:' above the list, then indent the list"])
+            return None
         if not isinstance(data, dict):
             self.fail("invalid-spec", "a spec is a mapping with 'input' and 'layers' (or one compact line)", (),
                       suggestions=["input: 32x32x3\nlayers: [conv: {filters: 16, kernel: 3}, relu]"])
