@@ -490,6 +490,18 @@ def test_compact_error_positions_and_caret(line, code, column, run_cli):
     assert caret.index("^") - lines[at + 1].index(line[0]) == column - 1  # under the column
 
 
+@pytest.mark.parametrize("layer, line, column", [("- conv:\n      <<: *base\n      stride: 2", 5, 7),
+                                                 ("- conv: {<<: *base, stride: 2}", 4, 12)])
+def test_yaml_merge_key_is_refused_by_its_name(layer, line, column, run_cli, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml_spec("input: 8x8x3", "- conv: &base {filters: 8, kernel: 3}", layer))
+    result = run_cli("check", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (f"{path}:{line}:{column}: error[yaml-tag]: YAML's merge key '<<' is not "
+                                             "allowed in a spec")
+    assert "tag:yaml.org" not in result.stderr
+
+
 LIST_NOT_A_SPEC = ("error[invalid-spec]: a spec is a mapping with 'input' and 'layers'; this list looks like the "
                    "layers: put it under 'layers:'")
 
