@@ -7,6 +7,7 @@ import re
 import pytest
 
 import cnncalc
+from cnncalc.limits import MAX_LAYERS
 from conftest import diagnostics_in
 
 KRIZHEVSKY = "- conv: {filters: 96, kernel: 11, stride: 4}\n"  # 227 -> (227 − 11)/4 + 1 = 55
@@ -500,6 +501,22 @@ def test_yaml_merge_key_is_refused_by_its_name(layer, line, column, run_cli, tmp
     assert result.stderr.splitlines()[0] == (f"{path}:{line}:{column}: error[yaml-tag]: YAML's merge key '<<' is not "
                                              "allowed in a spec")
     assert "tag:yaml.org" not in result.stderr
+
+
+@pytest.mark.parametrize("repeat, help_line", [
+    (False, f"  help: split the network into specs of at most {MAX_LAYERS:,} rows each"),
+    (True, "  help: lower a repeat count"),  # the repeat itself is within the limit, the layers after it are not
+])
+def test_too_many_rows_suggest_what_the_spec_has(repeat, help_line, run_cli, tmp_path):
+    path = tmp_path / "long.yaml"
+    head = f"  - repeat: {MAX_LAYERS - 2}\n    layers: [relu]\n" if repeat else ""
+    path.write_text("input: 8x8x1\nlayers:\n" + head + "  - relu\n" * (2 if repeat else MAX_LAYERS))
+    result = run_cli("check", str(path))
+    assert result.exit_code == 1
+    verb = "expands to" if repeat else "has"
+    assert result.stderr.splitlines() == [
+        f"{path}:3:3: error[too-large]: the spec {verb} {MAX_LAYERS + 1:,} rows (the input's included), more "
+        f"than the limit of {MAX_LAYERS:,}", help_line]
 
 
 LIST_NOT_A_SPEC = ("error[invalid-spec]: a spec is a mapping with 'input' and 'layers'; this list looks like the "
