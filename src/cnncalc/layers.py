@@ -650,17 +650,17 @@ class Crop(Layer):
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         cut = self.cut(volume)
         width, height = volume.width - cut.left - cut.right, volume.height - cut.top - cut.bottom
-        grown = [name for name, lo, hi in zip(_AXIS_NAMES, cut[0:4:2], cut[1:4:2]) if min(lo, hi) < 0]
+        grown = [i for i, cuts in enumerate(((cut.left, cut.right), (cut.top, cut.bottom))) if min(cuts) < 0]
         if grown:
             return None, [error("invalid-crop", f"cannot crop {volume} to {width}×{height}: a crop cannot make the "
-                                f"{' or '.join(grown)} larger",
+                                f"{' or '.join(_AXIS_NAMES[i] for i in grown)} larger",
                                 suggestions=[f"crop to at most {volume.width}x{volume.height}"])]
-        emptied = [(name, sides, size) for name, sides, size, kept in
-                   zip(_AXIS_NAMES, ("left + right", "top + bottom"), volume[:2], (width, height)) if kept < 1]
+        emptied = [i for i, kept in enumerate((width, height)) if kept < 1]
         if emptied:
             return None, [error("empty-output", f"cannot crop {volume} to {width}×{height}: nothing is left of the "
-                                f"{' and '.join(name for name, _, _ in emptied)}",
-                                suggestions=[f"{sides} must be less than {size}" for _, sides, size in emptied])]
+                                f"{' and '.join(_AXIS_NAMES[i] for i in emptied)}",
+                                suggestions=[f"{('left + right', 'top + bottom')[i]} must be less than {volume[i]}"
+                                             for i in emptied])]
         return Volume(width, height, volume.depth), []
 
     def label(self) -> str:
