@@ -40,13 +40,13 @@ def _in_python_start_up(stderr: str) -> bool:
     """A KeyboardInterrupt traceback without a frame in cnncalc's files: the signal came while Python itself
     was still starting (on a loaded machine that can take more than 40 ms), before any of cnncalc's code ran,
     and Python answered as it does (exit 1 from its site import, or a traceback and death by SIGINT)."""
-    frames = [Path(f) for f in re.findall(r'^  File "([^"]+)"', stderr, re.MULTILINE)]
+    frames = [Path(f).resolve() for f in re.findall(r'^  File "([^"]+)"', stderr, re.MULTILINE)]
     return stderr.rstrip().endswith("KeyboardInterrupt") and not any(f.is_relative_to(PACKAGE) for f in frames)
 
 
 @pytest.fixture(scope="module")
 def long_chain(tmp_path_factory) -> Path:
-    """A valid spec just inside the row limit: seconds of reading and checking, the slowest input there is."""
+    """A valid spec just inside the row limit: seconds of reading and checking, still under way at 100 ms."""
     path = tmp_path_factory.mktemp("signals") / "long.yaml"
     path.write_text("input: 8x8x3\nlayers:\n" + "  - relu\n" * (MAX_LAYERS - 1))
     return path
