@@ -433,6 +433,30 @@ def test_empty_deconv_output():
     assert codes(report) == ["empty-output"]
 
 
+# -- a fault in one axis is told in that axis' words -------------------------------------------------
+
+HEIGHT_FAULTS = [
+    # (line, what the message says); each fault is in the height alone
+    ("INPUT(32x31x3) -> CONV(8, 2, S=2)", "height: (31 − 2 + 2·0)/2 + 1 = 15.5"),
+    ("INPUT(32x1x3) -> CONV(8, 3)", "height: (1 − 3 + 2·0)/1 + 1 = -1 (the window, 3, is larger than the padded "
+                                    "input, 1)"),
+    ("INPUT(32x31x3) -> CONV(8, 2, S=2, rounding=floor)", "leaves the last row of the input"),
+    ("INPUT(32x32x3) -> POOL(4x2, P=1x2)", "must be at most half the kernel (4x2) in height"),
+    ("INPUT(8x8x3) -> DECONV(8, 2, S=2, output_padding=0x2)", "the stride or the dilation in height"),
+    ("INPUT(8x8x3) -> DECONV(8, 2, S=2, P=0x9)", "the output is empty (16×-2): in height, the padding"),
+    ("INPUT(8x8x3) -> CROP(4x9)", "a crop cannot make the height larger"),
+    ("INPUT(8x8x3) -> CROP(top=4, bottom=4)", "nothing is left of the height"),
+]
+
+
+@pytest.mark.parametrize("line, says", HEIGHT_FAULTS)
+def test_a_fault_in_the_height_speaks_of_the_height(line, says, run_cli):
+    result = run_cli("check", line)
+    message = result.stderr.splitlines()[0]
+    assert says in message
+    assert not re.search(r"width|wide|column", message), message
+
+
 # -- deconv ----------------------------------------------------------------------------------------
 
 DECONV = [

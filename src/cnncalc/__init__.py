@@ -4,13 +4,25 @@
     >>> cnncalc.analyze("INPUT(227x227x3) -> CONV(96, 11, S=4)").output
     Volume(width=55, height=55, depth=96)
 """
-from .api import analyze, analyze_text, load
-from .arithmetic import Rounding
-from .diagnostics import Diagnostic, ExitCode, Severity, SpecError
-from .memory import MemorySettings
-from .report import Report, Row, Totals
-from .volumes import Volume
-
 __version__ = "0.1.0"
-__all__ = ["analyze", "analyze_text", "load", "Report", "Row", "Totals", "Diagnostic", "Severity", "ExitCode",
-           "SpecError", "Rounding", "Volume", "MemorySettings", "__version__"]
+
+# name -> the module that defines it; imported on first use, so that the command line can set up its
+# Ctrl-C handling (cnncalc/__main__.py) before pydantic and the rest are loaded
+_PUBLIC = {"analyze": "api", "analyze_text": "api", "load": "api", "Report": "report", "Row": "report",
+           "Totals": "report", "Diagnostic": "diagnostics", "Severity": "diagnostics", "ExitCode": "diagnostics",
+           "SpecError": "diagnostics", "Rounding": "arithmetic", "Volume": "volumes", "MemorySettings": "memory"}
+__all__ = [*_PUBLIC, "__version__"]
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

@@ -40,6 +40,7 @@ class _Walker:
         self.rows: list[Row] = []
         self.diagnostics: list[Diagnostic] = []
         self.outputs: dict[str, State] = {}  # id -> what that layer or block put out
+        self.open_blocks: dict[str, str] = {}  # id -> kind of the blocks being walked: no output yet
         self.failed = False  # after the first error rows stop, but later faults are still sought
 
     def add_row(self, **fields) -> None:
@@ -89,16 +90,24 @@ class _Walker:
 
     def follow_from(self, node: From, path: str) -> State:
         if node.ref not in self.outputs:
-            known = node.ref in self.spec.ids
-            message = (f"'{node.ref}' is defined later: from can only refer to an earlier layer" if known
-                       else f"no layer or block has the id '{node.ref}'")
-            self.report(error("unknown-id", message, suggestions=[] if known else
-                              [did_you_mean(node.ref, self.outputs)]), path, node.span)
+            if node.ref in self.open_blocks:
+                message = (f"'{node.ref}' is the block this from is in, and its output is not made yet: from can "
+                           "only refer to an earlier layer")
+                hints = [] if self.open_blocks[node.ref] == "repeat" else [
+                    "leave the from out: a branch starts from the block's input"]
+            elif node.ref in self.spec.ids:
+                message, hints = f"'{node.ref}' is defined later: from can only refer to an earlier layer", []
+            else:
+                message = f"no layer or block has the id '{node.ref}'"
+                hints = [did_you_mean(node.ref, self.outputs)]
+            self.report(error("unknown-id", message, suggestions=[h for h in hints if h]), path, node.span)
             raise _Stop
         return self.outputs[node.ref]
 
     def block(self, block: Block, state: State, path: str, inherited: Rounding | None) -> State:
         rounding = block.rounding or inherited
+        if block.id:
+            self.open_blocks[block.id] = block.kind
         if block.kind == "repeat":
             for k in range(1, block.count + 1):
                 state = self.sequence(block.branches[0], state, f"{path}.repeat#{k}", rounding)
@@ -111,6 +120,7 @@ class _Walker:
                 ends.append((self.sequence(branch, state, prefix, rounding), prefix))
             out = self.merge(block, ends, path)
         if block.id:
+            del self.open_blocks[block.id]
             self.outputs[block.id] = out
         return out
 

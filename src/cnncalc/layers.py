@@ -185,9 +185,9 @@ class _Windowed(Layer):
         results = [slide(a, rounding) for a in axes]
         problems: list[Diagnostic] = []
         if any(r.size < 1 for r in results):
-            bad = [a for a, r in zip(axes, results) if r.size < 1]
-            problems.append(error("empty-output", f"the output is empty: {bad[0].formula()}; the window "
-                                  f"({bad[0].span} wide with padding) is larger than the input ({bad[0].size})",
+            empty = [_named(i) + f"{a.formula()} (the window, {a.span}, is larger than the padded input, "
+                     f"{a.size + a.pad_lo + a.pad_hi})" for i, a in _failing(axes, [r.size >= 1 for r in results])]
+            problems.append(error("empty-output", f"the output is empty: {'; '.join(empty)}",
                                   suggestions=["use a smaller kernel or stride, more padding, or a larger input"]))
             return None, problems
         if rounding is Rounding.EXACT and not all(r.exact for r in results):
@@ -224,14 +224,23 @@ def _rounding_hints(axes: tuple[Axis, Axis]) -> list[str]:
             f"rounding: ceil gives {ceil.width}×{ceil.height} (as Caffe and ceil_mode=True do)"]
 
 
+def _failing(axes: tuple[Axis, Axis], ok: list[bool]) -> list[tuple[int | None, Axis]]:
+    """(index, axis) of each axis that is not `ok`; one (None, axis) when both axes are alike."""
+    if axes[0] == axes[1]:
+        return [(None, axes[0])]
+    return [(i, axes[i]) for i in (0, 1) if not ok[i]]
+
+
+def _named(index: int | None) -> str:
+    """'width: ' or 'height: ' before one axis's arithmetic; nothing when it stands for both."""
+    return "" if index is None else f"{_AXIS_NAMES[index]}: "
+
+
 def _non_integer(axes: tuple[Axis, Axis], exact: list[bool], suggest) -> Diagnostic:
     """`non-integer-output` with the arithmetic and verified suggestions, per failing axis."""
-    square = axes[0] == axes[1]
-    failing = [0] if square else [i for i, ok in enumerate(exact) if not ok]
-    arithmetic = "; ".join(axes[i].formula() if square else f"{_AXIS_NAMES[i]}: {axes[i].formula()}"
-                           for i in failing)
-    suggestions = [_describe_fix(what, None if square else i, axes, fixed, out)
-                   for i in failing for what, out, fixed in suggest(axes[i])]
+    failing = _failing(axes, exact)
+    arithmetic = "; ".join(_named(i) + a.formula() for i, a in failing)
+    suggestions = [_describe_fix(what, i, axes, fixed, out) for i, a in failing for what, out, fixed in suggest(a)]
     return error("non-integer-output", f"the output size is not a whole number: {arithmetic}",
                  suggestions=suggestions + _rounding_hints(axes))
 
@@ -374,10 +383,12 @@ class Deconv(Conv):
                 "TensorFlow's conv2d_transpose with 'same' fixes the output at W·S, while PyTorch's output_padding "
                 "adds to it (and Keras' Conv2DTranspose, given both, pads ⌊F/2⌋ and then adds it)",
                 "remove output_padding for W·S, or write the padding as a number or {left, right, top, bottom}")
+        square = all(p.width == p.height for p in (self.output_padding, self.stride, self.dilation))
         for axis in (0, 1):  # PyTorch: "output padding must be smaller than either stride or dilation"
             if self.output_padding[axis] >= max(self.stride[axis], self.dilation[axis]):
+                where = "" if square else f" in {_AXIS_NAMES[axis]}"
                 raise ValueError(f"output_padding ({self.output_padding}) must be smaller than the stride or "
-                                 "the dilation, as PyTorch requires")
+                                 f"the dilation{where}, as PyTorch requires")
 
     def axes(self, volume: Volume) -> tuple[Axis, Axis]:
         """As a conv's, but `same` is TensorFlow's conv2d_transpose: the padding d(F−1)+1−S that makes
@@ -393,8 +404,9 @@ class Deconv(Conv):
             return None, [_groups_error(volume, self.filters, self.groups)]
         size = Pair(*(transposed(a, op) for a, op in zip(self.axes(volume), self.output_padding)))
         if min(size) < 1:
-            return None, [error("empty-output", f"the output is empty ({size.width}×{size.height}): the padding "
-                                "cuts away more than the transposed convolution produces",
+            where = " and ".join(name for name, n in zip(_AXIS_NAMES, size) if n < 1)
+            return None, [error("empty-output", f"the output is empty ({size.width}×{size.height}): in {where}, the "
+                                "padding cuts away more than the transposed convolution produces",
                                 suggestions=["use less padding"])]
         return Volume(size.width, size.height, self.filters), []
 
@@ -442,9 +454,12 @@ class Pool(_Windowed):
         if self.mode != "max" and self.dilation != Pair(1, 1):
             raise ValueError(f"{self.mode} pooling has no dilation in PyTorch; remove it")
         pad, kernel = self.padding, self.kernel  # PyTorch bounds the padding by the kernel, not its dilated span
-        too_wide = max(pad.left, pad.right) > kernel.width // 2 or max(pad.top, pad.bottom) > kernel.height // 2
-        if not pad.same and too_wide:
-            raise ValueError(f"padding ({pad}) must be at most half the kernel ({self.kernel}), as PyTorch requires")
+        over = [name for name, p, k in zip(_AXIS_NAMES, (max(pad.left, pad.right), max(pad.top, pad.bottom)), kernel)
+                if p > k // 2]
+        if not pad.same and over:
+            where = f" in {over[0]}" if len(over) == 1 else ""
+            raise ValueError(f"padding ({pad}) must be at most half the kernel ({self.kernel}){where}, as PyTorch "
+                             "requires")
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         size, problems = self.spatial(volume, rounding)
@@ -664,10 +679,17 @@ class Crop(Layer):
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         cut = self.cut(volume)
         width, height = volume.width - cut.left - cut.right, volume.height - cut.top - cut.bottom
-        if min(cut[:4]) < 0 or width < 1 or height < 1:
-            return None, [error("invalid-crop" if min(cut[:4]) < 0 else "empty-output",
-                                f"cannot crop {volume} to {width}×{height}",
+        grown = [i for i, cuts in enumerate(((cut.left, cut.right), (cut.top, cut.bottom))) if min(cuts) < 0]
+        if grown:
+            return None, [error("invalid-crop", f"cannot crop {volume} to {width}×{height}: a crop cannot make the "
+                                f"{' or '.join(_AXIS_NAMES[i] for i in grown)} larger",
                                 suggestions=[f"crop to at most {volume.width}x{volume.height}"])]
+        emptied = [i for i, kept in enumerate((width, height)) if kept < 1]
+        if emptied:
+            return None, [error("empty-output", f"cannot crop {volume} to {width}×{height}: nothing is left of the "
+                                f"{' and '.join(_AXIS_NAMES[i] for i in emptied)}",
+                                suggestions=[f"{('left + right', 'top + bottom')[i]} must be less than {volume[i]}"
+                                             for i in emptied])]
         return Volume(width, height, volume.depth), []
 
     def label(self) -> str:

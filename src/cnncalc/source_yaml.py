@@ -140,6 +140,10 @@ def _build(node: yaml.Node, path: Path, locations: Locations, constructor: yaml.
 
 
 def _bad_tag(node: yaml.Node) -> SpecError:
+    if node.tag == _CORE + "merge":  # the tag YAML gives a `<<` key: name the key, not the tag
+        return SpecError([error("yaml-tag", "YAML's merge key '<<' is not allowed in a spec", span=_span(node),
+                                suggestions=["write out the keys that '<<' would copy, or use a whole mapping "
+                                             "again with its alias alone (conv: *base)"])])
     return SpecError([error("yaml-tag", f"the tag '{node.tag}' is not allowed: a spec holds plain "
                             "mappings, lists, numbers and strings", span=_span(node),
                             suggestions=["remove the tag"])])

@@ -90,6 +90,7 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
         self.ids: dict[str, str] = {}
         self.layer_count = 0
+        self.repeated = False  # a repeat block was met: a count is what to lower when the spec is too long
 
     def span(self, path: tuple, key: bool = False) -> Span | None:
         """The position of `path` (its key when `key`), or of the nearest enclosing value that has one."""
@@ -106,6 +107,11 @@ class _Builder:
 
     # -- the document -------------------------------------------------------------------------
     def spec(self, data: Any, default_name: str, input_override: Volume | None) -> Spec | None:
+        if isinstance(data, list):
+            self.fail("invalid-spec", "a spec is a mapping with 'input' and 'layers'; this list looks like the "
+                      "layers: put it under 'layers:'", (),
+                      suggestions=["write 'input: 32x32x3' and 'layers:' above the list, then indent the list"])
+            return None
         if not isinstance(data, dict):
             self.fail("invalid-spec", "a spec is a mapping with 'input' and 'layers' (or one compact line)", (),
                       suggestions=["input: 32x32x3\nlayers: [conv: {filters: 16, kernel: 3}, relu]"])
@@ -140,8 +146,10 @@ class _Builder:
         else:
             nodes = self.sequence(layers, ("layers",), "layers")
         if self.layer_count + 1 > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
-            self.fail("too-large", f"the spec expands to {self.layer_count + 1:,} rows, more than the "
-                      f"limit of {MAX_LAYERS:,}", ("layers",), suggestions=["lower a repeat count"])
+            self.fail("too-large", f"the spec {'expands to' if self.repeated else 'has'} {self.layer_count + 1:,} "
+                      f"rows (the input's included), more than the limit of {MAX_LAYERS:,}", ("layers",),
+                      suggestions=["lower a repeat count" if self.repeated else
+                                   f"split the network into specs of at most {MAX_LAYERS:,} rows each"])
         if self.compact_line is not None and any(d.code == "missing-parameter" for d in self.diagnostics):
             self.diagnostics.append(error("missing-parameter", "a complete line would read: "
                                           + self.completed_line(data), span=Span(1, 1, self.compact_line)))
@@ -381,6 +389,7 @@ class _Builder:
             self.fail("missing-parameter", "a repeat block needs its layers", where + ("repeat",), key=True,
                       path=path, suggestions=[BLOCK_EXAMPLES["repeat"]])
             return None
+        self.repeated = True
         before = self.layer_count
         body = self.sequence(item["layers"], where + ("layers",), f"{path}.repeat", in_repeat=True)
         if not body and not self.diagnostics:
