@@ -55,8 +55,9 @@ def long_chain(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("delay_ms", [40, 55, 70, 85, 100])
 def test_ctrl_c_during_start_up_and_work(delay_ms, long_chain):
     # from 40 ms on, Python has started and cnncalc is importing its modules, then reading the spec
-    reached = 0
-    for _ in range(6):
+    reached = attempts = 0
+    while reached < 6 and attempts < 30:  # a run that Python's own start-up outlasted is tried again
+        attempts += 1
         process = _start("check", str(long_chain))
         time.sleep(delay_ms / 1000)
         process.send_signal(signal.SIGINT)
@@ -66,8 +67,7 @@ def test_ctrl_c_during_start_up_and_work(delay_ms, long_chain):
         reached += 1
         assert status in INTERRUPTED, (status, stderr)
         assert "Traceback" not in stderr, stderr
-    if not reached:
-        pytest.skip(f"Python itself took more than {delay_ms} ms to start every time: this machine is too busy")
+    assert reached, f"Python itself took more than {delay_ms} ms to start in all {attempts} runs"
 
 
 def test_ctrl_c_while_writing_the_output(tmp_path):
