@@ -251,6 +251,56 @@ def test_no_dropped_border_when_only_padding_is_uncovered():
     assert "dropped-border" not in codes(report)
 
 
+SAME_DROPPED = [
+    # (text with its kernel as {F}, F, output width and height, expected {'column': n, 'row': m}, the kernel
+    # the warning suggests). `same` gives ⌈W/S⌉ and pads max((⌈W/S⌉ − 1)·S + d(F − 1) + 1 − W, 0): input is
+    # left unread only when that clamps at 0; a kernel ⌈n/d⌉ larger makes the windows reach n columns further
+    # ⌈10/4⌉ = 3, max(2·4 + 1 − 10, 0) = 0: windows at 0, 4, 8 read 0, 4, 8; column and row 9 unread.
+    # Kernel 2: max(2·4 + 2 − 10, 0) = 0, windows 0..1, 4..5, 8..9
+    ("INPUT(10x10x1) -> CONV(1, {F}, S=4, padding=same)", 1, (3, 3), {"column": 1, "row": 1}, "2"),
+    # ⌈11/4⌉ = 3, max(2·4 + 1 − 11, 0) = 0: windows at 0, 4, 8; 9 and 10 unread. Kernel 3: 0..2, 4..6, 8..10
+    ("INPUT(11x11x1) -> CONV(1, {F}, S=4, padding=same)", 1, (3, 3), {"column": 2, "row": 2}, "3"),
+    # width as the first; height ⌈9/4⌉ = 3, 2·4 + 1 − 9 = 0: windows at 0, 4, 8 reach the last row, 8
+    ("INPUT(10x9x1) -> POOL({F}, S=4, padding=same)", 1, (3, 3), {"column": 1}, "2x1"),
+    # dilation 2, F=2 (span 3), S=5 on 14: ⌈14/5⌉ = 3, max(2·5 + 3 − 14, 0) = 0: taps 0, 2 / 5, 7 / 10, 12;
+    # column 13 unread. Kernel 2 + ⌈1/2⌉ = 3 (span 5): padding max(10 + 5 − 14, 0) = 1, windows 0..4, 5..9, 10..14
+    ("INPUT(14x14x1) -> CONV(1, {F}, S=5, dilation=2, padding=same)", 2, (3, 3), {"column": 1, "row": 1}, "3"),
+    # TensorFlow's ResNet shortcut, 1x1 at stride 2 on 56: ⌈56/2⌉ = 28, max(27·2 + 1 − 56, 0) = 0: taps 0..54
+    ("INPUT(56x56x64) -> CONV(128, {F}, S=2, padding=same)", 1, (28, 28), {"column": 1, "row": 1}, "2"),
+    # ⌈10/3⌉ = 4, 3·3 + 1 − 10 = 0: windows at 0, 3, 6, 9 read the last column
+    ("INPUT(10x10x1) -> CONV(1, {F}, S=3, padding=same)", 1, (4, 4), {}, None),
+    # ⌈224/2⌉ = 112, 111·2 + 7 − 224 = 5 > 0: padded, every column read
+    ("INPUT(224x224x3) -> CONV(64, {F}, S=2, padding=same)", 7, (112, 112), {}, None),
+    # ⌈11/2⌉ = 6, 5·2 + 3 − 11 = 2 > 0
+    ("INPUT(11x11x1) -> POOL({F}, S=2, padding=same)", 3, (6, 6), {}, None),
+]
+
+
+@pytest.mark.parametrize("text, kernel, size, expected, suggested", SAME_DROPPED)
+def test_same_padding_dropped_border_under_floor(text, kernel, size, expected, suggested):
+    report = analyze(text.format(F=kernel), rounding="floor")
+    assert report.valid and tuple(report.output)[:2] == size
+    warnings = [d for d in report.diagnostics if d.code == "dropped-border"]
+    if not expected:
+        assert warnings == []
+        return
+    [warning] = warnings
+    assert warning.severity is cnncalc.Severity.WARNING and "same padding" in warning.message
+    assert dropped(warning.message) == expected
+    assert warning.suggestions == (f"kernel: {suggested} makes the windows reach the end of the input",)
+    again = analyze(text.format(F=suggested), rounding="floor")
+    assert again.valid and tuple(again.output)[:2] == size and again.diagnostics == ()
+
+
+@pytest.mark.parametrize("rounding", ["exact", "ceil"])
+@pytest.mark.parametrize("text, kernel, size, expected, suggested", SAME_DROPPED)
+def test_same_padding_is_whole_and_silent_under_exact_and_ceil(text, kernel, size, expected, suggested, rounding):
+    # ⌈W/S⌉ whatever the rounding; dropped-border is floor's warning, as for any other padding
+    report = analyze(text.format(F=kernel), rounding=rounding)
+    assert report.valid and tuple(report.output)[:2] == size
+    assert report.diagnostics == ()
+
+
 def test_exact_rounding_never_warns_of_dropped_border():
     report = analyze("INPUT(7x7x1) -> CONV(1, 3, S=2)")  # (7 − 3)/2 + 1 = 3 exactly
     assert report.valid and report.diagnostics == ()
@@ -383,6 +433,30 @@ def test_empty_deconv_output():
     assert codes(report) == ["empty-output"]
 
 
+# -- a fault in one axis is told in that axis' words -------------------------------------------------
+
+HEIGHT_FAULTS = [
+    # (line, what the message says); each fault is in the height alone
+    ("INPUT(32x31x3) -> CONV(8, 2, S=2)", "height: (31 − 2 + 2·0)/2 + 1 = 15.5"),
+    ("INPUT(32x1x3) -> CONV(8, 3)", "height: (1 − 3 + 2·0)/1 + 1 = -1 (the window, 3, is larger than the padded "
+                                    "input, 1)"),
+    ("INPUT(32x31x3) -> CONV(8, 2, S=2, rounding=floor)", "leaves the last row of the input"),
+    ("INPUT(32x32x3) -> POOL(4x2, P=1x2)", "must be at most half the kernel (4x2) in height"),
+    ("INPUT(8x8x3) -> DECONV(8, 2, S=2, output_padding=0x2)", "the stride or the dilation in height"),
+    ("INPUT(8x8x3) -> DECONV(8, 2, S=2, P=0x9)", "the output is empty (16×-2): in height, the padding"),
+    ("INPUT(8x8x3) -> CROP(4x9)", "a crop cannot make the height larger"),
+    ("INPUT(8x8x3) -> CROP(top=4, bottom=4)", "nothing is left of the height"),
+]
+
+
+@pytest.mark.parametrize("line, says", HEIGHT_FAULTS)
+def test_a_fault_in_the_height_speaks_of_the_height(line, says, run_cli):
+    result = run_cli("check", line)
+    message = result.stderr.splitlines()[0]
+    assert says in message
+    assert not re.search(r"width|wide|column", message), message
+
+
 # -- deconv ----------------------------------------------------------------------------------------
 
 DECONV = [
@@ -400,6 +474,15 @@ DECONV = [
 @pytest.mark.parametrize("text, expected", DECONV)
 def test_deconv_output_size(text, expected):
     assert output(text) == expected
+
+
+def test_deconv_same_with_output_padding_says_why_not():
+    # `same` makes a deconv's output W·S = 14 in TensorFlow; PyTorch's output_padding would add to it
+    report = analyze("INPUT(7x7x8) -> DECONV(4, 3, S=2, padding=same, output_padding=1)")
+    [error] = report.diagnostics
+    assert error.code == "invalid-value" and "frameworks disagree" in error.message
+    assert "TensorFlow" in error.suggestions[0] and "PyTorch" in error.suggestions[0]
+    assert "remove output_padding" in error.suggestions[1]
 
 
 def test_deconv_output_padding_must_be_below_stride_or_dilation():

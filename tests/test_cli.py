@@ -1,7 +1,9 @@
 """The command line (cli.py and render/): formats, exit codes, streams (spec-format.md §4 and §6)."""
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import subprocess
 import sys
@@ -338,4 +340,46 @@ def test_python_dash_m(tmp_path):
                              timeout=60)
     assert process.returncode == 1
     assert f"{spec}:2:10: error[non-integer-output]" in process.stderr
+    assert "Traceback" not in process.stderr
+
+
+def _run(*args: str, **popen) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cnncalc", *args], stderr=subprocess.PIPE, text=True, timeout=60,
+                          **popen)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
+@pytest.mark.parametrize("command", [["check", str(SPECS / "vgg16.yaml")], ["schema"]])
+def test_closed_standard_output_is_one_line_and_exit_2(command):
+    # `cnncalc check spec >&-`: Python starts without a standard output, and writing to it fails
+    process = _run(*command, stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
+    assert process.returncode == 2
+    assert process.stderr == f"cnncalc: cannot write the output: {os.strerror(errno.EBADF)}\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_full_disk_is_one_line_and_exit_2(fmt):
+    with open("/dev/full", "w") as full:
+        process = _run("check", "--format", fmt, str(SPECS / "vgg16.yaml"), stdout=full)
+    assert process.returncode == 2
+    assert process.stderr == f"cnncalc: cannot write the output: {os.strerror(errno.ENOSPC)}\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
+def test_diagram_to_a_file_needs_no_standard_output(tmp_path):
+    svg = tmp_path / "net.svg"
+    process = _run("diagram", WALKTHROUGH, "-o", str(svg), stdout=subprocess.DEVNULL,
+                   preexec_fn=lambda: os.close(1))
+    assert process.returncode == 0, process.stderr
+    assert svg.read_text().rstrip().endswith("</svg>")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
+def test_closed_standard_input_is_unreadable():
+    # `cnncalc check - <&-`
+    process = _run("check", "-", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                   preexec_fn=lambda: os.close(0))
+    assert process.returncode == 2
+    assert "<stdin>: error[unreadable]: standard input is closed" in process.stderr
     assert "Traceback" not in process.stderr

@@ -79,6 +79,7 @@ BROKEN = {
     "repeat 0": "input: 8x8x1\nlayers:\n  - repeat: 0\n    layers: [relu]\n",
     "unknown top-level key": "input: 8x8x1\nlayers: [relu]\nlayer: [relu]\n",
     "lower-case s": "input: 8x8x1\nlayers:\n  - conv: {filters: 8, kernel: 3, s: 2}\n",
+    "a letter beside its long name": "input: 8x8x1\nlayers:\n  - conv: {filters: 8, kernel: 3, F: 3}\n",
 }
 
 

@@ -1,9 +1,8 @@
-"""Issue 6: the sliding-window arithmetic against brute force, hostile files, pipes and signals, and the
+"""Issue 6: the sliding-window arithmetic against brute force, hostile files, pipes, and the
 documented limits (src/cnncalc/limits.py, README "Limits")."""
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -427,7 +426,7 @@ def test_hostile_file_within_256_mb(tmp_path, name):
 
 
 # =============================================================================================================
-# Pipes and signals
+# Pipes (Ctrl-C: test_signals.py)
 # =============================================================================================================
 
 @needs_script
@@ -444,36 +443,6 @@ def test_closed_pipe(spec):
     assert result.stdout.count('{\n  "schem') == 3
     for marker in ("Traceback", "BrokenPipeError", "Exception ignored", "internal error"):
         assert marker not in result.stderr, result.stderr
-
-
-def _interrupted_sizes():
-    """Run `sizes` over a long range (a minute's work), interrupt it as Ctrl-C would; (status, stderr)."""
-    process = subprocess.Popen([str(CNNCALC), "sizes", str(SPECS / "resnet50.yaml"), "--range", "1:99999"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        time.sleep(1.0)  # well past start-up, well before the end
-        assert process.poll() is None, "sizes ended before it could be interrupted"
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=15)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    return process.returncode, stderr.decode()
-
-
-@needs_script
-def test_ctrl_c_ends_without_a_traceback():
-    status, stderr = _interrupted_sizes()
-    assert status != 0
-    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
-
-
-@needs_script
-def test_ctrl_c_exits_130():
-    status, _ = _interrupted_sizes()
-    assert status == 130
 
 
 # =============================================================================================================

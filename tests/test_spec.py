@@ -7,6 +7,7 @@ import re
 import pytest
 
 import cnncalc
+from cnncalc.limits import MAX_LAYERS
 from conftest import diagnostics_in
 
 KRIZHEVSKY = "- conv: {filters: 96, kernel: 11, stride: 4}\n"  # 227 -> (227 − 11)/4 + 1 = 55
@@ -204,7 +205,6 @@ def test_bare_pattern_names_each_missing_parameter_and_a_complete_line():
     "INPUT(32x32x3) -> [RELU*2",
     "INPUT(32x32x3) -> CONV(8, 3) -> @",
     "INPUT(32x32x3) -> CONV(K=8, 3)",        # positional after key=value
-    "INPUT(32x32x3) -> CONV(8, 3, K=8, K=8)",
     "INPUT(32x32x3) -> POOL(2, 2, 0, max, 1)",  # more positional arguments than the type takes
 ])
 def test_compact_syntax_errors(line):
@@ -361,6 +361,31 @@ def test_from_refers_to_a_block_and_makes_no_row():
     assert report.rows[-1].weights == 8 * 8 * 2 * 3  # the fc reads the block's 8x8x2
 
 
+BRANCH_HINT = "  help: leave the from out: a branch starts from the block's input"
+
+
+@pytest.mark.parametrize("layers, at, hint", [
+    (["- residual: [relu, from: r1]", "  id: r1"], (3, 28), BRANCH_HINT),
+    (["- concat: [[relu], [from: c1]]", "  id: c1"], (3, 29), BRANCH_HINT),
+    (["- repeat: 2", "  id: r", "  layers: [relu, from: r]"], (5, 26), None),  # a copy follows the one before
+])
+def test_from_inside_its_own_block_says_so(layers, at, hint, run_cli, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml_spec("input: 8x8x2", *layers))
+    result = run_cli("check", str(path))
+    assert result.exit_code == 1
+    ident = layers[1].split()[-1]
+    [first, *helps] = result.stderr.splitlines()
+    assert first == (f"{path}:{at[0]}:{at[1]}: error[unknown-id]: '{ident}' is the block this from is in, and its "
+                     "output is not made yet: from can only refer to an earlier layer")
+    assert helps == ([hint] if hint else [])
+
+
+def test_an_unknown_from_without_a_close_id_has_no_empty_help(run_cli):
+    result = run_cli("check", "-", input=yaml_spec("input: 8x8x2", "- relu: {id: a}", "- from: zzz"))
+    assert result.stderr == "<stdin>:4:11: error[unknown-id]: no layer or block has the id 'zzz'\n"
+
+
 def test_id_beside_a_layer_key_is_an_error_with_a_hint():
     report = analyze(yaml_spec("input: 8x8x1", "- conv: {filters: 2, kernel: 3}", "  id: c1"))
     assert codes(report) == ["invalid-layer"]
@@ -474,6 +499,51 @@ def test_compact_error_positions_and_caret(line, code, column, run_cli):
     caret = lines[at + 2]
     assert caret.strip() == "^"
     assert caret.index("^") - lines[at + 1].index(line[0]) == column - 1  # under the column
+
+
+@pytest.mark.parametrize("layer, line, column", [("- conv:\n      <<: *base\n      stride: 2", 5, 7),
+                                                 ("- conv: {<<: *base, stride: 2}", 4, 12)])
+def test_yaml_merge_key_is_refused_by_its_name(layer, line, column, run_cli, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml_spec("input: 8x8x3", "- conv: &base {filters: 8, kernel: 3}", layer))
+    result = run_cli("check", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (f"{path}:{line}:{column}: error[yaml-tag]: YAML's merge key '<<' is not "
+                                             "allowed in a spec")
+    assert "tag:yaml.org" not in result.stderr
+
+
+@pytest.mark.parametrize("repeat, help_line", [
+    (False, f"  help: split the network into specs of at most {MAX_LAYERS:,} rows each"),
+    (True, "  help: lower a repeat count"),  # the repeat itself is within the limit, the layers after it are not
+])
+def test_too_many_rows_suggest_what_the_spec_has(repeat, help_line, run_cli, tmp_path):
+    path = tmp_path / "long.yaml"
+    head = f"  - repeat: {MAX_LAYERS - 2}\n    layers: [relu]\n" if repeat else ""
+    path.write_text("input: 8x8x1\nlayers:\n" + head + "  - relu\n" * (2 if repeat else MAX_LAYERS))
+    result = run_cli("check", str(path))
+    assert result.exit_code == 1
+    verb = "expands to" if repeat else "has"
+    assert result.stderr.splitlines() == [
+        f"{path}:3:3: error[too-large]: the spec {verb} {MAX_LAYERS + 1:,} rows (the input's included), more "
+        f"than the limit of {MAX_LAYERS:,}", help_line]
+
+
+LIST_NOT_A_SPEC = ("error[invalid-spec]: a spec is a mapping with 'input' and 'layers'; this list looks like the "
+                   "layers: put it under 'layers:'")
+
+
+@pytest.mark.parametrize("text", ["- conv: {filters: 8, kernel: 3}\n- relu\n", "- CONV(8, 3)\n- RELU\n",
+                                  "- relu\n", "- CONV(8, 3)\n"])
+def test_a_list_of_layers_is_read_as_yaml_and_told_to_go_under_layers(text, run_cli, tmp_path):
+    # one line too: the compact notation's '-' is an arrow, and no compact line begins with one
+    path = tmp_path / "layers.yaml"
+    path.write_text(text)
+    for args, source, stdin in (([str(path)], str(path), None), (["-"], "<stdin>", text)):
+        result = run_cli("check", *args, input=stdin)
+        assert result.exit_code == 1
+        assert result.stderr.splitlines() == [f"{source}:1:1: {LIST_NOT_A_SPEC}", "  help: write 'input: 32x32x3' "
+                                              "and 'layers:' above the list, then indent the list"]
 
 
 @pytest.mark.parametrize("text, hint", [

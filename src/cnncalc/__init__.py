@@ -6,10 +6,10 @@
 
 The names below are imported on first use, so that the command line starts without them.
 """
-from importlib import import_module
-
 __version__ = "0.1.0"
 
+# name -> the module that defines it; imported on first use, so that the command line can set up its
+# Ctrl-C handling (cnncalc/__main__.py) before pydantic and the rest are loaded
 _PUBLIC = {
     "analyze": "api", "analyze_text": "api", "load": "api", "Settings": "api",
     "Report": "engine.report", "Row": "engine.report", "Totals": "engine.report",
@@ -27,7 +27,9 @@ __all__ = [*_PUBLIC, "__version__"]
 
 def __getattr__(name: str):
     if name not in _PUBLIC:
-        raise AttributeError(f"module 'cnncalc' has no attribute '{name}'")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
     value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
     globals()[name] = value
     return value

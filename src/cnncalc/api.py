@@ -64,8 +64,10 @@ def decode(data: bytes) -> str:
 
 
 def _is_compact(text: str) -> bool:
+    """One line without a ':' is the compact notation, unless YAML's own marks begin it: '{', '#', or the
+    '- ' of a list item (in the compact notation '-' is an arrow, which no line begins with)."""
     stripped = text.strip()
-    return "\n" not in stripped and ":" not in stripped and not stripped.startswith(("{", "#"))
+    return "\n" not in stripped and ":" not in stripped and not stripped.startswith(("{", "#", "- "))
 
 
 def load(text: str, *, source: str = STRING, name: str | None = None,

@@ -1,8 +1,10 @@
 """The command line: read the specs, call the library, pick a renderer, return an exit code."""
 from __future__ import annotations
 
+import errno
 import functools
 import gc
+import io
 import os
 import sys
 
@@ -10,7 +12,7 @@ import click
 
 from . import __version__
 from .api import STDIN, STRING, Settings, analyze_network, analyze_text, decode, load, looks_like_path, read_file
-from .diagnostics import ExitCode, SpecError, format_diagnostic
+from .diagnostics import ExitCode, SpecError, error, format_diagnostic
 from .engine.budget import Limit, parse_quantity
 from .engine.conventions import CONVENTIONS
 from .engine.conventions import DEFAULT as DEFAULT_CONVENTION
@@ -45,10 +47,20 @@ class QuantityParam(click.ParamType):
 def _read(argument: str) -> tuple[str, str]:
     """(text, source name) of one SPEC argument: a file, '-' for standard input, or a compact line."""
     if argument == "-":
-        return decode(sys.stdin.buffer.read(MAX_FILE_BYTES + 1)), STDIN
+        return _read_stdin(), STDIN
     if looks_like_path(argument):
         return read_file(argument), argument
     return argument, STRING
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None:  # started with it closed (`<&-`)
+        raise SpecError([error("unreadable", "standard input is closed")], ExitCode.USAGE)
+    try:
+        return decode(sys.stdin.buffer.read(MAX_FILE_BYTES + 1))
+    except OSError as exc:  # e.g. opened for writing only (`0>file`)
+        raise SpecError([error("unreadable", f"cannot read standard input: {exc.strerror or exc}")],
+                        ExitCode.USAGE) from None
 
 
 def _source_name(argument: str) -> str:
@@ -336,10 +348,26 @@ def schema() -> None:
     click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
 
 
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when cnncalc was started without one (`>&-`): writing fails as on a closed descriptor
+    (click would drop the text without a word)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
+def _discard_output() -> None:
+    """Point standard output at /dev/null, so that Python's flush at exit does not fail on it again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+
+
 def main() -> None:
-    """Console entry point: no traceback for a closed pipe, Ctrl-C, or a bug of cnncalc's own."""
+    """Run the command line: no traceback for output that cannot be written, Ctrl-C, or a bug of cnncalc's own.
+    The console script reaches it through cnncalc/__main__.py, which settles Ctrl-C first."""
     gc.freeze()  # a short-lived process: the collector's passes over the interpreter's own objects are waste
     gc.set_threshold(100_000, 50, 100)  # and a spec of 100,000 layers makes millions of small objects, none cyclic
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
     try:
         # not click's standalone mode, which would turn Ctrl-C into "Aborted!" and exit 1
         sys.exit(cli.main(prog_name="cnncalc", standalone_mode=False))
@@ -348,10 +376,13 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # keep Python's exit-time flush from failing again
+    except BrokenPipeError:  # the reader went away (`| head`): it wants no more, and no message
+        _discard_output()
         sys.exit(1)
+    except OSError as exc:  # reading a spec turns its OSErrors into diagnostics: this one is from writing
+        _discard_output()
+        click.echo(f"cnncalc: cannot write the output: {exc.strerror or exc}", err=True)
+        sys.exit(ExitCode.USAGE)
     except Exception as exc:  # say so in one line, not a traceback
         click.echo(f"cnncalc: internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
         sys.exit(ExitCode.USAGE)

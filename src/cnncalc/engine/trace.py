@@ -58,7 +58,7 @@ class _Walker:
         self.rows: list[Row] = []
         self.diagnostics: list[Diagnostic] = []
         self.outputs: dict[str, tuple[State, str]] = {}  # id -> what that layer or block put out, and its path
-        self.open: set[str] = set()  # ids of the blocks being walked
+        self.open_blocks: dict[str, Block] = {}  # id -> a block being walked: no output yet
         self.failed = False  # after the first error rows stop, but later faults are still sought
 
     def add_row(self, **fields) -> Row | None:
@@ -119,15 +119,17 @@ class _Walker:
     def follow_from(self, node: From, path: str, steps: list[Step]) -> State:
         span = self.network.span(node)
         if node.ref not in self.outputs:
-            if node.ref in self.open:
-                message = f"'{node.ref}' is the block this from stands in: from can only refer to a layer or " \
-                          "block that has ended"
+            if node.ref in self.open_blocks:
+                message = (f"'{node.ref}' is the block this from is in, and its output is not made yet: from can "
+                           "only refer to an earlier layer")
+                hints = [] if isinstance(self.open_blocks[node.ref], Repeat) else [
+                    "leave the from out: a branch starts from the block's input"]
             elif node.ref in self.network.ids:
-                message = f"'{node.ref}' is defined later: from can only refer to an earlier layer"
+                message, hints = f"'{node.ref}' is defined later: from can only refer to an earlier layer", []
             else:
                 message = f"no layer or block has the id '{node.ref}'"
-            suggestions = [] if node.ref in self.network.ids else [did_you_mean(node.ref, self.outputs)]
-            self.report(error("unknown-id", message, suggestions=suggestions), path, span)
+                hints = [did_you_mean(node.ref, self.outputs)]
+            self.report(error("unknown-id", message, suggestions=[h for h in hints if h]), path, span)
             raise _Stop
         state, source = self.outputs[node.ref]
         steps.append(Step(node, path, span, None, None, source=source))
@@ -137,7 +139,7 @@ class _Walker:
         rounding = block.rounding or inherited
         span = self.network.span(block)
         if block.id:
-            self.open.add(block.id)
+            self.open_blocks[block.id] = block
         branches: list[tuple[Step, ...]] = []
         if isinstance(block, Repeat):
             for k in range(1, block.count + 1):
@@ -156,7 +158,7 @@ class _Walker:
             out, row = self.merge(block, ends, path, span)
         steps.append(Step(block, path, span, rounding, row, tuple(branches)))
         if block.id:
-            self.open.discard(block.id)
+            del self.open_blocks[block.id]
             self.outputs[block.id] = (out, path)
         return out
 

@@ -20,13 +20,13 @@ from pydantic_core import ValidationError
 from ..diagnostics import Diagnostic, Span, SpecError, error
 from ..engine.budget import KINDS, Limit, parse_quantity
 from ..limits import MAX_INTEGER, MAX_LAYERS
-from ..source.compact import parse_item, render_call
+from ..source.compact import Call, parse_item, render_call
 from ..source.yaml import KEY, Locations, to_span
 from .arithmetic import Rounding
 from .geometry import Volume, parse_volume
 from .geometry import shown as shown_value
 from .layers import REGISTRY, Input, Layer
-from .params import accepted_keys
+from .params import Given, accepted_keys, repeated
 
 TOP_KEYS = ("name", "input", "rounding", "layers", "budget")
 _BLOCK_COMMON = ("id", "rounding", "name")
@@ -182,6 +182,7 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
         self.ids: dict[str, str] = {}
         self.layer_count = 0
+        self.repeated = False  # a repeat block was met: a count is what to lower when the spec is too long
 
     def span(self, path: tuple, key: bool = False) -> Span | None:
         """The position of `path` (its key when `key`), or of the nearest enclosing value that has one."""
@@ -203,6 +204,11 @@ class _Builder:
 
     # -- the document -------------------------------------------------------------------------
     def spec(self, data: Any, default_name: str, input_override: Volume | None) -> Network | None:
+        if isinstance(data, list):
+            self.fail("invalid-spec", "a spec is a mapping with 'input' and 'layers'; this list looks like the "
+                      "layers: put it under 'layers:'", (),
+                      suggestions=["write 'input: 32x32x3' and 'layers:' above the list, then indent the list"])
+            return None
         if not isinstance(data, dict):
             self.fail("invalid-spec", "a spec is a mapping with 'input' and 'layers' (or one compact line)", (),
                       suggestions=["input: 32x32x3\nlayers: [conv: {filters: 16, kernel: 3}, relu]"])
@@ -237,8 +243,10 @@ class _Builder:
         else:
             nodes = self.sequence(layers, ("layers",), "layers")
         if self.layer_count + 1 > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
-            self.fail("too-large", f"the spec expands to {self.layer_count + 1:,} rows, more than the "
-                      f"limit of {MAX_LAYERS:,}", ("layers",), suggestions=["lower a repeat count"])
+            self.fail("too-large", f"the spec {'expands to' if self.repeated else 'has'} {self.layer_count + 1:,} "
+                      f"rows (the input's included), more than the limit of {MAX_LAYERS:,}", ("layers",),
+                      suggestions=["lower a repeat count" if self.repeated else
+                                   f"split the network into specs of at most {MAX_LAYERS:,} rows each"])
         if self.compact_line is not None and any(d.code == "missing-parameter" for d in self.diagnostics):
             self.diagnostics.append(error("missing-parameter", "a complete line would read: "
                                           + self.completed_line(data), span=Span(1, 1, self.compact_line)))
@@ -274,8 +282,9 @@ class _Builder:
             cls = REGISTRY.get(name, (None,))[0]
             if cls is None:
                 return name.upper()
-            args = {cls.POSITIONAL[k] if isinstance(k, int) and k < len(cls.POSITIONAL) else k: v
-                    for k, v in args.items()}
+            if isinstance(args, Call):
+                positional = iter(cls.POSITIONAL)
+                args = {a.key or next(positional, "?"): a.value for a in args}
             values = [args.get(p, e) for p, e in zip(cls.POSITIONAL, cls.EXAMPLE)]
             extra = [f"{k}={v}" for k, v in args.items() if k not in cls.POSITIONAL[:len(cls.EXAMPLE)]]
             return render_call(name, values + extra)
@@ -360,62 +369,67 @@ class _Builder:
         at = where + (name,)
         if params is None:
             params = {}
-        elif not isinstance(params, dict):
+        elif not isinstance(params, (dict, Call)):
             if not cls.POSITIONAL:
                 self.fail("invalid-value", f"{cls.TYPE} takes no value", at, path=path,
                           suggestions=[f"write just - {cls.TYPE}"])
                 return None
-            self.locations.setdefault(at + (0,), self.span(at))
-            params = {0: params}
+            self.locations.setdefault(at + (cls.POSITIONAL[0],), self.span(at))
+            params = {cls.POSITIONAL[0]: params}
         if cls is Input:
             self.fail("misplaced-input", "an input layer may only open the spec", at, key=True, path=path,
                       suggestions=["set the volume with the top-level input: key"])
+            return None
+        params = self.named(cls, params, at, path)
+        if params is None:
             return None
         if in_repeat and "id" in params:
             self.fail("id-in-repeat", "a layer inside a repeat cannot carry an id: it would name every copy",
                       at + ("id",), key=True, path=path, suggestions=["move the layer out of the repeat"])
             return None
         self.layer_count += 1
-        params = self.named(cls, params, at, path)
-        if params is None:
-            return None
         try:
             layer = cls.validate({**preset, **params})
         except ValidationError as exc:
             self.validation_errors(cls, exc, at, path)
             return None
         except ValueError as exc:
-            self.fail("invalid-value", f"{cls.TYPE}: {exc}", at, key=True, path=path)
+            self.fail("invalid-value", f"{cls.TYPE}: {exc}", at, key=True, path=path,
+                      suggestions=getattr(exc, "suggestions", ()))
             return None
         self.claim_id(layer.id, at + ("id",), path)
         return self.placed(layer, self.span(at, key=True))
 
-    def named(self, cls: type[Layer], params: dict, at: tuple, path: str) -> dict | None:
-        """`params` under the parameters' own names: positions (the compact notation's, or a YAML
-        scalar's) named in the type's order, the cs231n letters as their long names. A parameter
-        given twice in any of these ways is `duplicate-parameter`, naming both places."""
-        letters = {p.letter: name for name, p in cls.PARAMS.items() if p.letter}
-        positions = [k for k in params if isinstance(k, int)]
-        if len(positions) > len(cls.POSITIONAL):
-            order = cls.POSITIONAL
-            self.fail("compact-syntax", f"{cls.TYPE.upper()} takes at most {len(order)} positional arguments "
-                      f"({', '.join(order) or 'none'}), got {len(positions)}", at + (len(order),), path=path)
+    def named(self, cls: type[Layer], params: dict | Call, at: tuple, path: str) -> dict | None:
+        """`params` under the parameters' names: a compact call's positions named in the type's order.
+        A parameter given twice (a position and a key, one key twice, a letter beside its long name) is
+        `duplicate-parameter`, naming both places; the rest of a mapping is validated without the second."""
+        if isinstance(params, Call):
+            positions = [j for j, argument in enumerate(params) if argument.key is None]
+            if len(positions) > len(cls.POSITIONAL):
+                order = cls.POSITIONAL
+                self.fail("compact-syntax", f"{cls.TYPE.upper()} takes at most {len(order)} positional arguments "
+                          f"({', '.join(order) or 'none'}), got {len(positions)}", at + (positions[len(order)],),
+                          path=path)
+                return None
+            keys = [argument.key or cls.POSITIONAL[positions.index(j)] for j, argument in enumerate(params)]
+            given = [Given(key, argument.text, self.span(at + (j,)), argument.key is None)
+                     for j, (key, argument) in enumerate(zip(keys, params))]
+            values = [argument.value for argument in params]
+            for j, key in enumerate(keys):  # locate each parameter where it is written
+                self.locations.setdefault(at + (key,), self.locations.get(at + (j,)))
+                self.locations.setdefault(at + (key, KEY), self.locations.get(at + (j,)))
+        else:
+            keys, values = [str(key) for key in params], list(params.values())
+            given = [Given(key, key, self.span(at + (key,), key=True)) for key in keys]
+        repeats = repeated(cls.PARAMS, given, path)
+        self.diagnostics.extend(repeats.values())
+        if repeats and isinstance(params, Call):  # a call is checked no further, as a syntax error would be
             return None
         named: dict[str, Any] = {}
-        given: dict[str, Any] = {}  # parameter -> the key that gave it
-        for key, value in params.items():
-            name = cls.POSITIONAL[key] if isinstance(key, int) else letters.get(key, key)
-            if name in given:
-                first, second = (self.span(at + (k,), key=True) for k in (given[name], key))
-                self.fail("duplicate-parameter", f"{cls.TYPE}: '{name}' is given twice: {_given_as(given[name])} "
-                          f"at {_place(first)} and {_given_as(key)} at {_place(second)}", at + (key,), key=True,
-                          path=path, suggestions=["keep one of them"])
-                return None
-            given[name] = key
-            named[name] = value
-            if isinstance(key, int) or key != name:
-                self.locations[at + (name,)] = self.locations.get(at + (key,), self.span(at))
-                self.locations[at + (name, KEY)] = self.locations.get(at + (key, KEY), self.span(at))
+        for index, (key, value) in enumerate(zip(keys, values)):
+            if index not in repeats and key not in named:  # a key twice that is no parameter: validation says so
+                named[key] = value
         return named
 
     def claim_id(self, ident: str | None, where: tuple, path: str) -> None:
@@ -509,6 +523,7 @@ class _Builder:
             self.fail("missing-parameter", "a repeat block needs its layers", where + ("repeat",), key=True,
                       path=path, suggestions=[BLOCK_EXAMPLES["repeat"]])
             return None
+        self.repeated = True
         before = self.layer_count
         body = self.sequence(item["layers"], where + ("layers",), f"{path}.repeat", in_repeat=True)
         if not body and not self.diagnostics:
@@ -520,14 +535,6 @@ class _Builder:
                       suggestions=["lower the count"])
         self.claim_id(ident, where + ("id",), path)
         return self.placed(Repeat(count, body, id=ident, rounding=rounding, name=label), span)
-
-
-def _given_as(key: Any) -> str:
-    return f"as argument {key + 1}" if isinstance(key, int) else f"as '{key}'"
-
-
-def _place(span: Span | None) -> str:
-    return "an unknown place" if span is None else f"{span.line}:{span.column}"
 
 
 def _kind(value: Any) -> str:

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from pydantic_core import core_schema as cs
 
+from ..diagnostics import Diagnostic, Span, error
 from ..limits import MAX_INTEGER
 from .geometry import AXIS_NAMES, SIDES, parse_padding, parse_per_axis, parse_volume
 
@@ -103,3 +104,81 @@ def schema_for(params: dict[str, Param]) -> cs.CoreSchema:
 def accepted_keys(params: dict[str, Param]) -> list[str]:
     """Every key a parameter mapping accepts, the notes' letters included."""
     return [key for name, p in params.items() for key in ((name, p.letter) if p.letter else (name,))]
+
+
+class Given(NamedTuple):
+    """One parameter as a layer writes it: its key (for a positional value, the name it stands for),
+    its text (`F`, `kernel=`, or the positional value), and where it stands."""
+
+    key: str
+    text: str
+    span: Span | None
+    positional: bool = False
+
+    def described(self) -> str:
+        """`as F at line 3, column 12`, `positionally at column 17 (5)`."""
+        at = ""
+        if self.span:
+            at = f" at column {self.span.column}" if self.span.text is not None else \
+                f" at line {self.span.line}, column {self.span.column}"
+        return f"positionally{at} ({self.text})" if self.positional else f"as {self.text}{at}"
+
+
+def repeated(params: dict[str, Param], given: list[Given], path: str | None = None) -> dict[int, Diagnostic]:
+    """`duplicate-parameter` for each item of `given` naming a parameter that an earlier one named (a
+    letter beside its long name, a key twice, a value both positional and by key), keyed by its index.
+
+    Checked before validation, which would keep one of the two silently or call a letter beside its
+    long name unknown. Keys that name no parameter are left to validation.
+    """
+    owner = {key: name for name, p in params.items() for key in (name, p.letter) if key}
+    first: dict[str, Given] = {}
+    found = {}
+    for index, item in enumerate(given):
+        name = owner.get(item.key)
+        if name is None:
+            continue
+        if name not in first:
+            first[name] = item
+            continue
+        found[index] = error("duplicate-parameter", f"{name} is given twice: {first[name].described()} and "
+                             f"{item.described()}", path, item.span, [f"give {name} once: remove one of them"])
+    return found
+class Given(NamedTuple):
+    """One parameter as a layer writes it: its key (for a positional value, the name it stands for),
+    its text (`F`, `kernel=`, or the positional value), and where it stands."""
+
+    key: str
+    text: str
+    span: Span | None
+    positional: bool = False
+
+    def described(self) -> str:
+        """`as F at line 3, column 12`, `positionally at column 17 (5)`."""
+        at = ""
+        if self.span:
+            at = f" at column {self.span.column}" if self.span.text is not None else \
+                f" at line {self.span.line}, column {self.span.column}"
+        return f"positionally{at} ({self.text})" if self.positional else f"as {self.text}{at}"
+
+
+def repeated(params: dict[str, Param], given: list[Given], path: str | None = None) -> dict[int, Diagnostic]:
+    """`duplicate-parameter` for each item of `given` naming a parameter that an earlier one named (a
+    letter beside its long name, a key twice, a value both positional and by key), keyed by its index.
+
+    Checked before validation, which would keep one of the two silently or call a letter beside its
+    long name unknown. Keys that name no parameter are left to validation.
+    """
+    owner = {key: name for name, p in params.items() for key in (name, p.letter) if key}
+    first: dict[str, Given] = {}
+    found = {}
+    for index, item in enumerate(given):
+        name = owner.get(item.key)
+        if name is None:
+            continue
+        if name not in first:
+            first[name] = item
+            continue
+        found[index] = error("duplicate-parameter", f"{name} is given twice: {first[name].described()} and "
+                             f"{item.described()}", path, item.span, [f"give {name} once: remove one of them"])
+    return found

@@ -31,15 +31,16 @@ def spec_schema() -> dict[str, Any]:
         if cls is Input:
             continue
         params = generate(schema_for(cls.PARAMS))
-        either = []
+        rules = []
         for name, param in cls.PARAMS.items():
-            if param.letter:  # the cs231n letter is a second name of the same parameter
+            if param.letter:  # the cs231n letter is a second name of the same parameter: one of them, not both
                 params["properties"][param.letter] = params["properties"][name]
+                rules.append({"not": {"required": [name, param.letter]}})
                 if name in params.get("required", []):
                     params["required"].remove(name)
-                    either.append({"anyOf": [{"required": [name]}, {"required": [param.letter]}]})
-        if either:
-            params["allOf"] = either
+                    rules.append({"anyOf": [{"required": [name]}, {"required": [param.letter]}]})
+        if rules:
+            params["allOf"] = rules
         if not params.get("required"):
             params.pop("required", None)
         forms = [params, {"type": "null"}]

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 
 from ..diagnostics import Span, SpecError, error
 from ..limits import MAX_NESTING
-from .yaml import KEY, Locations
 from ..model.geometry import to_int
+from .yaml import KEY, Locations
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
@@ -28,6 +28,16 @@ _TOKEN = re.compile(r"""
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<punct>[\[\]()*,=])
 """, re.VERBOSE)
+
+
+class Argument(NamedTuple):
+    key: str | None  # None for a positional argument
+    value: Any
+    text: str  # as written: `kernel=`, or the positional value
+
+
+class Call(list):
+    """The arguments of `NAME(…)`, in the order written (Arguments)."""
 
 
 class Token(NamedTuple):
@@ -105,36 +115,31 @@ class _Parser:
         name = self.expect("word").text
         self.locations[path + (name.lower(), KEY)] = self.span_of(start.column)
         self.locations[path + (name.lower(),)] = self.span_of(start.column)
-        args: dict[str, Any] = {}
+        args: Call | None = None
         if self.token.kind == "(":
             self.advance()
             args = self.arguments(path + (name.lower(),))
             self.expect(")")
         return {name.lower(): args} if args else name.lower()
 
-    def arguments(self, path: tuple) -> dict[Any, Any]:
-        """`key=value` arguments under their keys, positional ones under their index (0, 1, …):
-        which parameter a position means is the layer type's business, not the parser's."""
-        args: dict[Any, Any] = {}
-        positional = 0
+    def arguments(self, path: tuple) -> "Call":
+        """The arguments in the order written, argument j located at `path + (j,)`. Which parameter a
+        position means, and whether one is given twice, is the validator's business, not the parser's."""
+        args = Call()
         while self.token.kind != ")":
             if args:
                 self.expect(",")
-            column = self.token.column
-            if self.token.kind == "word" and self.tokens[self.pos + 1].kind == "=":
+            start = self.token
+            key = None
+            if start.kind == "word" and self.tokens[self.pos + 1].kind == "=":
                 key = self.advance().text
                 self.advance()
-                if key in args:
-                    raise SpecError([error("duplicate-parameter", f"'{key}' is given twice: at column "
-                                           f"{self.locations[path + (key,)].column} and at column {column}",
-                                           span=self.span_of(column), suggestions=["keep one of them"])])
-            else:
-                if any(isinstance(k, str) for k in args):
-                    raise SpecError([error("compact-syntax", "a positional argument cannot follow a key=value one",
-                                           span=self.span_of(column))])
-                key, positional = positional, positional + 1
-            args[key] = self.value()
-            self.locations[path + (key, KEY)] = self.locations[path + (key,)] = self.span_of(column)
+            elif args and args[-1].key is not None:
+                raise SpecError([error("compact-syntax", "a positional argument cannot follow a key=value one",
+                                       span=self.span_of(start.column))])
+            value = self.value()
+            self.locations[path + (len(args), KEY)] = self.locations[path + (len(args),)] = self.span_of(start.column)
+            args.append(Argument(key, value, f"{key}=" if key else self.tokens[self.pos - 1].text))
         return args
 
     def value(self) -> Any:
@@ -159,9 +164,10 @@ def parse(text: str, span_of=None) -> tuple[dict[str, Any], Locations]:
     data: dict[str, Any] = {}
     first = items[0]
     if first == "input" or (isinstance(first, dict) and "input" in first):
-        args = first["input"] if isinstance(first, dict) else {}
-        positional = [args[i] for i in range(len(args)) if i in args]
-        data["input"] = args.get("volume", positional[0] if len(positional) == 1 else positional or None)
+        args = first["input"] if isinstance(first, dict) else Call()
+        positional = [a.value for a in args if a.key is None]  # INPUT(32, 32, 3) is INPUT(32x32x3)
+        named = {a.key: a.value for a in args if a.key}
+        data["input"] = named.get("volume", positional[0] if len(positional) == 1 else positional or None)
         locations[("input",)] = locations[("layers", 0)]
         items = items[1:]
         locations = {_shift(k): v for k, v in locations.items()}

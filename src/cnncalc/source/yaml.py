@@ -144,6 +144,8 @@ def _build(node: yaml.Node, path: Path, locations: Locations, constructor: yaml.
         raise _bad_tag(node)
     if node.tag == _CORE + "str":  # the common cases directly: the constructor is slow for 100,000 layers
         value = node.value
+        if node.style in ('"', "'"):  # a quoted text starts after its quote: a compact item's columns count from there
+            locations[path] = Span(node.start_mark.line + 1, node.start_mark.column + 2)
     elif node.tag == _CORE + "int":  # plain decimals only: YAML 1.1's 0x1, 0b1, 1_0 or 0o7 would misread `0x1` (WxH)
         digits = node.value.lstrip("+-")
         if not digits.isdigit():
@@ -160,6 +162,10 @@ def _build(node: yaml.Node, path: Path, locations: Locations, constructor: yaml.
 
 
 def _bad_tag(node: yaml.Node) -> SpecError:
+    if node.tag == _CORE + "merge":  # the tag YAML gives a `<<` key: name the key, not the tag
+        return SpecError([error("yaml-tag", "YAML's merge key '<<' is not allowed in a spec", span=_span(node),
+                                suggestions=["write out the keys that '<<' would copy, or use a whole mapping "
+                                             "again with its alias alone (conv: *base)"])])
     return SpecError([error("yaml-tag", f"the tag '{node.tag}' is not allowed: a spec holds plain "
                             "mappings, lists, numbers and strings", span=_span(node),
                             suggestions=["remove the tag"])])

@@ -33,6 +33,14 @@ CONVENTION_NAMES = ("torchvision", "fvcore", "ptflops", "thop", "torchinfo", "ca
 DIAGRAM_KINDS = ("input", "conv", "pool", "fc", "elementwise", "shape", "merge")
 
 
+class Refusal(ValueError):
+    """Parameters that cannot go together, with help lines that say why or how to fix them."""
+
+    def __init__(self, message: str, *suggestions: str) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions
+
+
 class Torch(NamedTuple):
     """A PyTorch module call for export, e.g. `nn.Conv2d(3, 64, 3)`, and a comment."""
 
@@ -148,7 +156,7 @@ class Layer:
         return f"{type(self).__name__}({shown})"
 
     def check(self) -> None:
-        """Rules across parameters; raise ValueError to refuse."""
+        """Rules across parameters; raise ValueError (or a Refusal, with help lines) to refuse."""
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return volume, []

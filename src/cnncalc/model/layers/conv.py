@@ -6,9 +6,9 @@ from math import prod
 from ...diagnostics import Diagnostic, error
 from .. import receptive
 from ..arithmetic import Axis, Rounding, transposed
-from ..geometry import PerAxis, Volume, uniform
+from ..geometry import AXIS_NAMES, PerAxis, Volume, uniform
 from ..params import BOOL, PER_AXIS_FROM_ZERO, POSITIVE_INT, Param
-from .base import Fields, Shape, Torch, Unexportable, bias_outputs, call, equation, macs, torch_dims
+from .base import Fields, Refusal, Shape, Torch, Unexportable, bias_outputs, call, equation, macs, torch_dims
 from .window import WINDOW, Windowed, axes_error, kernel_symbols, pad_module, torch_sides, window_label
 
 # How the peer tools count a convolution (README's table of conventions links each tool's source).
@@ -160,17 +160,23 @@ class Deconv(Conv):
     def check(self) -> None:
         super().check()
         if self.padding.same and set(self.output_padding.values) != {0}:
-            raise ValueError("output_padding cannot be combined with padding: same, whose output is W·S")
+            raise Refusal(
+                "output_padding cannot go with padding: same: frameworks disagree on what it would mean",
+                "TensorFlow's conv2d_transpose with 'same' fixes the output at W·S, while PyTorch's output_padding "
+                "adds to it (and Keras' Conv2DTranspose, given both, pads ⌊F/2⌋ and then adds it)",
+                "remove output_padding for W·S, or write the padding as a number or {left, right, top, bottom}")
         count = max(len(p.values) for p in (self.output_padding, self.stride, self.dilation))
         try:
             pads, strides, dilations = (p.resolve(count, n) for p, n in (
                 (self.output_padding, "output_padding"), (self.stride, "stride"), (self.dilation, "dilation")))
         except ValueError:
             return  # the walk reports a mismatch of axes with the input's
-        for pad, stride, dilation in zip(pads, strides, dilations):  # PyTorch's rule
+        alike = len({(p, s, d) for p, s, d in zip(pads, strides, dilations)}) == 1
+        for axis, (pad, stride, dilation) in enumerate(zip(pads, strides, dilations)):  # PyTorch's rule
             if pad >= max(stride, dilation):
+                where = "" if alike else f" in {AXIS_NAMES[axis]}"
                 raise ValueError(f"output_padding ({self.output_padding}) must be smaller than the stride or "
-                                 "the dilation, as PyTorch requires")
+                                 f"the dilation{where}, as PyTorch requires")
 
     def axes(self, volume: Volume) -> tuple[Axis, ...]:
         """As a conv's, but `same` is TensorFlow's conv2d_transpose: the padding d(F−1)+1−S that makes
@@ -191,8 +197,9 @@ class Deconv(Conv):
             return None, [axes_error(exc)]
         size = tuple(transposed(a, op) for a, op in zip(axes, extra))
         if min(size) < 1:
-            return None, [error("empty-output", f"the output is empty ({'×'.join(map(str, size))}): the padding "
-                                "cuts away more than the transposed convolution produces",
+            where = " and ".join(name for name, n in zip(AXIS_NAMES, size) if n < 1)
+            return None, [error("empty-output", f"the output is empty ({'×'.join(map(str, size))}): in {where}, the "
+                                "padding cuts away more than the transposed convolution produces",
                                 suggestions=["use less padding"])]
         return Volume.of(size, self.filters), []
 

@@ -6,7 +6,7 @@ from math import gcd, prod
 
 from .. import receptive
 from ..arithmetic import Axis, Rounding, suggest_fixes
-from ..geometry import PerAxis, Volume, uniform
+from ..geometry import AXIS_NAMES, PerAxis, Volume, uniform
 from ..params import PER_AXIS, Param, choice
 from ..arithmetic import slide
 from .base import COMMON, Fields, Layer, Shape, Torch, call, inputs, outputs, scaled, torch_dims, whole_input, zero
@@ -50,8 +50,10 @@ class Pool(Windowed):
         except ValueError:
             return  # the walk reports a mismatch of axes with the input's
         # PyTorch bounds the padding by the kernel, not its dilated span
-        if any(max(lo, hi) > k // 2 for k, lo, hi in zip(kernel, before, after)):
-            raise ValueError(f"padding ({self.padding}) must be at most half the kernel ({self.kernel}), "
+        over = [name for name, k, lo, hi in zip(AXIS_NAMES, kernel, before, after) if max(lo, hi) > k // 2]
+        if over:
+            where = f" in {over[0]}" if len(over) == 1 and count > 1 else ""
+            raise ValueError(f"padding ({self.padding}) must be at most half the kernel ({self.kernel}){where}, "
                              "as PyTorch requires")
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...diagnostics import error
 from .. import receptive
 from ..arithmetic import Rounding
-from ..geometry import SIDES, PerAxis, Volume, uniform
+from ..geometry import AXIS_NAMES, SIDES, PerAxis, Volume, uniform
 from ..params import NON_NEGATIVE_INT, PER_AXIS, VOLUME, Param, choice
 from .base import COMMON, CONVENTION_NAMES, Fields, Layer, Shape, Torch, call, outputs, zero
 from .window import axes_error
@@ -101,11 +101,18 @@ class Crop(Layer):
         except ValueError as exc:
             return None, [axes_error(exc)]
         sizes = tuple(size - lo - hi for size, lo, hi in zip(volume.spatial, before, after))
-        if min(before + after) < 0 or min(sizes) < 1:
-            shown = "×".join(map(str, sizes))
-            return None, [error("invalid-crop" if min(before + after) < 0 else "empty-output",
-                                f"cannot crop {volume} to {shown}",
+        shown = "×".join(map(str, sizes))
+        grown = [AXIS_NAMES[i] for i, cuts in enumerate(zip(before, after)) if min(cuts) < 0]
+        if grown:
+            return None, [error("invalid-crop", f"cannot crop {volume} to {shown}: a crop cannot make the "
+                                f"{' or '.join(grown)} larger",
                                 suggestions=[f"crop to at most {'x'.join(map(str, volume.spatial))}"])]
+        emptied = [i for i, kept in enumerate(sizes) if kept < 1]
+        if emptied:
+            return None, [error("empty-output", f"cannot crop {volume} to {shown}: nothing is left of the "
+                                f"{' and '.join(AXIS_NAMES[i] for i in emptied)}",
+                                suggestions=[f"{' + '.join(SIDES[i])} must be less than {volume[i]}"
+                                             for i in emptied])]
         return Volume.of(sizes, volume.depth), []
 
     def label(self) -> str:

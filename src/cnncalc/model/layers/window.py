@@ -74,26 +74,54 @@ class Windowed(Layer):
         axes, problems = self.resolved_axes(volume)
         if axes is None:
             return None, problems
-        if self.padding.same:  # TensorFlow's rule: ⌈W/S⌉ whatever the kernel
-            results = [slide(a, rounding)._replace(size=-(-a.size // a.stride)) for a in axes]
-        else:
-            results = [slide(a, rounding) for a in axes]
+        if self.padding.same:  # TensorFlow's rule: ⌈W/S⌉ whatever the kernel and the rounding
+            size = tuple(-(-a.size // a.stride) for a in axes)
+            return size, self.same_dropped(axes) if rounding is Rounding.FLOOR else []
+        results = [slide(a, rounding) for a in axes]
         if any(r.size < 1 for r in results):
-            bad = [a for a, r in zip(axes, results) if r.size < 1]
-            problems.append(error("empty-output", f"the output is empty: {bad[0].formula()}; the window "
-                                  f"({bad[0].span} wide with padding) is larger than the input ({bad[0].size})",
+            empty = [_named(i) + f"{a.formula()} (the window, {a.span}, is larger than the padded input, "
+                     f"{a.size + a.pad_lo + a.pad_hi})" for i, a in _failing(axes, [r.size >= 1 for r in results])]
+            problems.append(error("empty-output", f"the output is empty: {'; '.join(empty)}",
                                   suggestions=["use a smaller kernel or stride, more padding, or a larger input"]))
             return None, problems
-        if rounding is Rounding.EXACT and not self.padding.same and not all(r.exact for r in results):
+        if rounding is Rounding.EXACT and not all(r.exact for r in results):
             problems.append(_non_integer(axes, [r.exact for r in results], self.suggest))
             return None, problems
         dropped = [r.dropped for r in results]
         if any(dropped):
-            where = " and ".join(axis_word(i) if n == 1 else f"{n} {axis_word(i, plural=True)}"
-                                 for i, n in enumerate(dropped) if n)
-            problems.append(warning("dropped-border", f"floor rounding leaves the last {where} of the input "
-                                    "uncovered by any window", suggestions=_rounding_hints(axes)[1:]))
+            problems.append(_dropped_border("floor rounding", dropped, _rounding_hints(axes)[1:]))
         return tuple(r.size for r in results), problems
+
+    def same_dropped(self, axes: tuple[Axis, ...]) -> list[Diagnostic]:
+        """`dropped-border` for same padding. Its output ⌈W/S⌉ is also the floored slide over its padding,
+        which reads every input column unless the stride is wider than the window: then the padding
+        max((⌈W/S⌉ − 1)·S + d(F−1) + 1 − W, 0) clamps at 0 and the windows stop short of the end."""
+        dropped = [slide(a, Rounding.FLOOR).dropped for a in axes]
+        if not any(dropped):
+            return []
+        # d more per kernel step: ⌈n/d⌉ steps make the window reach n columns further
+        kernel = shown_axes([a.kernel - (-n // a.dilation) for a, n in zip(axes, dropped)])
+        return [_dropped_border(f"same padding (the stride {self.stride} is wider than the window)", dropped,
+                                [f"kernel: {kernel} makes the windows reach the end of the input"])]
+
+
+def _dropped_border(cause: str, dropped: list[int], suggestions: list[str]) -> Diagnostic:
+    where = " and ".join(axis_word(i) if n == 1 else f"{n} {axis_word(i, plural=True)}"
+                         for i, n in enumerate(dropped) if n)
+    return warning("dropped-border", f"{cause} leaves the last {where} of the input uncovered by any window",
+                   suggestions=suggestions)
+
+
+def _failing(axes: tuple[Axis, ...], ok: list[bool]) -> list[tuple[int | None, Axis]]:
+    """(index, axis) of each axis that is not `ok`; one (None, axis) when every axis is alike."""
+    if len(set(axes)) == 1:
+        return [(None, axes[0])]
+    return [(i, a) for i, a in enumerate(axes) if not ok[i]]
+
+
+def _named(index: int | None) -> str:
+    """'width: ' or 'height: ' before one axis's arithmetic; nothing when it stands for every axis."""
+    return "" if index is None else f"{AXIS_NAMES[index]}: "
 
 
 def torch_sides(layer: Windowed, row) -> tuple[tuple[int, ...], tuple[int, ...], str]:
@@ -132,12 +160,9 @@ def _rounding_hints(axes: tuple[Axis, ...]) -> list[str]:
 
 def _non_integer(axes: tuple[Axis, ...], exact: list[bool], suggest) -> Diagnostic:
     """`non-integer-output` with the arithmetic and verified suggestions, per failing axis."""
-    square = len(set(axes)) == 1
-    failing = [0] if square else [i for i, ok in enumerate(exact) if not ok]
-    arithmetic = "; ".join(axes[i].formula() if square else f"{AXIS_NAMES[i]}: {axes[i].formula()}"
-                           for i in failing)
-    suggestions = [_describe_fix(what, None if square else i, axes, fixed, out)
-                   for i in failing for what, out, fixed in suggest(axes[i])]
+    failing = _failing(axes, exact)
+    arithmetic = "; ".join(_named(i) + a.formula() for i, a in failing)
+    suggestions = [_describe_fix(what, i, axes, fixed, out) for i, a in failing for what, out, fixed in suggest(a)]
     return error("non-integer-output", f"the output size is not a whole number: {arithmetic}",
                  suggestions=suggestions + _rounding_hints(axes))
 
