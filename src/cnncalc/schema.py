@@ -18,8 +18,15 @@ COMPACT_ITEM = r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\(.*\))?\s*$"
 def spec_schema() -> dict[str, Any]:
     from pydantic.json_schema import GenerateJsonSchema  # only this command needs pydantic itself
 
+    class Generate(GenerateJsonSchema):
+        def typed_dict_schema(self, schema):
+            json_schema = super().typed_dict_schema(schema)
+            if schema.get("extra_behavior") == "forbid":  # pydantic 2.10 reads it from a class config only
+                json_schema["additionalProperties"] = False
+            return json_schema
+
     def generate(core) -> dict[str, Any]:
-        return GenerateJsonSchema(by_alias=True).generate(core)
+        return Generate(by_alias=True).generate(core)
 
     layer_params = {}
     for cls in LAYER_TYPES:

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from . import yaml_limits
 from .diagnostics import Span, SpecError, error
 from .limits import MAX_NESTING, MAX_YAML_NODES
 from .volumes import Oversized
@@ -33,6 +34,7 @@ _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null")}
 
 def load(text: str) -> tuple[Any, Locations]:
     """Parse YAML `text`; raise SpecError with positioned diagnostics when it is not a plain document."""
+    yaml_limits.check(text)  # before the parser, whose own limits differ between releases
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -53,8 +55,10 @@ def load(text: str) -> tuple[Any, Locations]:
         raise SpecError([error("too-large", f"the YAML expands to more than {MAX_YAML_NODES:,} values "
                                "(anchors and aliases count each time they are used)", span=_span(node))])
     locations: Locations = {}
-    constructor = yaml.SafeLoader("")
-    return _build(node, (), locations, constructor, 0), locations
+    data = _build(node, (), locations, yaml.SafeLoader(""), 0)
+    if len(locations) > MAX_YAML_NODES:  # one entry a value; the scan counts them from below
+        raise yaml_limits.too_many_values(_span(node))
+    return data, locations
 
 
 def empty_spec() -> SpecError:
