@@ -1,7 +1,10 @@
-"""Shared fixtures: the CLI driven in-process through click's CliRunner, stdout and stderr apart."""
+"""Shared fixtures: the CLI driven in-process through click's CliRunner, stdout and stderr apart.
+Also: tests marked `torch` are skipped where torch is not installed, and under CI=true any skip fails the run."""
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
 from pathlib import Path
 
@@ -25,6 +28,39 @@ def assert_no_crash(result: Result) -> None:
                              f"\nstderr: {result.stderr[:1000]}") from None
     assert "Traceback" not in result.stdout
     assert "Traceback" not in result.stderr
+
+SKIPPED: list[str] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if importlib.util.find_spec("torch") is None:
+        skip = pytest.mark.skip(reason="needs torch: pip install -e '.[torch]' (or leave these out: -m 'not torch')")
+        for item in items:
+            if item.get_closest_marker("torch"):
+                item.add_marker(skip)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        SKIPPED.append(report.nodeid)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.skipped:
+        SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # CI installs everything the tests need (README, "Development"), so a skip there is a test that did not run
+    if os.environ.get("CI") == "true" and SKIPPED and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if os.environ.get("CI") == "true" and SKIPPED:
+        terminalreporter.section("skipped under CI=true, which fails the run", red=True)
+        for nodeid in SKIPPED:
+            terminalreporter.line(nodeid)
 
 
 @pytest.fixture

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.api import Settings
+from cnncalc.api import Settings, load, read_file
 from cnncalc.engine.analysis import analyze_network
-from cnncalc.api import load, read_file
 from cnncalc.render.diagram import depth_px, diagram_svg, spatial_px, text_width
 from conftest import SPECS
 

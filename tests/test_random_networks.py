@@ -16,7 +16,6 @@ FlopCounterMode's count). cnncalc must also agree with the strategy's own arithm
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -24,14 +23,10 @@ import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
-with warnings.catch_warnings():  # as in test_export_pytorch: a CPU wheel without NumPy says so on import
-    warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
-    torch = pytest.importorskip("torch", reason="exporting needs torch to check: pip install cnncalc[torch]")
-from torch import nn  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+from cnncalc import analyze_text
+from test_export_pytorch import ONE_TO_ONE, FlopCounterMode, build, nn, run_export, stands_for_a_row, torch, volume
 
-from cnncalc import analyze_text  # noqa: E402
-from test_export_pytorch import ONE_TO_ONE, build, run_export, volume  # noqa: E402
+pytestmark = pytest.mark.torch
 
 EXAMPLES = 800  # about 14 s alone on this 2-core machine, 37 s beside a second copy of itself
 MAX_SIDE = 64  # no volume is drawn wider or higher than this, nor an fc or a flatten on a large one
@@ -716,7 +711,7 @@ def recorded_shapes(model: nn.Module) -> tuple[list, list]:
                 if isinstance(first, nn.ConvTranspose2d) and type(then).__name__ == "Crop":
                     followed[id(first)] = then
     for module in model.modules():
-        if isinstance(module, ONE_TO_ONE[0]) and id(module) not in followed:
+        if stands_for_a_row(module) and id(module) not in followed:
             module.register_forward_hook(lambda _m, _a, out: fixed.append(volume(out)))
     for deconv_id, crop in followed.items():
         slot: list = []

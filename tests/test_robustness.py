@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import cnncalc
 from cnncalc.cli import cli
+from cnncalc.limits import MAX_NESTING, MAX_YAML_NODES
 from conftest import assert_no_crash, diagnostics_in
 
 EXAMPLES = settings(derandomize=True, max_examples=200, deadline=None, database=None,
@@ -335,3 +336,94 @@ def test_a_hundred_nested_repeats_in_compact_are_answered():
     report = cnncalc.analyze_text("INPUT(8x8x1) -> " + "[" * 100 + "RELU" + "]*2" * 100)
     assert report.exit_code == 1
     assert [d.code for d in report.diagnostics] == ["too-large"]
+
+
+# -- cnncalc's own YAML limits, whatever the parser ---------------------------------------------------------
+# Measured on the text before PyYAML reads it, so every release that pyproject allows answers alike (PyYAML
+# 6.0.4's libyaml refuses 1,000 flow levels as a syntax error of its own; its pure-Python composer recurses).
+
+def first_too_deep(node: yaml.Node, depth: int = 0) -> tuple[int, int] | None:
+    """(line, column) of the first node of a composed tree, in document order, deeper than MAX_NESTING."""
+    if depth > MAX_NESTING:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+    if isinstance(node, yaml.MappingNode):
+        children = [child for pair in node.value for child in pair]
+    else:
+        children = node.value if isinstance(node, yaml.SequenceNode) else []
+    return next(filter(None, (first_too_deep(child, depth + 1) for child in children)), None)
+
+
+def yaml_refusal(text: str) -> list:
+    try:
+        cnncalc.load(text)
+    except cnncalc.SpecError as exc:
+        return exc.diagnostics
+    return []
+
+
+@EXAMPLES
+@given(document=DOCUMENTS, wrappers=st.lists(st.sampled_from(["list", "mapping"]), min_size=MAX_NESTING - 8,
+                                             max_size=MAX_NESTING + 4),
+       flow=st.sampled_from([None, True, False]))
+def test_nesting_is_measured_as_the_parser_nests(document, wrappers, flow):
+    # about MAX_NESTING levels, well within every parser's reach: the first node past the limit is refused
+    for wrapper in wrappers:
+        document = [document] if wrapper == "list" else {"layers": document}
+    text = yaml.safe_dump(document, sort_keys=False, default_flow_style=flow, width=60)
+    expected = first_too_deep(yaml.compose(text, Loader=yaml.SafeLoader))
+    problems = yaml_refusal(text)
+    if expected is None:
+        assert "too-deep" not in {p.code for p in problems}
+    else:
+        assert problems[0].code == "too-deep" and f"{MAX_NESTING} levels" in problems[0].message
+        assert (problems[0].span.line, problems[0].span.column) == expected
+
+
+# each form: its text with `levels` collections, one inside the other, and a scalar in the innermost;
+# where the first node past MAX_NESTING stands when it has more than MAX_NESTING levels. A second line
+# keeps a line without a colon from reading as the compact notation.
+DEEP_FORMS = {
+    # the n-th '[' is n − 1 deep, the scalar `levels` deep
+    "flow lists": (lambda levels: "[" * levels + "x" + "]" * levels + "\n# deep\n", (1, MAX_NESTING + 2)),
+    # each mapping's key is one deeper than it, 4 columns on
+    "flow mappings": (lambda levels: "{a: " * levels + "x" + "}" * levels, (1, 4 * MAX_NESTING + 2)),
+    # a list of one `key: value` pair holds a mapping, so each '[a: ' nests two levels
+    "pairs in flow lists": (lambda levels: "[a: " * (levels // 2) + "x" + "]" * (levels // 2),
+                            (1, 2 * MAX_NESTING + 2)),
+    "block lists on one line": (lambda levels: "- " * levels + "x\n# deep\n", (1, 2 * MAX_NESTING + 3)),
+    "block lists": (lambda levels: "".join("  " * n + "-\n" for n in range(levels - 1)) + "  " * (levels - 1)
+                    + "- x\n", (MAX_NESTING + 2, 2 * MAX_NESTING + 3)),
+    # a mapping starts where its first key does
+    "block mappings": (lambda levels: "".join("  " * n + "a:\n" for n in range(levels - 1)) + "  " * (levels - 1)
+                       + "a: x\n", (MAX_NESTING + 1, 2 * MAX_NESTING + 1)),
+    "lists in a spec": (lambda levels: "input: 8x8x1\nlayers: " + "[" * (levels - 1) + "relu" + "]" * (levels - 1),
+                        (2, 8 + MAX_NESTING + 1)),
+}
+
+
+@pytest.mark.parametrize("form", DEEP_FORMS)
+def test_nesting_at_the_limit_is_read(form):
+    make, _ = DEEP_FORMS[form]
+    assert "too-deep" not in {p.code for p in yaml_refusal(make(MAX_NESTING))}
+
+
+INDENTED = ("block lists", "block mappings")  # 10,000 levels of these would be 100 MB of spaces: 1,500
+
+
+@pytest.mark.parametrize("form, levels", [(form, levels) for form in DEEP_FORMS
+                                          for levels in (MAX_NESTING + 2, 1_500, 10_000)
+                                          if levels <= 1_500 or form not in INDENTED])
+def test_nesting_past_the_limit_is_refused_where_it_passes(form, levels):
+    make, position = DEEP_FORMS[form]
+    problems = yaml_refusal(make(levels))
+    assert problems[0].code == "too-deep", problems
+    assert (problems[0].span.line, problems[0].span.column) == position
+
+
+def test_values_past_the_limit_are_refused_before_the_parser():
+    # the list and MAX_YAML_NODES + 1 numbers: the number at index MAX_YAML_NODES − 1 is the value past the limit
+    [problem] = yaml_refusal("[" + "1, " * MAX_YAML_NODES + "1]\n# many\n")
+    assert problem.code == "too-large" and f"{MAX_YAML_NODES:,} values" in problem.message
+    assert (problem.span.line, problem.span.column) == (1, 2 + 3 * (MAX_YAML_NODES - 1))
+    [problem] = yaml_refusal("- 1\n" * (MAX_YAML_NODES + 1))
+    assert problem.code == "too-large" and (problem.span.line, problem.span.column) == (MAX_YAML_NODES, 3)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .trace import output_volume
 from ..model.arithmetic import Rounding
-from ..model.network import Network as Spec
 from ..model.geometry import Volume
+from ..model.network import Network as Spec
+from .trace import output_volume
 
 AXES = ("both", "width", "height", "frames")  # "both": the same size along every spatial axis
 MAX_SPAN = 100_000  # sizes tried in one call

@@ -58,7 +58,6 @@ PER_AXIS = _function(parse_per_axis, _PER_AXIS_INPUT)
 PER_AXIS_FROM_ZERO = _function(lambda v: parse_per_axis(v, minimum=0), _per_axis_input(0))
 DILATION = _function(_dilation, _PER_AXIS_INPUT)
 PADDING = _function(parse_padding, cs.union_schema([_per_axis_input(0), cs.literal_schema(["same", "valid"]), _SIDES]))
-EXPLICIT_PADDING = _function(lambda v: parse_padding(v, allow_same=False), cs.union_schema([_per_axis_input(0), _SIDES]))
 VOLUME = _function(parse_volume, cs.union_schema([
     cs.str_schema(pattern=r"^\s*\d+\s*([x×]\s*\d+\s*){1,3}$"),
     cs.list_schema(cs.int_schema(ge=1), min_length=2, max_length=4),
@@ -106,44 +105,6 @@ def accepted_keys(params: dict[str, Param]) -> list[str]:
     return [key for name, p in params.items() for key in ((name, p.letter) if p.letter else (name,))]
 
 
-class Given(NamedTuple):
-    """One parameter as a layer writes it: its key (for a positional value, the name it stands for),
-    its text (`F`, `kernel=`, or the positional value), and where it stands."""
-
-    key: str
-    text: str
-    span: Span | None
-    positional: bool = False
-
-    def described(self) -> str:
-        """`as F at line 3, column 12`, `positionally at column 17 (5)`."""
-        at = ""
-        if self.span:
-            at = f" at column {self.span.column}" if self.span.text is not None else \
-                f" at line {self.span.line}, column {self.span.column}"
-        return f"positionally{at} ({self.text})" if self.positional else f"as {self.text}{at}"
-
-
-def repeated(params: dict[str, Param], given: list[Given], path: str | None = None) -> dict[int, Diagnostic]:
-    """`duplicate-parameter` for each item of `given` naming a parameter that an earlier one named (a
-    letter beside its long name, a key twice, a value both positional and by key), keyed by its index.
-
-    Checked before validation, which would keep one of the two silently or call a letter beside its
-    long name unknown. Keys that name no parameter are left to validation.
-    """
-    owner = {key: name for name, p in params.items() for key in (name, p.letter) if key}
-    first: dict[str, Given] = {}
-    found = {}
-    for index, item in enumerate(given):
-        name = owner.get(item.key)
-        if name is None:
-            continue
-        if name not in first:
-            first[name] = item
-            continue
-        found[index] = error("duplicate-parameter", f"{name} is given twice: {first[name].described()} and "
-                             f"{item.described()}", path, item.span, [f"give {name} once: remove one of them"])
-    return found
 class Given(NamedTuple):
     """One parameter as a layer writes it: its key (for a positional value, the name it stands for),
     its text (`F`, `kernel=`, or the positional value), and where it stands."""

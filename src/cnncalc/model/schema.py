@@ -22,6 +22,11 @@ def spec_schema() -> dict[str, Any]:
     class Generate(GenerateJsonSchema):
         def encode_default(self, dft: Any) -> Any:
             return super().encode_default(_as_written(dft))
+        def typed_dict_schema(self, schema):
+            json_schema = super().typed_dict_schema(schema)
+            if schema.get("extra_behavior") == "forbid":  # pydantic 2.10 reads it from a class config only
+                json_schema["additionalProperties"] = False
+            return json_schema
 
     def generate(core) -> dict[str, Any]:
         return Generate(by_alias=True).generate(core)

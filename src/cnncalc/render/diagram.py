@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 from html import escape
 
-from .numbers import si
 from ..engine.report import Report, Row
 from ..engine.trace import Step
+from ..model.geometry import Volume
 from ..model.layers import Layer
 from ..model.network import From, Network, Repeat
-from ..model.geometry import Volume
+from .numbers import si
 
 __all__ = ["diagram_svg"]
 

@@ -1,10 +1,10 @@
 """`cnncalc explain`: the worked arithmetic of each layer, in the cs231n notes' notation."""
 from __future__ import annotations
 
-from .numbers import binary_bytes, field_size
 from ..engine.report import Report, Row
 from ..model.geometry import shown_axes
 from ..model.layers.base import dims
+from .numbers import binary_bytes, field_size
 
 
 def explain_row(row: Row, bytes_per_element: int) -> list[str]:

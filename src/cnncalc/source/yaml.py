@@ -12,6 +12,7 @@ import yaml
 from ..diagnostics import Span, SpecError, error
 from ..limits import MAX_NESTING, MAX_YAML_NODES
 from ..model.geometry import Oversized
+from . import yaml_limits
 
 KEY = "@key"  # marker in a location path: the position of the mapping key, not of its value
 
@@ -33,12 +34,10 @@ _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null")}
 
 def load(text: str) -> tuple[Any, Locations]:
     """Parse YAML `text`; raise SpecError with positioned diagnostics when it is not a plain document."""
+    yaml_limits.check(text)  # before the parser, whose own limits differ between releases
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        if "maximum nesting depth" in str(exc.problem):  # libyaml's own limit, far above ours
-            raise SpecError([error("too-deep", f"the YAML nests deeper than {MAX_NESTING} levels",
-                                   span=_too_deep_at(text))]) from None
         raise SpecError([_syntax_error(exc, text)]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control character
         line = text.count("\n", 0, exc.position) + 1
@@ -56,32 +55,16 @@ def load(text: str) -> tuple[Any, Locations]:
         raise SpecError([error("too-large", f"the YAML expands to more than {MAX_YAML_NODES:,} values "
                                "(anchors and aliases count each time they are used)", span=_span(node))])
     locations: Locations = {}
-    constructor = yaml.SafeLoader("")
-    return _build(node, (), locations, constructor, 0), locations
+    data = _build(node, (), locations, yaml.SafeLoader(""), 0)
+    if len(locations) > MAX_YAML_NODES:  # one entry a value; the scan counts them from below
+        raise yaml_limits.too_many_values(_span(node))
+    return data, locations
 
 
 def empty_spec() -> SpecError:
     return SpecError([error("empty-spec", "the spec is empty", span=Span(1, 1), suggestions=[
         "start from: input: 32x32x3, then layers: [conv: {filters: 16, kernel: 3}]"])])
 
-
-_OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
-         yaml.FlowSequenceStartToken)
-_CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
-
-
-def _too_deep_at(text: str) -> Span | None:
-    """Where the first collection deeper than MAX_NESTING opens, found by the scanner, which does
-    not recurse (the composer refused the document before our own check could place it)."""
-    depth = 0
-    for token in yaml.scan(text, Loader=yaml.SafeLoader):
-        if isinstance(token, _OPEN):
-            if depth > MAX_NESTING:
-                return Span(token.start_mark.line + 1, token.start_mark.column + 1)
-            depth += 1
-        elif isinstance(token, _CLOSE):
-            depth -= 1
-    return None
 
 
 def _span(node: yaml.Node) -> Span:

@@ -14,10 +14,10 @@ from typing import Any, Callable, ClassVar, NamedTuple
 from pydantic_core import CoreConfig, SchemaValidator
 
 from ...diagnostics import Diagnostic
+from .. import receptive
 from ..arithmetic import Rounding
 from ..geometry import Volume
 from ..params import ROUNDING, TEXT, Param, schema_for
-from .. import receptive
 from ..receptive import Field
 
 Shape = tuple[Volume | None, list[Diagnostic]]

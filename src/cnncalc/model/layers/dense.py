@@ -4,7 +4,22 @@ from __future__ import annotations
 from ..arithmetic import Rounding
 from ..geometry import Volume
 from ..params import BOOL, POSITIVE_INT, Param
-from .base import COMMON, CONVENTION_NAMES, Fields, Layer, Shape, Torch, call, bias_outputs, dims, equation, macs, params, whole_input, zero
+from .base import (
+    COMMON,
+    CONVENTION_NAMES,
+    Fields,
+    Layer,
+    Shape,
+    Torch,
+    bias_outputs,
+    call,
+    dims,
+    equation,
+    macs,
+    params,
+    whole_input,
+    zero,
+)
 
 
 class FC(Layer):

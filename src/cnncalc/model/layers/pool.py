@@ -5,10 +5,9 @@ from fractions import Fraction
 from math import gcd, prod
 
 from .. import receptive
-from ..arithmetic import Axis, Rounding, suggest_fixes
+from ..arithmetic import Axis, Rounding, slide, suggest_fixes
 from ..geometry import AXIS_NAMES, PerAxis, Volume, uniform
 from ..params import PER_AXIS, Param, choice
-from ..arithmetic import slide
 from .base import COMMON, Fields, Layer, Shape, Torch, call, inputs, outputs, scaled, torch_dims, whole_input, zero
 from .window import WINDOW, Windowed, axes_error, pad_module, torch_sides, window_label
 

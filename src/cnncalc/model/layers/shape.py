@@ -1,8 +1,6 @@
 """Layers that only change the spatial sizes: the input, upsampling and cropping."""
 from __future__ import annotations
 
-
-
 from ...diagnostics import error
 from .. import receptive
 from ..arithmetic import Rounding
