@@ -8,11 +8,14 @@ median wall time of each and the ratios:
     (the target is at most 1.5), and against the imports check really makes in a pipe
     (`click, yaml, pydantic_core`: pydantic's own package is lazy, and rich draws only in a terminal);
   - `cnncalc check specs/*.yaml` (the whole zoo) against one network (the target is at most 3).
-Output goes to a pipe, as in CI. Needs cnncalc installed in the running Python's environment.
+Output goes to a pipe, as in CI. Needs cnncalc installed in the running Python's environment. Bytecode
+is compiled first and the children may use it, as an installed package does (PYTHONDONTWRITEBYTECODE
+would otherwise make every run compile cnncalc's sources again).
 """
 from __future__ import annotations
 
 import argparse
+import compileall
 import glob
 import os
 import shutil
@@ -30,11 +33,12 @@ def cnncalc_command() -> list[str]:
 
 
 def median_times(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
             start = time.perf_counter()
-            subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+            subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, env=env)
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
 
@@ -44,6 +48,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     runs = parser.parse_args().runs
     cnncalc = cnncalc_command()
+    import cnncalc as package
+
+    compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)
     zoo = sorted(glob.glob(os.path.join(ROOT, "specs", "*.yaml")))
     medians = median_times({
         "imports": [sys.executable, "-c", "import click, pydantic, yaml, rich"],

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
 from typing import Any
 
 from .diagnostics import ExitCode, Span, SpecError, error
@@ -16,6 +15,7 @@ from .model import network as network_module
 from .model.arithmetic import Rounding, as_rounding
 from .model.geometry import Volume, parse_volume
 from .model.network import Network
+from .model.record import Record
 from .source import compact as source_compact
 from .source import yaml as source_yaml
 
@@ -104,21 +104,20 @@ def analyze_text(text: str, settings: Settings | None = None, *, source: str = S
     return analyze_network(spec, source, settings)
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     """How to analyse: the command line's options, typed, over what the spec says."""
 
-    input: Volume | None = None  # over the spec's own input
-    rounding: Rounding | None = None  # over the spec's rounding (a block's or layer's own still wins)
-    memory: MemorySettings = MemorySettings()
-    limits: tuple[Limit, ...] = ()  # beside the spec's own budget
-    convention: str = DEFAULT_CONVENTION  # whose way of counting FLOPs
+    input: Volume | None  # over the spec's own input
+    rounding: Rounding | None  # over the spec's rounding (a block's or layer's own still wins)
+    memory: MemorySettings
+    limits: tuple[Limit, ...]  # beside the spec's own budget
+    convention: str  # whose way of counting FLOPs
 
-    def __post_init__(self) -> None:
-        if self.input is not None and not isinstance(self.input, Volume):
-            object.__setattr__(self, "input", parse_volume(self.input))
-        object.__setattr__(self, "rounding", as_rounding(self.rounding))
-        object.__setattr__(self, "limits", tuple(self.limits))
+    def __init__(self, input: Volume | str | None = None, rounding: Rounding | str | None = None,
+                 memory: MemorySettings = MemorySettings(), limits: tuple[Limit, ...] = (),
+                 convention: str = DEFAULT_CONVENTION) -> None:
+        self._fill(input=parse_volume(input) if input is not None else None, rounding=as_rounding(rounding),
+                   memory=memory, limits=tuple(limits), convention=convention)
 
 
 def analyze(spec: str | os.PathLike | dict[str, Any] | list | Network, settings: Settings | None = None,
@@ -157,7 +156,9 @@ def analyze(spec: str | os.PathLike | dict[str, Any] | list | Network, settings:
 
 
 def _settings(settings: Settings | None, options: dict[str, Any]) -> Settings:
-    return replace(settings or Settings(), **options) if options else settings or Settings()
+    if not options:
+        return settings or Settings()
+    return Settings(**{**vars(settings or Settings()), **options})
 
 
 def _failed(source: str, name: str | None, exc: SpecError) -> Report:

@@ -12,7 +12,6 @@ walk's diagnostics. Library users build the same tree directly:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Union
 
 from pydantic_core import ValidationError
@@ -27,6 +26,7 @@ from .geometry import Volume, parse_volume
 from .geometry import shown as shown_value
 from .layers import REGISTRY, Input, Layer
 from .params import Given, accepted_keys, repeated
+from .record import Record
 
 TOP_KEYS = ("name", "input", "rounding", "layers", "budget")
 _BLOCK_COMMON = ("id", "rounding", "name")
@@ -51,39 +51,36 @@ def _sequence(value: Any, what: str) -> tuple:
     return tuple(value)
 
 
-@dataclass(frozen=True)
-class From:
+class From(Record):
     """Continue from the output of the layer or block whose id is `ref` (U-Net's skips)."""
 
     ref: str
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.ref, str) or not self.ref:
+    def __init__(self, ref: str) -> None:
+        if not isinstance(ref, str) or not ref:
             raise ValueError("From: ref must be the id of an earlier layer or block")
+        self._fill(ref=ref)
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(Record):
     """Branches of layers on one input, joined by `MERGE` (None: the last branch's output goes on)."""
 
-    branches: tuple = ()
-    id: str | None = field(default=None, kw_only=True)
-    rounding: Rounding | None = field(default=None, kw_only=True)
-    name: str | None = field(default=None, kw_only=True)
-
     KIND: ClassVar[str] = ""
-    MERGE: ClassVar[str | None] = None  # the merge row's type; None: the last branch's output goes on
+    MERGE: ClassVar[str | None] = None  # the merge row's type
 
-    def __post_init__(self) -> None:
-        branches = tuple(_sequence(b, f"each branch of {self.KIND}") for b in self.branches)
+    branches: tuple[tuple, ...]
+    id: str | None
+    rounding: Rounding | None
+    name: str | None
+
+    def __init__(self, branches, *, id: str | None = None, rounding: Rounding | str | None = None,
+                 name: str | None = None) -> None:
+        branches = tuple(_sequence(b, f"each branch of {self.KIND}") for b in branches)
         if not branches:
             raise ValueError(f"{self.KIND} needs at least one branch")
-        object.__setattr__(self, "branches", branches)
-        if self.rounding is not None:
-            object.__setattr__(self, "rounding", Rounding(self.rounding))
+        self._fill(branches=branches, id=id, rounding=Rounding(rounding) if rounding else None, name=name)
 
 
-@dataclass(frozen=True)
 class Add(Block):
     """Branches on the same input, summed element by element: `Add([[Conv(...)], []])`."""
 
@@ -91,7 +88,6 @@ class Add(Block):
     MERGE = "add"
 
 
-@dataclass(frozen=True)
 class Concat(Block):
     """Branches on the same input, stacked along the depth."""
 
@@ -104,7 +100,7 @@ class Residual(Add):
 
     KIND = "residual"
 
-    def __init__(self, body, shortcut=(), *, id: str | None = None, rounding: Rounding | None = None,
+    def __init__(self, body, shortcut=(), *, id: str | None = None, rounding: Rounding | str | None = None,
                  name: str | None = None) -> None:
         super().__init__((body, shortcut), id=id, rounding=rounding, name=name)
 
@@ -121,13 +117,14 @@ class Repeat(Block):
     """`layers`, `count` times over."""
 
     KIND = "repeat"
+    count: int
 
-    def __init__(self, count: int, layers, *, id: str | None = None, rounding: Rounding | None = None,
+    def __init__(self, count: int, layers, *, id: str | None = None, rounding: Rounding | str | None = None,
                  name: str | None = None) -> None:
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_INTEGER:
             raise ValueError(f"Repeat: count must be a whole number of at least 1, got {count!r}")
         super().__init__((layers,), id=id, rounding=rounding, name=name)
-        object.__setattr__(self, "count", count)
+        self._fill(count=count)
 
     @property
     def layers(self) -> tuple:
@@ -137,30 +134,33 @@ class Repeat(Block):
 Node = Union[Layer, Block, From]
 
 
-@dataclass(frozen=True)
-class Network:
+class Network(Record):
     """A whole spec: its input, its layers and blocks, and what the spec says of rounding and budget."""
 
     layers: tuple
-    input: Volume | None = None
-    name: str = "network"
-    rounding: Rounding = Rounding.EXACT
-    budget: tuple[Limit, ...] = ()
-    ids: dict = field(default_factory=dict, compare=False, repr=False)  # id -> path of the node that carries it
-    spans: dict = field(default_factory=dict, compare=False, repr=False)  # id(node) -> where it stands
+    input: Volume | None
+    name: str
+    rounding: Rounding
+    budget: tuple[Limit, ...]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "layers", _sequence(self.layers, "layers"))
-        if self.input is not None and not isinstance(self.input, Volume):
-            object.__setattr__(self, "input", parse_volume(self.input))
-        object.__setattr__(self, "rounding", Rounding(self.rounding))
+    def __init__(self, layers, input: Volume | str | None = None, name: str = "network",
+                 rounding: Rounding | str = Rounding.EXACT, budget: tuple[Limit, ...] = (),
+                 ids: dict | None = None, spans: dict | None = None) -> None:
+        self._fill(layers=_sequence(layers, "layers"),
+                   input=parse_volume(input) if input is not None else None, name=name,
+                   rounding=Rounding(rounding), budget=tuple(budget),
+                   _ids=ids or {},  # id -> path of the node that carries it
+                   _spans=spans or {})  # id(node) -> where it stands in the source
+
+    @property
+    def ids(self) -> dict:
+        return self._ids
 
     def span(self, node) -> Span | None:
-        return self.spans.get(id(node))
+        return self._spans.get(id(node))
 
     def with_input(self, volume: Volume) -> "Network":
-        from dataclasses import replace
-        return replace(self, input=volume, ids=self.ids, spans=self.spans)
+        return self.replace(input=volume)
 
 
 def did_you_mean(word: str, choices) -> str:

@@ -19,6 +19,7 @@ from ..arithmetic import Rounding
 from ..geometry import Volume
 from ..params import ROUNDING, TEXT, Param, schema_for
 from ..receptive import Field
+from ..record import Record
 
 Shape = tuple[Volume | None, list[Diagnostic]]
 Fields = tuple[Field, ...]  # the receptive field along each spatial axis
@@ -97,7 +98,7 @@ def bias_outputs(row) -> int:
     return row.output.elements if row.biases else 0
 
 
-class Layer:
+class Layer(Record):
     """A layer: its validated parameters (as attributes), and what it does to a volume.
 
     Layers are built from keyword arguments and validated at once; they cannot be changed after:
@@ -131,29 +132,12 @@ class Layer:
         values = cls._validator.validate_python(params)
         if values["rounding"]:
             values["rounding"] = Rounding(values["rounding"])
-        self.__dict__.update(values)
+        self._fill(**values)
         self.check()
 
     @classmethod
     def validate(cls, params: dict[str, Any]) -> "Layer":
         return cls(**params)
-
-    def _set(self, key: str, value: Any) -> None:
-        """For `check` alone: a default that depends on another parameter."""
-        self.__dict__[key] = value
-
-    def __setattr__(self, key: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is frozen: build a new layer instead")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.__dict__ == self.__dict__
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(map(repr, self.__dict__.values()))))
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if v is not None)
-        return f"{type(self).__name__}({shown})"
 
     def check(self) -> None:
         """Rules across parameters; raise ValueError (or a Refusal, with help lines) to refuse."""

@@ -35,9 +35,9 @@ class Pool(Windowed):
     stride_is_kernel: bool
 
     def check(self) -> None:
-        self._set("stride_is_kernel", self.stride is None)
+        self._fill(stride_is_kernel=self.stride is None)
         if self.stride is None:  # a pool's stride defaults to its kernel, which is only known now
-            self._set("stride", self.kernel)
+            self._fill(stride=self.kernel)
         if self.mode != "max" and set(self.dilation.values) != {1}:
             raise ValueError(f"{self.mode} pooling has no dilation in PyTorch; remove it")
         if self.padding.same:
