@@ -25,6 +25,8 @@ class _Activation(Layer):
 
 
 class ReLU(_Activation):
+    """max(0, x)."""
+
     TYPE = "relu"
     MODULE = "nn.ReLU()"
     # ptflops counts nn.ReLU twice (module hook and patched functional); calflops once per input
@@ -32,12 +34,16 @@ class ReLU(_Activation):
 
 
 class ReLU6(_Activation):
+    """min(max(0, x), 6): MobileNetV2's activation."""
+
     TYPE = "relu6"
     MODULE = "nn.ReLU6()"
     CONVENTIONS = _counted(ptflops=outputs)
 
 
 class LeakyReLU(_Activation):
+    """x, or slope·x below zero."""
+
     TYPE = "leaky_relu"
     PARAMS = {**COMMON, "slope": Param(FLOAT, 0.01, doc="the slope below zero")}
     POSITIONAL = ("slope",)
@@ -48,12 +54,16 @@ class LeakyReLU(_Activation):
 
 
 class ELU(_Activation):
+    """x, or eˣ − 1 below zero."""
+
     TYPE = "elu"
     MODULE = "nn.ELU()"
     CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
 
 
 class GELU(_Activation):
+    """x·Φ(x), the Gaussian error linear unit."""
+
     TYPE = "gelu"
     MODULE = "nn.GELU()"
     CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
@@ -70,18 +80,24 @@ class SiLU(_Activation):
 
 
 class Sigmoid(_Activation):
+    """1 / (1 + e⁻ˣ)."""
+
     TYPE = "sigmoid"
     MODULE = "nn.Sigmoid()"
     CONVENTIONS = _UNCOUNTED
 
 
 class Tanh(_Activation):
+    """tanh(x)."""
+
     TYPE = "tanh"
     MODULE = "nn.Tanh()"
     CONVENTIONS = _UNCOUNTED
 
 
 class Softmax(_Activation):
+    """eˣ normalised over the depth at each position."""
+
     TYPE = "softmax"
     MODULE = "nn.Softmax(dim=1)"
     CONVENTIONS = _counted(
