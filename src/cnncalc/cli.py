@@ -20,28 +20,21 @@ from .engine.memory import DTYPE_BYTES, OPTIMIZER_STATES, MemorySettings
 from .engine.report import Report
 from .limits import MAX_FILE_BYTES
 from .model.arithmetic import Rounding
-from .model.geometry import Volume, parse_volume
+from .model.geometry import parse_volume
 from .render import FORMATS, render
 
 
-class VolumeParam(click.ParamType):
-    name = "WxHxD"
+class Parsed(click.ParamType):
+    """An option's value read by one of cnncalc's own parsers, whose ValueError is the message."""
 
-    def convert(self, value, param, ctx) -> Volume:
+    def __init__(self, name: str, parse, example: str = "") -> None:
+        self.name, self.parse, self.example = name, parse, example
+
+    def convert(self, value, param, ctx):
         try:
-            return parse_volume(value)
+            return self.parse(value)
         except ValueError as exc:
-            self.fail(f"{exc} (e.g. --input 224x224x3)", param, ctx)
-
-
-class QuantityParam(click.ParamType):
-    name = "N"
-
-    def convert(self, value, param, ctx) -> int:
-        try:
-            return parse_quantity(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+            self.fail(f"{exc}{self.example}", param, ctx)
 
 
 def _read(argument: str) -> tuple[str, str]:
@@ -68,7 +61,8 @@ def _source_name(argument: str) -> str:
 
 
 _SHAPE_OPTIONS = [
-    click.option("--input", "input", type=VolumeParam(), help="Input volume WxHxD, over the spec's own."),
+    click.option("--input", "input", type=Parsed("WxHxD", parse_volume, " (e.g. --input 224x224x3)"),
+                 help="Input volume WxHxD, over the spec's own."),
     click.option("--rounding", type=click.Choice([r.value for r in Rounding]),
                  help="Rounding of non-integer sizes, over the spec's (a block's or layer's own still wins)."),
 ]
@@ -79,9 +73,10 @@ _COUNT_OPTIONS = [
     click.option("--optimizer", type=click.Choice(list(OPTIMIZER_STATES)), default="sgd", show_default=True,
                  help="Optimizer whose state --training counts."),
     click.option("--training", is_flag=True, help="Count training memory and backward FLOPs."),
-    click.option("--max-params", type=QuantityParam(), help="Fail when params exceed N (e.g. 25M)."),
-    click.option("--max-macs", type=QuantityParam(), help="Fail when MACs exceed N (e.g. 4.1G)."),
-    click.option("--max-memory", type=QuantityParam(), help="Fail when peak memory exceeds N bytes (e.g. 2GiB)."),
+    click.option("--max-params", type=Parsed("N", parse_quantity), help="Fail when params exceed N (e.g. 25M)."),
+    click.option("--max-macs", type=Parsed("N", parse_quantity), help="Fail when MACs exceed N (e.g. 4.1G)."),
+    click.option("--max-memory", type=Parsed("N", parse_quantity),
+                 help="Fail when peak memory exceeds N bytes (e.g. 2GiB)."),
     click.option("--convention", type=click.Choice(list(CONVENTIONS)), default=DEFAULT_CONVENTION,
                  show_default=True, help="Count FLOPs as this tool does (README: what each counts)."),
 ]

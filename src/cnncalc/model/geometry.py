@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from math import prod
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..limits import MAX_INTEGER
 
@@ -96,39 +96,29 @@ def axes_needed(name: str, count: int) -> str:
     return f"{name} needs {count} value{'s' if count > 1 else ''} ({', '.join(axis_names(count))}) or one number"
 
 
-class PerAxis(tuple):
+class PerAxis(NamedTuple):
     """A value per spatial axis; `uniform` when one number was given for every axis."""
 
-    __slots__ = ()
-
-    def __new__(cls, values, uniform: bool = False) -> "PerAxis":
-        return tuple.__new__(cls, (*values, uniform))
-
-    @property
-    def values(self) -> tuple[int, ...]:
-        return self[:-1]
-
-    @property
-    def uniform(self) -> bool:
-        return self[-1]
+    values: tuple[int, ...]
+    uniform: bool = False
 
     def resolve(self, count: int, name: str) -> tuple[int, ...]:
         """The value on each of `count` axes; ValueError when the spec gave another number of axes."""
         if self.uniform:
-            return self[:1] * count
-        if len(self) - 1 != count:
-            raise ValueError(f"{axes_needed(name, count)}, got {len(self) - 1}")
-        return self[:-1]
+            return self.values[:1] * count
+        if len(self.values) != count:
+            raise ValueError(f"{axes_needed(name, count)}, got {len(self.values)}")
+        return self.values
 
     def __str__(self) -> str:
-        return shown_axes(self[:-1])
+        return shown_axes(self.values)
 
     def __repr__(self) -> str:
-        return f"PerAxis({str(self)})"
+        return f"PerAxis({self})"
 
 
 def uniform(value: int) -> PerAxis:
-    return PerAxis((value,), uniform=True)
+    return PerAxis((value,), True)
 
 
 def shown_axes(values) -> str:
@@ -241,64 +231,40 @@ def parse_per_axis(value: Any, what: str = "", minimum: int = 1) -> PerAxis:
     if not 1 <= len(parts) <= 3:
         raise ValueError(f"{what or 'a size'} takes 1 to 3 values (width, height, frames), got {len(parts)}".strip())
     names = [f"{what} {n}".strip() for n in AXIS_NAMES] if len(set(map(repr, parts))) > 1 else [what] * 3
-    return PerAxis(integer(v, n, minimum) for v, n in zip(parts, names))
+    return PerAxis(tuple(integer(v, n, minimum) for v, n in zip(parts, names)))
 
 
-class Padding(tuple):
+class Padding(NamedTuple):
     """Explicit padding before and after each axis, or `same` (computed from the input: TensorFlow's rule).
+    `sides`: written as `{left, right, …}`, whose sides left out are 0 on any axis the input has."""
 
-    Stored per side as `PerAxis` pairs; `resolve(count)` gives (before, after) per axis.
-    """
-
-    __slots__ = ()
-
-    def __new__(cls, before: PerAxis | None = None, after: PerAxis | None = None, same: bool = False,
-                sides: bool = False) -> "Padding":
-        zero = uniform(0)
-        return tuple.__new__(cls, (before or zero, after or zero, same, sides))
-
-    @property
-    def before(self) -> PerAxis:
-        return self[0]
-
-    @property
-    def after(self) -> PerAxis:
-        return self[1]
-
-    @property
-    def same(self) -> bool:
-        return self[2]
-
-    @property
-    def is_zero(self) -> bool:
-        return not self.same and not any(self[0].values) and not any(self[1].values)
+    before: PerAxis = PerAxis((0,), True)
+    after: PerAxis = PerAxis((0,), True)
+    same: bool = False
+    sides: bool = False
 
     def resolve(self, count: int, name: str = "padding") -> tuple[tuple[int, ...], tuple[int, ...]]:
-        if self[3]:  # `{left, right, …}`: the sides left out are 0, but no side of a missing axis
-            given = len(self[0].values)
+        if self.sides:  # the sides left out are 0, but no side of a missing axis may be given
+            given = len(self.before.values)
             if given > count:
                 raise ValueError(f"{name} sets '{SIDES[given - 1][0]}'/'{SIDES[given - 1][1]}', an axis the input "
                                  "does not have")
-            return self[0].values + (0,) * (count - given), self[1].values + (0,) * (count - given)
-        return self[0].resolve(count, name), self[1].resolve(count, name)
+            return self.before.values + (0,) * (count - given), self.after.values + (0,) * (count - given)
+        return self.before.resolve(count, name), self.after.resolve(count, name)
 
     def __str__(self) -> str:
         if self.same:
             return "same"
-        if self[0] == self[1]:
-            return str(self[0])
-        count = max(len(self[0].values), len(self[1].values), 2)
-        before, after = self.resolve(count) if self[3] else (self[0].resolve(count, ""), self[1].resolve(count, ""))
+        if self.before == self.after:
+            return str(self.before)
+        count = max(len(self.before.values), len(self.after.values), 2)
+        before, after = self.resolve(count) if self.sides else (self.before.resolve(count, ""),
+                                                                self.after.resolve(count, ""))
         sides = [f"{lo_name}: {lo}, {hi_name}: {hi}" for (lo_name, hi_name), lo, hi in zip(SIDES, before, after)]
         return "{" + ", ".join(sides) + "}"
 
     def __repr__(self) -> str:
         return f"Padding({self})"
-
-
-def padding_of(before, after) -> Padding:
-    """Explicit padding from per-axis sequences of before and after."""
-    return Padding(PerAxis(before), PerAxis(after))
 
 
 def parse_padding(value: Any, allow_same: bool = True) -> Padding:
@@ -317,7 +283,7 @@ def parse_padding(value: Any, allow_same: bool = True) -> Padding:
         count = max(i + 1 for i, pair in enumerate(SIDES) if set(pair) & set(value))
         before = [integer(value.get(lo, 0), f"padding {lo}", 0) for lo, _ in SIDES[:count]]
         after = [integer(value.get(hi, 0), f"padding {hi}", 0) for _, hi in SIDES[:count]]
-        return Padding(PerAxis(before), PerAxis(after), sides=True)
+        return Padding(PerAxis(tuple(before)), PerAxis(tuple(after)), sides=True)
     try:
         both = parse_per_axis(value, "padding", minimum=0)
     except ValueError as exc:

@@ -24,21 +24,25 @@ class _Activation(Layer):
         return out.elements  # one operation per element
 
 
-class ReLU(_Activation):
-    """max(0, x)."""
-
-    TYPE = "relu"
-    MODULE = "nn.ReLU()"
-    # ptflops counts nn.ReLU twice (module hook and patched functional); calflops once per input
-    CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
+def _activation(name: str, type_: str, module: str, doc: str, aliases: tuple[str, ...] = (),
+                **rules) -> type[_Activation]:
+    """A parameterless activation: its type, its PyTorch module, and the peers that count it (the others say 0)."""
+    return type(name, (_Activation,), {"__doc__": doc, "__module__": __name__, "TYPE": type_, "MODULE": module,
+                                      "ALIASES": dict.fromkeys(aliases, {}), "CONVENTIONS": _counted(**rules)})
 
 
-class ReLU6(_Activation):
-    """min(max(0, x), 6): MobileNetV2's activation."""
-
-    TYPE = "relu6"
-    MODULE = "nn.ReLU6()"
-    CONVENTIONS = _counted(ptflops=outputs)
+# ptflops counts an nn.ReLU, ELU or GELU twice (its module hook, then the functional it calls, also
+# patched), an nn.ReLU6 once (F.hardtanh is not patched), an nn.SiLU once (only F.silu is patched)
+ReLU = _activation("ReLU", "relu", "nn.ReLU()", "max(0, x).", ptflops=scaled(outputs, 2), calflops=inputs)
+ReLU6 = _activation("ReLU6", "relu6", "nn.ReLU6()", "min(max(0, x), 6): MobileNetV2's activation.",
+                    ptflops=outputs)
+ELU = _activation("ELU", "elu", "nn.ELU()", "x, or eˣ − 1 below zero.", ptflops=scaled(outputs, 2), calflops=inputs)
+GELU = _activation("GELU", "gelu", "nn.GELU()", "x·Φ(x), the Gaussian error linear unit.",
+                   ptflops=scaled(outputs, 2), calflops=inputs)
+SiLU = _activation("SiLU", "silu", "nn.SiLU()", "x·σ(x) (swish): EfficientNet's and MobileNetV3's activation.",
+                   aliases=("swish",), ptflops=outputs, calflops=inputs)
+Sigmoid = _activation("Sigmoid", "sigmoid", "nn.Sigmoid()", "1 / (1 + e⁻ˣ).")
+Tanh = _activation("Tanh", "tanh", "nn.Tanh()", "tanh(x).")
 
 
 class LeakyReLU(_Activation):
@@ -51,48 +55,6 @@ class LeakyReLU(_Activation):
 
     def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
         return [Torch(call("nn.LeakyReLU", *([self.slope] if self.slope != 0.01 else [])))]
-
-
-class ELU(_Activation):
-    """x, or eˣ − 1 below zero."""
-
-    TYPE = "elu"
-    MODULE = "nn.ELU()"
-    CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
-
-
-class GELU(_Activation):
-    """x·Φ(x), the Gaussian error linear unit."""
-
-    TYPE = "gelu"
-    MODULE = "nn.GELU()"
-    CONVENTIONS = _counted(ptflops=scaled(outputs, 2), calflops=inputs)
-
-
-class SiLU(_Activation):
-    """x·σ(x) (swish): EfficientNet's and MobileNetV3's activation."""
-
-    TYPE = "silu"
-    MODULE = "nn.SiLU()"
-    ALIASES = {"swish": {}}
-    # ptflops and calflops patch F.silu and count one per element; fvcore, thop and torchinfo see nothing
-    CONVENTIONS = _counted(ptflops=outputs, calflops=inputs)
-
-
-class Sigmoid(_Activation):
-    """1 / (1 + e⁻ˣ)."""
-
-    TYPE = "sigmoid"
-    MODULE = "nn.Sigmoid()"
-    CONVENTIONS = _UNCOUNTED
-
-
-class Tanh(_Activation):
-    """tanh(x)."""
-
-    TYPE = "tanh"
-    MODULE = "nn.Tanh()"
-    CONVENTIONS = _UNCOUNTED
 
 
 class Softmax(_Activation):
