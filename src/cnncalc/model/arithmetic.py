@@ -49,10 +49,17 @@ class Axis(NamedTuple):
     def formula(self) -> str:
         """The notes' arithmetic with the numbers in, e.g. `(10 − 3 + 2·0)/2 + 1 = 4.5`."""
         pad = f"2·{self.pad_lo}" if self.pad_lo == self.pad_hi else f"{self.pad_lo} + {self.pad_hi}"
-        kernel = str(self.kernel) if self.dilation == 1 else f"({self.dilation}·({self.kernel} − 1) + 1)"
         value = self.numerator / self.stride + 1
-        shown = f"{value:.10g}"
-        return f"({self.size} − {kernel} + {pad})/{self.stride} + 1 = {shown}"
+        return f"({self.size} − {self._span_terms()} + {pad})/{self.stride} + 1 = {value:.10g}"
+
+    def transposed_formula(self, output_padding: int) -> str:
+        """A transposed convolution's size with the numbers in, e.g. `(8 − 1)·2 − 0 + 3 + 0 = 17`."""
+        return (f"({self.size} − 1)·{self.stride} − {self.pad_lo + self.pad_hi} + {self._span_terms()} + "
+                f"{output_padding} = {transposed(self, output_padding)}")
+
+    def _span_terms(self) -> str:
+        """The window's span: the kernel, or `(d·(F − 1) + 1)` when dilated."""
+        return str(self.kernel) if self.dilation == 1 else f"({self.dilation}·({self.kernel} − 1) + 1)"
 
 
 class AxisResult(NamedTuple):

@@ -4,11 +4,14 @@ A layer type is one class in one module of this package. It declares its paramet
 validated by pydantic-core), what it does to a volume (`shape`), its receptive-field step
 (`fields`), its counts (`weights`, `biases`, `buffers`, `macs`, and `FLOPS`, its element-wise
 cost), how the peer tools count it (`CONVENTIONS`, one rule per `--convention`), how the diagram
-draws it (`DIAGRAM`), the PyTorch module it exports to (`torch`), and the data of its label and
-of its `explain` lines. The registry (`__init__.py`) refuses a type that lacks any of them.
+draws it (`DIAGRAM`), the PyTorch module it exports to (`torch`), its label, and the terms of its
+worked arithmetic (`explain`: numbers and the notes' symbols, which render/explain.py words and lays
+out). The registry (`__init__.py`) refuses a type that lacks any of them.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Callable, ClassVar, NamedTuple
 
 from pydantic_core import CoreConfig, SchemaValidator
@@ -47,6 +50,44 @@ class Torch(NamedTuple):
 
     call: str
     comment: str = ""
+
+
+class Term(NamedTuple):
+    """One line of a layer's worked arithmetic, as data: render/explain.py gives it its words, its
+    number formats and its place. TERM_KINDS says what each kind holds."""
+
+    kind: str
+    symbols: str = ""  # the notes' symbols of its formula (`F·F·D·K`), or the output axis of a size (`W2`)
+    factors: tuple = ()  # the numbers the symbols stand for
+    value: Any = None  # what they come to
+    extra: Mapping[str, Any] = MappingProxyType({})  # what the kind needs besides
+
+
+# The kinds of Term a layer's `explain` may give, and what each holds (a new kind needs its wording
+# in render/explain.py).
+TERM_KINDS = {
+    "size": "an output axis's size: symbols the axis (`W2`), factors its Axis, value the (rounded) size",
+    "same-padding": "an output axis's size under `same` padding: as size, the Axis with the padding chosen",
+    "transposed-size": "a transposed convolution's output axis: as size; extra output_padding",
+    "rounded": "the sizes did not divide: value the rounded spatial sizes",
+    "depth": "the output depth: symbols what it equals (`K`, `D`), value it",
+    "weights": "symbols = factors (multiplied) = value; no factors when the symbols are a single count",
+    "local-weights": "as weights, for a filter of its own at every output position",
+    "biases": "as weights",
+    "no-bias": "the layer has no biases (bias: false)",
+    "params": "factors the weights and the biases, value their sum",
+    "macs": "as weights",
+    "unshared": "the params without weight sharing: symbols and factors the output's (`W2·H2·K`), value the "
+                "count; extra kernel (the symbols per output unit, `F·F·D`), taps (their numbers), bias "
+                "(a bias per unit), shared (the params with sharing)",
+    "affine": "a scale and a shift per channel: as weights",
+    "buffers": "statistics kept but not learned: as weights",
+    "no-params": "the layer has nothing to learn; extra layer (its type)",
+    "elementwise": "value the volume, kept as it was, with no parameters",
+    "same-volume": "value the volume, kept as it was",
+    "volume": "value the output volume",
+    "dense": "value the output volume, every unit of which sees the whole input; extra inputs (its elements)",
+}
 
 
 class Unexportable(Exception):
@@ -168,11 +209,9 @@ class Layer(Record):
     def label(self) -> str:
         return self.TYPE.upper()
 
-    def explain(self, volume: Volume, out: Volume) -> list[str]:
-        """The worked arithmetic of this layer, in the cs231n notes' notation."""
-        if out == volume:
-            return [f"{dims(volume, 2)} = {dims(volume)} = {out} (elementwise: no parameters)"]
-        return [f"{dims(volume, 2)} = {out}"]
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
+        """The terms of this layer's worked arithmetic, in the cs231n notes' notation."""
+        return [Term("elementwise" if out == volume else "volume", value=out)]
 
     def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
         """The PyTorch modules that give this layer's row (its volumes) on an N×C×… tensor, or on the
@@ -186,14 +225,9 @@ def whole_input(volume: Volume, fields: Fields) -> Fields:
     return tuple(receptive.window(f, size, 1, 0) for f, size in zip(fields, volume.spatial))
 
 
-def equation(name: str, symbols: str, factors, value: int) -> str:
-    """`weights = F·F·D·K = 11·11·3·96 = 34,848`."""
-    return f"{name} = {symbols} = {'·'.join(map(str, factors))} = {value:,}"
-
-
-def dims(volume: Volume, suffix: object = "") -> str:
-    """The notes' names of a volume's sizes: `W×H×D`, or `W2×H2×D2` with suffix 2 (`W×D` in 1-D)."""
-    return "×".join(f"{n}{suffix}" for n in ("W", "H", "T")[:volume.axes] + ("D",))
+def axis_symbols(count: int, suffix: object = "") -> tuple[str, ...]:
+    """The notes' symbols of the spatial sizes: `W`, `H` (and `T` for a third axis); `W2`, `H2` with suffix 2."""
+    return tuple(f"{n}{suffix}" for n in "WHT"[:count])
 
 
 def torch_dims(volume: Volume) -> str:

@@ -8,7 +8,19 @@ from .. import receptive
 from ..arithmetic import Axis, Rounding, transposed
 from ..geometry import AXIS_NAMES, PerAxis, Volume, uniform
 from ..params import BOOL, PER_AXIS_FROM_ZERO, POSITIVE_INT, Param
-from .base import Fields, Refusal, Shape, Torch, Unexportable, bias_outputs, call, equation, macs, torch_dims
+from .base import (
+    Fields,
+    Refusal,
+    Shape,
+    Term,
+    Torch,
+    Unexportable,
+    axis_symbols,
+    bias_outputs,
+    call,
+    macs,
+    torch_dims,
+)
 from .window import WINDOW, Windowed, axes_error, kernel_symbols, pad_module, torch_sides, window_label
 
 # How the peer tools count a convolution (README's table of conventions links each tool's source).
@@ -72,32 +84,33 @@ class Conv(Windowed):
             dilation=(self.dilation.resolve(count, "dilation"), (1,) * count), groups=(self.groups, 1),
             bias=(self.bias, True)))]
 
-    def _kernel_terms(self, volume: Volume) -> tuple[str, list[int]]:
+    def _kernel_terms(self, volume: Volume) -> tuple[str, tuple[int, ...]]:
+        """The symbols of one filter's taps (`F·F·D`, `F·F·(D/groups)`) and their numbers."""
         kernel = self.kernel.resolve(volume.axes, "kernel")
         symbols = kernel_symbols(kernel) + ("·D" if self.groups == 1 else "·(D/groups)")
-        return symbols, [*kernel, volume.depth // self.groups]
+        return symbols, (*kernel, volume.depth // self.groups)
 
-    def explain(self, volume: Volume, out: Volume) -> list[str]:
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
         kernel, factors = self._kernel_terms(volume)
         positions = _positions(out)
         weights, biases = self.weights(volume, out), self.biases(volume, out)
-        lines = self.explain_size(volume, out) + [f"D2 = K = {out.depth}"]
-        lines.append(equation("weights", f"{kernel}·K", [*factors, self.filters], weights))
-        lines.append(f"biases = K = {biases:,}" if self.bias else "biases = 0 (bias: false)")
-        lines.append(f"params = {weights:,} + {biases:,} = {weights + biases:,}")
-        lines.append(equation("MACs", f"{positions}·K·{kernel}", [*out, *factors], self.macs(volume, out)))
         full_kernel = self.kernel.resolve(volume.axes, "kernel")
         unshared = out.elements * (prod(full_kernel) * volume.depth + int(self.bias))
-        plus = " + 1" if self.bias else ""
-        lines.append(f"without parameter sharing (a local layer): {positions}·K·({kernel.replace('·(D/groups)', '·D')}"
-                     f"{plus}) = {'·'.join(map(str, out))}·({'·'.join(map(str, full_kernel))}·{volume.depth}{plus}) = "
-                     f"{unshared:,} params, instead of {weights + biases:,}")
-        return lines
+        return self.size_terms(volume, out) + [
+            Term("depth", "K", value=out.depth),
+            Term("weights", f"{kernel}·K", (*factors, self.filters), weights),
+            Term("biases", "K", value=biases) if self.bias else Term("no-bias"),
+            Term("params", factors=(weights, biases), value=weights + biases),
+            Term("macs", f"{positions}·K·{kernel}", (*out, *factors), self.macs(volume, out)),
+            Term("unshared", f"{positions}·K", tuple(out), unshared,
+                 {"kernel": kernel_symbols(full_kernel) + "·D", "taps": (*full_kernel, volume.depth),
+                  "bias": self.bias, "shared": weights + biases}),
+        ]
 
 
 def _positions(out: Volume) -> str:
     """`W2·H2`: the notes' symbols of the output's spatial sizes."""
-    return "·".join(f"{n}2" for n in ("W", "H", "T")[:out.axes])
+    return "·".join(axis_symbols(out.axes, 2))
 
 
 def groups_error(volume: Volume, filters: int, groups: int) -> Diagnostic:
@@ -126,16 +139,14 @@ class Local(Conv):
     def biases(self, volume: Volume, out: Volume) -> int:
         return out.elements if self.bias else 0
 
-    def explain(self, volume: Volume, out: Volume) -> list[str]:
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
         kernel, factors = self._kernel_terms(volume)
         positions = _positions(out)
-        return self.explain_size(volume, out) + [
-            f"D2 = K = {out.depth}",
-            equation("weights", f"{positions}·K·{kernel}", [*out, *factors], self.weights(volume, out))
-            + " (a filter of its own at every position)",
-            equation("biases", f"{positions}·K", [*out], self.biases(volume, out))
-            if self.bias else "biases = 0 (bias: false)",
-            equation("MACs", f"{positions}·K·{kernel}", [*out, *factors], self.macs(volume, out)),
+        return self.size_terms(volume, out) + [
+            Term("depth", "K", value=out.depth),
+            Term("local-weights", f"{positions}·K·{kernel}", (*out, *factors), self.weights(volume, out)),
+            Term("biases", f"{positions}·K", tuple(out), self.biases(volume, out)) if self.bias else Term("no-bias"),
+            Term("macs", f"{positions}·K·{kernel}", (*out, *factors), self.macs(volume, out)),
         ]
 
 
@@ -235,22 +246,19 @@ class Deconv(Conv):
     def macs(self, volume: Volume, out: Volume) -> int:
         return volume.elements * prod(self.kernel.resolve(volume.axes, "kernel")) * (self.filters // self.groups)
 
-    def explain(self, volume: Volume, out: Volume) -> list[str]:
-        lines = []
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
         extra = self.output_padding.resolve(volume.axes, "output_padding")
-        for name, a, op, o in zip("WHT", self.axes(volume), extra, out):
-            kernel = str(a.kernel) if a.dilation == 1 else f"({a.dilation}·({a.kernel} − 1) + 1)"
-            lines.append(f"{name}2 = ({a.size} − 1)·{a.stride} − {a.pad_lo + a.pad_hi} + {kernel} + {op} = {o}")
-        per_group = self.filters // self.groups
+        sizes = [Term("transposed-size", name, axis, size, {"output_padding": pad})
+                 for name, axis, pad, size in zip(axis_symbols(volume.axes, 2), self.axes(volume), extra, out)]
         kernel = self.kernel.resolve(volume.axes, "kernel")
-        symbols = kernel_symbols(kernel)
+        taps, per_group = kernel_symbols(kernel), self.filters // self.groups
         k = "K" if self.groups == 1 else "(K/groups)"
-        inputs = "·".join(("W", "H", "T")[:volume.axes])
-        return lines + [
-            f"D2 = K = {out.depth}",
-            equation("weights", f"{symbols}·D·{k}", [*kernel, volume.depth, per_group], self.weights(volume, out)),
-            f"biases = K = {self.biases(volume, out):,}" if self.bias else "biases = 0 (bias: false)",
-            equation("MACs", f"{inputs}·D·{symbols}·{k}", [*volume, *kernel, per_group], self.macs(volume, out)),
+        inputs = "·".join(axis_symbols(volume.axes))
+        return sizes + [
+            Term("depth", "K", value=out.depth),
+            Term("weights", f"{taps}·D·{k}", (*kernel, volume.depth, per_group), self.weights(volume, out)),
+            Term("biases", "K", value=self.biases(volume, out)) if self.bias else Term("no-bias"),
+            Term("macs", f"{inputs}·D·{taps}·{k}", (*volume, *kernel, per_group), self.macs(volume, out)),
         ]
 
 

@@ -10,11 +10,11 @@ from .base import (
     Fields,
     Layer,
     Shape,
+    Term,
     Torch,
+    axis_symbols,
     bias_outputs,
     call,
-    dims,
-    equation,
     macs,
     params,
     whole_input,
@@ -58,14 +58,13 @@ class FC(Layer):
     def label(self) -> str:
         return f"FC-{self.units}"
 
-    def explain(self, volume: Volume, out: Volume) -> list[str]:
-        sizes = "·".join(("W", "H", "T")[:volume.axes] + ("D",))
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
+        sizes = "·".join((*axis_symbols(volume.axes), "D"))
         return [
-            f"{dims(volume, 2)} = {out}: every unit sees all "
-            f"{volume.elements:,} inputs",
-            equation("weights", f"{sizes}·units", [*volume, self.units], self.weights(volume, out)),
-            f"biases = units = {self.biases(volume, out):,}" if self.bias else "biases = 0 (bias: false)",
-            equation("MACs", f"{sizes}·units", [*volume, self.units], self.macs(volume, out)),
+            Term("dense", value=out, extra={"inputs": volume.elements}),
+            Term("weights", f"{sizes}·units", (*volume, self.units), self.weights(volume, out)),
+            Term("biases", "units", value=self.biases(volume, out)) if self.bias else Term("no-bias"),
+            Term("macs", f"{sizes}·units", (*volume, self.units), self.macs(volume, out)),
         ]
 
 

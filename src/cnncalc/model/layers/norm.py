@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..geometry import Volume
 from ..params import POSITIVE_FLOAT, POSITIVE_INT, PROBABILITY, Param
-from .base import COMMON, Layer, Torch, call, dims, inputs, params, scaled, torch_dims, zero
+from .base import COMMON, Layer, Term, Torch, call, inputs, params, scaled, torch_dims, zero
 
 
 def _lrn_decomposed(row) -> int:
@@ -43,10 +43,10 @@ class BatchNorm(Layer):
     def label(self) -> str:
         return "BN"
 
-    def explain(self, volume: Volume, out: Volume) -> list[str]:
-        return [f"{dims(volume, 2)} = {dims(volume)} = {out}",
-                f"params = 2·D = 2·{volume.depth} = {2 * volume.depth:,} (a scale γ and a shift β per channel)",
-                f"buffers = 2·D = {2 * volume.depth:,} (the running mean and variance, not learned)"]
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
+        return [Term("same-volume", value=out),
+                Term("affine", "2·D", (2, volume.depth), self.weights(volume, out) + self.biases(volume, out)),
+                Term("buffers", "2·D", value=self.buffers(volume, out))]
 
 
 class LRN(Layer):

@@ -8,7 +8,21 @@ from .. import receptive
 from ..arithmetic import Axis, Rounding, slide, suggest_fixes
 from ..geometry import AXIS_NAMES, PerAxis, Volume, uniform
 from ..params import PER_AXIS, Param, choice
-from .base import COMMON, Fields, Layer, Shape, Torch, call, inputs, outputs, scaled, torch_dims, whole_input, zero
+from .base import (
+    COMMON,
+    Fields,
+    Layer,
+    Shape,
+    Term,
+    Torch,
+    call,
+    inputs,
+    outputs,
+    scaled,
+    torch_dims,
+    whole_input,
+    zero,
+)
 from .window import WINDOW, Windowed, axes_error, pad_module, torch_sides, window_label
 
 
@@ -65,8 +79,9 @@ class Pool(Windowed):
     def flops(self, volume: Volume, out: Volume) -> int:
         return out.elements * prod(self.kernel.resolve(volume.axes, "kernel"))  # one compare or add per tap
 
-    def explain(self, volume: Volume, out: Volume) -> list[str]:
-        return self.explain_size(volume, out) + [f"D2 = D = {out.depth}", "no parameters: a pool has nothing to learn"]
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
+        return self.size_terms(volume, out) + [Term("depth", "D", value=out.depth),
+                                               Term("no-params", extra={"layer": self.TYPE})]
 
     def label(self) -> str:
         name = {"max": "POOL", "avg": "AVGPOOL", "l2": "L2POOL"}[self.mode]

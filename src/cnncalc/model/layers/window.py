@@ -7,7 +7,7 @@ from .. import receptive
 from ..arithmetic import Axis, Rounding, same_padding, slide, suggest_fixes
 from ..geometry import AXIS_NAMES, SIDES, Padding, PerAxis, Volume, shown_axes, uniform
 from ..params import DILATION, PADDING, PER_AXIS, Param
-from .base import COMMON, Fields, Layer, Torch, axis_word, dims, torch_dims
+from .base import COMMON, Fields, Layer, Term, Torch, axis_symbols, axis_word, torch_dims
 
 WINDOW = {
     **COMMON,
@@ -56,18 +56,14 @@ class Windowed(Layer):
         """Verified changes that make `axis` whole (arithmetic.suggest_fixes), within this layer's rules."""
         return suggest_fixes(axis)
 
-    def explain_size(self, volume: Volume, out: Volume) -> list[str]:
+    def size_terms(self, volume: Volume, out: Volume) -> list[Term]:
+        """A term per output axis, and `rounded` when the division was not whole."""
         axes = self.axes(volume)
-        names = ("W", "H", "T")
-        if self.padding.same:
-            return [f"{n}2 = ⌈{a.size}/{a.stride}⌉ = {o} (same padding: {a.pad_lo} before, {a.pad_hi} after)"
-                    for n, a, o in zip(names, axes, out)]
-        lines = [f"W2 = {axes[0].formula()}"]
-        for name, axis, size in zip(names[1:], axes[1:], out.spatial[1:]):
-            lines.append(f"{name}2 = W2 = {size}" if axis == axes[0] else f"{name}2 = {axis.formula()}")
-        if not all(a.is_exact for a in axes):
-            lines.append(f"not whole: rounded to {'×'.join(map(str, out.spatial))}")
-        return lines
+        kind = "same-padding" if self.padding.same else "size"
+        terms = [Term(kind, name, axis, size) for name, axis, size in zip(axis_symbols(volume.axes, 2), axes, out)]
+        if not self.padding.same and not all(a.is_exact for a in axes):
+            terms.append(Term("rounded", value=out.spatial))
+        return terms
 
     def spatial(self, volume: Volume, rounding: Rounding) -> tuple[tuple[int, ...] | None, list[Diagnostic]]:
         """Output sizes per spatial axis, or None with the diagnostics that say why not."""
@@ -198,4 +194,4 @@ def kernel_symbols(kernel: tuple[int, ...]) -> str:
     return "·".join(f"F{n}" for n in "wht"[:len(kernel)])
 
 
-__all__ = ["WINDOW", "Windowed", "window_label", "kernel_symbols", "dims"]
+__all__ = ["WINDOW", "Windowed", "window_label", "kernel_symbols"]
