@@ -8,7 +8,22 @@ from .. import receptive
 from ..arithmetic import Axis, Rounding, slide, suggest_fixes
 from ..geometry import AXIS_NAMES, PerAxis, Volume, uniform
 from ..params import PER_AXIS, Param, choice
-from .base import COMMON, Fields, Layer, Shape, Torch, call, inputs, outputs, scaled, torch_dims, whole_input, zero
+from .base import (
+    COMMON,
+    AxisMap,
+    Fields,
+    Layer,
+    Shape,
+    Torch,
+    call,
+    constant,
+    inputs,
+    outputs,
+    scaled,
+    torch_dims,
+    whole_input,
+    zero,
+)
 from .window import WINDOW, Windowed, axes_error, pad_module, torch_sides, window_label
 
 
@@ -113,6 +128,9 @@ class GlobalPool(Layer):
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume.of((1,) * volume.axes, volume.depth), []
 
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        return constant(1)
+
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         return whole_input(volume, fields)
 
@@ -160,6 +178,9 @@ class AdaptivePool(Layer):
             return Volume.of(self.output.resolve(volume.axes, "output"), volume.depth), []
         except ValueError as exc:
             return None, [axes_error(exc)]
+
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        return constant(self.output.resolve(axes, "output")[axis])
 
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         """PyTorch's windows are [⌊iW/O⌋, ⌈(i+1)W/O⌉): the widest of them, at a stride of W/O."""
