@@ -1,7 +1,8 @@
 """The one walk: a network -> its trace. For every node, the path where it stands, its resolved
 rounding, its input and output volumes, its receptive field and counts (as a Row), and for a block
 the traces of its branches. Everything else (the report, export, the diagram, explain, the
-conventions) reads the trace; nothing walks the spec tree again or rebuilds a path.
+conventions) reads the trace; nothing walks the spec tree again or rebuilds a path. `sizes` walks it
+with the same Walker, carrying a program of plain arithmetic instead of volumes (engine/sizes.py).
 
 Blocks run in order: a residual's body, then its shortcut, then its `add` row; the branches of
 `add` and `concat` in order, then the merge row; a repeat's copies one after the other.
@@ -46,11 +47,15 @@ class Trace(NamedTuple):
     failed: bool
 
 
-class _Stop(Exception):
+class Stop(Exception):
     """The volume cannot be carried further: the walk ends at this error."""
 
 
-class _Walker:
+class Walker:
+    """The walk over the tree: the order of nodes, the rounding each inherits, the ids `from` refers to.
+    What a layer does to what flows (`carry`) and what a merge makes of its branches (`merge`) are
+    the methods a subclass replaces."""
+
     def __init__(self, network: Network, rounding: Rounding | None, rows: bool = True) -> None:
         self.network = network
         self.default_rounding = rounding or network.rounding
@@ -73,7 +78,7 @@ class _Walker:
         if diagnostic.is_error:
             self.failed = True
             if not self.keep_rows:  # a yes/no question needs no further faults
-                raise _Stop
+                raise Stop
 
     def sequence(self, nodes, state: State, prefix: str, rounding: Rounding | None,
                  steps: list[Step]) -> State:
@@ -88,12 +93,17 @@ class _Walker:
         return state
 
     def layer(self, layer: Layer, state: State, path: str, inherited: Rounding | None, steps: list[Step]) -> State:
+        result = self.carry(layer, state, path, layer.rounding or inherited or self.default_rounding, steps)
+        if layer.id:
+            self.outputs[layer.id] = (result, path)
+        return result
+
+    def carry(self, layer: Layer, state: State, path: str, rounding: Rounding, steps: list[Step]) -> State:
         volume, span = state.volume, self.network.span(layer)
-        rounding = layer.rounding or inherited or self.default_rounding
         if volume.axes not in layer.AXES:
             self.report(error("wrong-axes", f"{layer.TYPE} works on {_axes_text(layer.AXES)} volumes, not on "
                               f"{volume} ({volume.axes} spatial ax{'is' if volume.axes == 1 else 'es'})"), path, span)
-            raise _Stop
+            raise Stop
         out, problems = layer.shape(volume, rounding)
         for problem in problems:
             self.report(problem, path, span)
@@ -101,20 +111,17 @@ class _Walker:
             if any(p.code == "non-integer-output" for p in problems):
                 out, _ = layer.shape(volume, Rounding.FLOOR)  # carry on to find later faults too
             if out is None:
-                raise _Stop
+                raise Stop
         fields = state.fields
         row = None
-        if self.keep_rows:  # a yes/no question (sizes) needs neither fields nor counts
+        if self.keep_rows:  # a yes/no question (output_volume) needs neither fields nor counts
             fields = layer.fields(volume, state.fields)
             row = self.add_row(path=path, type=layer.TYPE, label=layer.label(), input=volume, output=out,
                                weights=layer.weights(volume, out), biases=layer.biases(volume, out),
                                macs=layer.macs(volume, out), flops=layer.flops(volume, out),
                                buffers=layer.buffers(volume, out), field=fields, layer=layer, name=layer.name)
         steps.append(Step(layer, path, span, rounding, row))
-        result = State(out, fields)
-        if layer.id:
-            self.outputs[layer.id] = (result, path)
-        return result
+        return State(out, fields)
 
     def follow_from(self, node: From, path: str, steps: list[Step]) -> State:
         span = self.network.span(node)
@@ -130,7 +137,7 @@ class _Walker:
                 message = f"no layer or block has the id '{node.ref}'"
                 hints = [did_you_mean(node.ref, self.outputs)]
             self.report(error("unknown-id", message, suggestions=[h for h in hints if h]), path, span)
-            raise _Stop
+            raise Stop
         state, source = self.outputs[node.ref]
         steps.append(Step(node, path, span, None, None, source=source))
         return state
@@ -175,7 +182,7 @@ class _Walker:
                                                if block.KIND == "residual" else
                                                "make the branches' strides and paddings agree"]),
                             f"{path}.{kind}", span)
-                raise _Stop
+                raise Stop
         axes = first.axes
         fields = tuple(widest([state.fields[axis] for state, _ in ends]) for axis in range(axes))
         if len({tuple(f.jump for f in state.fields) for state, _ in ends}) > 1:
@@ -196,7 +203,7 @@ def _axes_text(axes: tuple[int, ...]) -> str:
 
 def trace(network: Network, rounding: Rounding | None = None) -> Trace:
     """Walk `network` once; `rounding` (the --rounding flag) overrides the spec's."""
-    walker = _Walker(network, rounding)
+    walker = Walker(network, rounding)
     fields = (INPUT_FIELD,) * network.input.axes
     input_row = Row(index=0, path="input", type="input", label="INPUT", input=None, output=network.input,
                     field=fields)
@@ -205,7 +212,7 @@ def trace(network: Network, rounding: Rounding | None = None) -> Trace:
     out: State | None
     try:
         out = walker.sequence(network.layers, State(network.input, fields), "layers", None, steps)
-    except _Stop:
+    except Stop:
         out = None
     output = None if walker.failed or out is None else out.volume
     return Trace(tuple(steps), tuple(walker.rows), output, tuple(walker.diagnostics), walker.failed)
@@ -213,9 +220,9 @@ def trace(network: Network, rounding: Rounding | None = None) -> Trace:
 
 def output_volume(network: Network, rounding: Rounding | None = None) -> Volume | None:
     """The output volume when every layer fits, else None: `check`'s verdict without rows or counts."""
-    walker = _Walker(network, rounding, rows=False)
+    walker = Walker(network, rounding, rows=False)
     try:
         return walker.sequence(network.layers, State(network.input, (INPUT_FIELD,) * network.input.axes),
                                "layers", None, []).volume
-    except _Stop:
+    except Stop:
         return None

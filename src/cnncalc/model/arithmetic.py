@@ -90,9 +90,14 @@ def slide(axis: Axis, rounding: Rounding) -> AxisResult:
     return AxisResult(out, exact, dropped)
 
 
+def same_size(size: int, stride: int) -> int:
+    """TensorFlow's `same`: the output is ⌈W/S⌉, whatever the kernel."""
+    return -(-size // stride)
+
+
 def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
-    """TensorFlow's `same`: output ⌈W/S⌉, the odd extra padding at the end (right or bottom)."""
-    out = -(-size // stride)
+    """The padding of `same` (output ⌈W/S⌉), the odd extra padding at the end (right or bottom)."""
+    out = same_size(size, stride)
     total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
     return total // 2, total - total // 2
 

@@ -1,7 +1,8 @@
 """What every layer type declares, and the typed, frozen, validated base they share.
 
 A layer type is one class in one module of this package. It declares its parameters (`PARAMS`,
-validated by pydantic-core), what it does to a volume (`shape`), its receptive-field step
+validated by pydantic-core), what it does to a volume (`shape`, and the same as plain arithmetic
+for `cnncalc sizes`: `axis_map` per spatial axis, `depth_map`), its receptive-field step
 (`fields`), its counts (`weights`, `biases`, `buffers`, `macs`, and `FLOPS`, its element-wise
 cost), how the peer tools count it (`CONVENTIONS`, one rule per `--convention`), how the diagram
 draws it (`DIAGRAM`), the PyTorch module it exports to (`torch`), its label, and the terms of its
@@ -27,6 +28,8 @@ from ..record import Record
 Shape = tuple[Volume | None, list[Diagnostic]]
 Fields = tuple[Field, ...]  # the receptive field along each spatial axis
 Rule = Callable[[Any], int]  # a trace row -> the FLOPs one peer tool counts for it
+AxisMap = Callable[[int], "int | None"]  # an input size along one axis -> the output size there; None: an error
+DepthMap = Callable[[tuple[int, ...]], "int | None"]  # the input's sizes, depth last -> the output depth; None: error
 
 COMMON = {"id": Param(TEXT, None, doc="a name for `from:` to refer to"),
           "rounding": Param(ROUNDING, None, doc="overrides the spec's rounding for this layer"),
@@ -186,6 +189,18 @@ class Layer(Record):
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return volume, []
 
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        """`shape` along one spatial axis (`axis`, of an input of `axes` spatial axes) as a plain function,
+        for `cnncalc sizes` to run over many sizes without a walk: it gives None for a size exactly where
+        `shape` reports an error. None when the layer keeps every size; ValueError when `shape` errs
+        whatever the sizes (values with another number of axes)."""
+        return None
+
+    def depth_map(self) -> DepthMap | None:
+        """`shape`'s output depth as a plain function of the input's sizes (None where `shape` reports an
+        error for that depth); None when the layer keeps the depth."""
+        return None
+
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         """The receptive field of an output unit, given that of an input unit (receptive.py)."""
         return fields
@@ -218,6 +233,16 @@ class Layer(Record):
         N×C tensor fc leaves when `flat`; `ceil` when the layer's rounding is ceil. Unexportable
         when PyTorch has no module for it."""
         raise NotImplementedError
+
+
+def any_volume(axes: int) -> Volume:
+    """A volume of `axes` spatial axes, to resolve per-axis values that do not depend on its sizes."""
+    return Volume.of((1,) * axes, 1)
+
+
+def constant(size: int) -> AxisMap:
+    """The axis map of a layer whose output size does not depend on its input's (fc, a global pool)."""
+    return lambda _: size
 
 
 def whole_input(volume: Volume, fields: Fields) -> Fields:

@@ -9,12 +9,15 @@ from ..arithmetic import Axis, Rounding, transposed
 from ..geometry import AXIS_NAMES, PerAxis, Volume, uniform
 from ..params import BOOL, PER_AXIS_FROM_ZERO, POSITIVE_INT, Param
 from .base import (
+    AxisMap,
+    DepthMap,
     Fields,
     Refusal,
     Shape,
     Term,
     Torch,
     Unexportable,
+    any_volume,
     axis_symbols,
     bias_outputs,
     call,
@@ -57,6 +60,10 @@ class Conv(Windowed):
             return None, [groups_error(volume, self.filters, self.groups)]
         size, problems = self.spatial(volume, rounding)
         return (Volume.of(size, self.filters) if size else None), problems
+
+    def depth_map(self) -> DepthMap | None:
+        groups, filters = self.groups, self.filters
+        return lambda sizes: None if sizes[-1] % groups else filters
 
     def _taps(self, volume: Volume) -> int:
         return prod(self.kernel.resolve(volume.axes, "kernel")) * (volume.depth // self.groups)
@@ -213,6 +220,15 @@ class Deconv(Conv):
                                 "padding cuts away more than the transposed convolution produces",
                                 suggestions=["use less padding"])]
         return Volume.of(size, self.filters), []
+
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        rest = self.axes(any_volume(axes))[axis][1:]  # every value resolved; the size is left to the map
+        extra = self.output_padding.resolve(axes, "output_padding")[axis]
+
+        def output(size: int) -> int | None:  # `shape`'s error: an empty output
+            out = transposed(Axis(size, *rest), extra)
+            return out if out >= 1 else None
+        return output
 
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         return tuple(receptive.transposed(f, a.span, a.stride, a.pad_lo) for f, a in zip(fields, self.axes(volume)))

@@ -1,12 +1,16 @@
 """Fully connected layers and flatten: every output sees the whole input."""
 from __future__ import annotations
 
+from math import prod
+
 from ..arithmetic import Rounding
 from ..geometry import Volume
 from ..params import BOOL, POSITIVE_INT, Param
 from .base import (
     COMMON,
     CONVENTION_NAMES,
+    AxisMap,
+    DepthMap,
     Fields,
     Layer,
     Shape,
@@ -15,6 +19,7 @@ from .base import (
     axis_symbols,
     bias_outputs,
     call,
+    constant,
     macs,
     params,
     whole_input,
@@ -42,6 +47,13 @@ class FC(Layer):
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume.of((1,) * volume.axes, self.units), []
+
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        return constant(1)
+
+    def depth_map(self) -> DepthMap | None:
+        units = self.units
+        return lambda sizes: units
 
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         return whole_input(volume, fields)
@@ -79,6 +91,12 @@ class Flatten(Layer):
 
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume.of((1,) * volume.axes, volume.elements), []
+
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        return constant(1)
+
+    def depth_map(self) -> DepthMap | None:
+        return prod  # the input's elements
 
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         return whole_input(volume, fields)

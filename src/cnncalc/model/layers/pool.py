@@ -10,12 +10,14 @@ from ..geometry import AXIS_NAMES, PerAxis, Volume, uniform
 from ..params import PER_AXIS, Param, choice
 from .base import (
     COMMON,
+    AxisMap,
     Fields,
     Layer,
     Shape,
     Term,
     Torch,
     call,
+    constant,
     inputs,
     outputs,
     scaled,
@@ -128,6 +130,9 @@ class GlobalPool(Layer):
     def shape(self, volume: Volume, rounding: Rounding) -> Shape:
         return Volume.of((1,) * volume.axes, volume.depth), []
 
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        return constant(1)
+
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         return whole_input(volume, fields)
 
@@ -175,6 +180,9 @@ class AdaptivePool(Layer):
             return Volume.of(self.output.resolve(volume.axes, "output"), volume.depth), []
         except ValueError as exc:
             return None, [axes_error(exc)]
+
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        return constant(self.output.resolve(axes, "output")[axis])
 
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         """PyTorch's windows are [⌊iW/O⌋, ⌈(i+1)W/O⌉): the widest of them, at a stride of W/O."""

@@ -6,7 +6,7 @@ from .. import receptive
 from ..arithmetic import Rounding
 from ..geometry import AXIS_NAMES, SIDES, PerAxis, Volume, uniform
 from ..params import NON_NEGATIVE_INT, PER_AXIS, VOLUME, Param, choice
-from .base import COMMON, CONVENTION_NAMES, Fields, Layer, Shape, Torch, call, outputs, zero
+from .base import COMMON, CONVENTION_NAMES, AxisMap, Fields, Layer, Shape, Torch, any_volume, call, outputs, zero
 from .window import axes_error
 
 
@@ -47,6 +47,10 @@ class Upsample(Layer):
             return None, [axes_error(exc)]
         return Volume.of((size * s for size, s in zip(volume.spatial, scale)), volume.depth), []
 
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        scale = self.scale.resolve(axes, "scale")[axis]
+        return lambda size: size * scale
+
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         return tuple(receptive.upsample(f, s) for f, s in zip(fields, self.scale.resolve(volume.axes, "scale")))
 
@@ -77,14 +81,26 @@ class Crop(Layer):
     def cut(self, volume: Volume) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """How much is cut before and after each axis; a centre crop cuts an odd remainder after."""
         if self.size is None:
-            given = [i for i, pair in enumerate(SIDES) if any(getattr(self, s) is not None for s in pair)]
-            if given and given[-1] >= volume.axes:
-                raise ValueError(f"crop: '{SIDES[given[-1]][0]}' and '{SIDES[given[-1]][1]}' cut an axis "
-                                 f"that a volume of {volume.axes} spatial axes ({volume}) does not have")
-            return (tuple(getattr(self, lo) or 0 for lo, _ in SIDES[:volume.axes]),
-                    tuple(getattr(self, hi) or 0 for _, hi in SIDES[:volume.axes]))
+            return self._sides(volume)
         extra = [size - keep for size, keep in zip(volume.spatial, self.size.resolve(volume.axes, "size"))]
         return tuple(e // 2 for e in extra), tuple(e - e // 2 for e in extra)
+
+    def _sides(self, volume: Volume) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The cuts given side by side (before, after), whatever the volume's sizes."""
+        given = [i for i, pair in enumerate(SIDES) if any(getattr(self, s) is not None for s in pair)]
+        if given and given[-1] >= volume.axes:
+            raise ValueError(f"crop: '{SIDES[given[-1]][0]}' and '{SIDES[given[-1]][1]}' cut an axis "
+                             f"that a volume of {volume.axes} spatial axes ({volume}) does not have")
+        return (tuple(getattr(self, lo) or 0 for lo, _ in SIDES[:volume.axes]),
+                tuple(getattr(self, hi) or 0 for _, hi in SIDES[:volume.axes]))
+
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        if self.size is not None:  # `shape`'s error: a crop cannot make the axis larger
+            keep = self.size.resolve(axes, "size")[axis]
+            return lambda size: keep if size >= keep else None
+        before, after = self._sides(any_volume(axes))
+        cut = before[axis] + after[axis]
+        return lambda size: size - cut if size > cut else None  # `shape`'s error: nothing left
 
     def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
         return [Torch(f"Crop{self.cut(row.input)}")]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ...diagnostics import Diagnostic, error, warning
 from .. import receptive
-from ..arithmetic import Axis, Rounding, same_padding, slide, suggest_fixes
+from ..arithmetic import Axis, Rounding, same_padding, same_size, slide, suggest_fixes
 from ..geometry import AXIS_NAMES, SIDES, Padding, PerAxis, Volume, shown_axes, uniform
 from ..params import DILATION, PADDING, PER_AXIS, Param
-from .base import COMMON, Fields, Layer, Term, Torch, axis_symbols, axis_word, torch_dims
+from .base import COMMON, AxisMap, Fields, Layer, Term, Torch, any_volume, axis_symbols, axis_word, torch_dims
 
 WINDOW = {
     **COMMON,
@@ -49,6 +49,20 @@ class Windowed(Layer):
         except AxesError as exc:
             return None, [axes_error(exc)]
 
+    def axis_map(self, axes: int, axis: int, rounding: Rounding) -> AxisMap | None:
+        window = self.axes(any_volume(axes))[axis]  # every value resolved; the size is left to the map
+        if window.stride == 1 and (self.padding.same or window.pad_lo + window.pad_hi == window.span - 1):
+            return None  # every size kept: ⌈W/1⌉ = W, or (W + P − span)/1 + 1 = W with a padding P of span − 1
+        if self.padding.same:
+            stride = window.stride
+            return lambda size: same_size(size, stride)
+        rest, exact = window[1:], rounding is Rounding.EXACT
+
+        def output(size: int) -> int | None:  # `spatial`'s errors: an empty output, or not whole under exact
+            result = slide(Axis(size, *rest), rounding)
+            return result.size if result.size >= 1 and (result.exact or not exact) else None
+        return output
+
     def fields(self, volume: Volume, fields: Fields) -> Fields:
         return tuple(receptive.window(f, a.span, a.stride, a.pad_lo) for f, a in zip(fields, self.axes(volume)))
 
@@ -71,7 +85,7 @@ class Windowed(Layer):
         if axes is None:
             return None, problems
         if self.padding.same:  # TensorFlow's rule: ⌈W/S⌉ whatever the kernel and the rounding
-            size = tuple(-(-a.size // a.stride) for a in axes)
+            size = tuple(same_size(a.size, a.stride) for a in axes)
             return size, self.same_dropped(axes) if rounding is Rounding.FLOOR else []
         results = [slide(a, rounding) for a in axes]
         if any(r.size < 1 for r in results):
