@@ -1,11 +1,14 @@
 """Shared fixtures: the CLI driven in-process through click's CliRunner, stdout and stderr apart.
-Also: tests marked `torch` are skipped where torch is not installed, and under CI=true any skip fails the run."""
+Also: tests marked `torch` are skipped where torch is not installed, and under CI=true any skip fails the run.
+Below the fixtures, the helpers that tests in more than one file share."""
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,8 @@ from click.testing import CliRunner, Result
 
 from cnncalc.cli import cli
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
+ROOT = Path(__file__).resolve().parent.parent  # the repository
+SPECS = ROOT / "specs"
 
 # `FILE:LINE:COL: error[CODE]` or, when the fault has no position, `FILE: error[CODE]` (contract §4)
 DIAGNOSTIC_LINE = re.compile(r"^(?P<source>.+?)(?::(?P<line>\d+):(?P<column>\d+))?: (?P<severity>error|warning)"
@@ -95,3 +99,54 @@ def volume(v: dict | None) -> list[int] | None:
 
 def diagnostics_in(stderr: str) -> list[re.Match]:
     return list(DIAGNOSTIC_LINE.finditer(stderr))
+
+
+# -- PyTorch export (unit/test_pytorch.py, property/test_random_networks.py) ----------------------------------
+
+# torch modules that each stand for one row of these types, so their outputs must be the rows' outputs
+ONE_TO_ONE = (("Conv2d", "ConvTranspose2d", "Linear", "MaxPool2d", "AvgPool2d", "LPPool2d", "AdaptiveAvgPool2d",
+               "AdaptiveMaxPool2d", "Upsample"),
+              ("conv", "deconv", "fc", "pool", "global_pool", "adaptive_pool", "upsample"))
+
+
+@functools.cache
+def torch_modules() -> tuple:
+    """(torch, torch.nn, FlopCounterMode), or Nones where torch is not installed (the tests marked `torch` are
+    skipped then, and CI's oldest run leaves them out). Imported on first use: torch takes seconds to import."""
+    try:
+        with warnings.catch_warnings():  # a CPU wheel without NumPy says so on import; nothing here needs NumPy
+            warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
+            import torch
+        from torch import nn
+        from torch.utils.flop_counter import FlopCounterMode
+    except ImportError:
+        return None, None, None
+    return torch, nn, FlopCounterMode
+
+
+def run_export(spec: str, *options: str) -> str:
+    result = CliRunner().invoke(cli, ["export", spec, *options])
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def build(code: str):
+    """The torch module that `cnncalc export` wrote, in eval mode."""
+    nn = torch_modules()[1]
+    namespace = {"__name__": "exported"}  # not __main__: the script part stays out
+    exec(compile(code, "<exported>", "exec"), namespace)
+    classes = [v for v in namespace.values() if isinstance(v, type) and issubclass(v, nn.Module)]
+    return classes[-1]().eval()  # the model is defined after its helpers
+
+
+def stands_for_a_row(module) -> bool:
+    nn = torch_modules()[1]
+    return isinstance(module, tuple(getattr(nn, name) for name in ONE_TO_ONE[0]))
+
+
+def tensor_volume(tensor) -> tuple[int, int, int]:
+    """A torch shape as cnncalc's W×H×D; an N×C tensor is 1×1×C."""
+    if tensor.dim() == 2:
+        return 1, 1, tensor.shape[1]
+    return tensor.shape[3], tensor.shape[2], tensor.shape[1]

@@ -9,34 +9,20 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import warnings
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cnncalc import analyze
 from cnncalc.cli import cli
+from conftest import ONE_TO_ONE, SPECS, build, run_export, stands_for_a_row, tensor_volume, torch_modules
 
-try:  # for the tests marked `torch` only: without torch conftest skips them, and CI's oldest run leaves them out
-    with warnings.catch_warnings():  # a CPU wheel without NumPy says so on import; nothing here needs NumPy
-        warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
-        import torch
-    from torch import nn
-    from torch.utils.flop_counter import FlopCounterMode
-except ImportError:
-    torch = nn = FlopCounterMode = None
-
-# torch modules that each stand for one row of these types, so their outputs must be the rows' outputs
-ONE_TO_ONE = (("Conv2d", "ConvTranspose2d", "Linear", "MaxPool2d", "AvgPool2d", "LPPool2d", "AdaptiveAvgPool2d",
-               "AdaptiveMaxPool2d", "Upsample"),
-              ("conv", "deconv", "fc", "pool", "global_pool", "adaptive_pool", "upsample"))
-SPEC_DIR = Path(__file__).parent.parent / "specs"
-ZOO = sorted(SPEC_DIR.glob("*.yaml"))
+torch, _, FlopCounterMode = torch_modules()  # Nones without torch: the tests marked `torch` are skipped then
+ZOO = sorted(SPECS.glob("*.yaml"))
 
 # Small specs that between them use every layer type, padding form, rounding and block. Inputs are
 # not square, so a width/height swap shows.
-SPECS = {
+SMALL_SPECS = {
     "paddings": """
         input: 17x13x4
         rounding: floor
@@ -173,31 +159,6 @@ SPECS = {
 }
 
 
-def run_export(spec: str, *options: str) -> str:
-    result = CliRunner().invoke(cli, ["export", spec, *options])
-    assert result.exit_code == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout
-
-
-def build(code: str) -> nn.Module:
-    namespace = {"__name__": "exported"}  # not __main__: the script part stays out
-    exec(compile(code, "<exported>", "exec"), namespace)
-    classes = [v for v in namespace.values() if isinstance(v, type) and issubclass(v, nn.Module)]
-    return classes[-1]().eval()  # the model is defined after its helpers
-
-
-def stands_for_a_row(module: nn.Module) -> bool:
-    return isinstance(module, tuple(getattr(nn, name) for name in ONE_TO_ONE[0]))
-
-
-def volume(tensor: torch.Tensor) -> tuple[int, int, int]:
-    """A torch shape as cnncalc's W×H×D; an N×C tensor is 1×1×C."""
-    if tensor.dim() == 2:
-        return 1, 1, tensor.shape[1]
-    return tensor.shape[3], tensor.shape[2], tensor.shape[1]
-
-
 def assert_agrees(spec: str, each_module: bool = True, **overrides: str) -> None:
     """`overrides`: --input and --rounding; `each_module` False: a module's output is not its
     layer's (a ConvTranspose2d, then a Crop)."""
@@ -207,11 +168,11 @@ def assert_agrees(spec: str, each_module: bool = True, **overrides: str) -> None
     shapes = []
     for module in model.modules():
         if stands_for_a_row(module):
-            module.register_forward_hook(lambda _module, _args, out: shapes.append(volume(out)))
+            module.register_forward_hook(lambda _module, _args, out: shapes.append(tensor_volume(out)))
     width, height, depth = report.input
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         out = model(torch.randn(1, depth, height, width))
-    assert volume(out) == tuple(report.output)
+    assert tensor_volume(out) == tuple(report.output)
     if each_module:  # branches of a written-out block may run in another order: compare as multisets
         assert sorted(shapes) == sorted(tuple(r.output) for r in report.rows if r.type in ONE_TO_ONE[1])
     assert sum(p.numel() for p in model.parameters()) == report.totals.params
@@ -225,10 +186,10 @@ def test_zoo_spec_exports_to_an_equivalent_model(path):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name", SPECS)
+@pytest.mark.parametrize("name", SMALL_SPECS)
 def test_small_spec_exports_to_an_equivalent_model(name, tmp_path):
     path = tmp_path / f"{name}.yaml"
-    path.write_text(textwrap.dedent(SPECS[name]))
+    path.write_text(textwrap.dedent(SMALL_SPECS[name]))
     assert_agrees(str(path))
 
 
@@ -241,7 +202,7 @@ def test_rounding_option_reaches_the_pools(rounding):
 
 @pytest.mark.torch
 def test_input_option_reaches_the_model():
-    assert_agrees(str(SPEC_DIR / "lenet5.yaml"), input="36x40x1")  # the fc takes 2×3×120 inputs
+    assert_agrees(str(SPECS / "lenet5.yaml"), input="36x40x1")  # the fc takes 2×3×120 inputs
 
 
 @pytest.mark.torch
@@ -252,7 +213,7 @@ def test_compact_spec_and_its_ceil_pool():
 
 
 def test_a_pool_that_asks_for_ceil_keeps_ceil_mode_where_it_changes_nothing():
-    code = run_export(str(SPEC_DIR / "googlenet.yaml"))  # as torchvision builds its inception pools
+    code = run_export(str(SPECS / "googlenet.yaml"))  # as torchvision builds its inception pools
     assert "nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True)" in code
 
 

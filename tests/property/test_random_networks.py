@@ -24,7 +24,9 @@ from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from cnncalc import analyze_text
-from test_export_pytorch import ONE_TO_ONE, FlopCounterMode, build, nn, run_export, stands_for_a_row, torch, volume
+from conftest import ONE_TO_ONE, build, run_export, stands_for_a_row, tensor_volume, torch_modules
+
+torch, nn, FlopCounterMode = torch_modules()
 
 pytestmark = pytest.mark.torch
 
@@ -712,13 +714,13 @@ def recorded_shapes(model: nn.Module) -> tuple[list, list]:
                     followed[id(first)] = then
     for module in model.modules():
         if stands_for_a_row(module) and id(module) not in followed:
-            module.register_forward_hook(lambda _m, _a, out: fixed.append(volume(out)))
+            module.register_forward_hook(lambda _m, _a, out: fixed.append(tensor_volume(out)))
     for deconv_id, crop in followed.items():
         slot: list = []
         alternatives.append(slot)
         deconv = next(m for m in model.modules() if id(m) == deconv_id)
-        deconv.register_forward_hook(lambda _m, _a, out, slot=slot: slot.insert(0, volume(out)))
-        crop.register_forward_hook(lambda _m, _a, out, slot=slot: slot.append(volume(out)))
+        deconv.register_forward_hook(lambda _m, _a, out, slot=slot: slot.insert(0, tensor_volume(out)))
+        crop.register_forward_hook(lambda _m, _a, out, slot=slot: slot.append(tensor_volume(out)))
     return fixed, alternatives
 
 
@@ -743,7 +745,7 @@ def check_against_torch(example: Example, directory) -> None:
     width, height, depth = report.input
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         out = model(torch.randn(1, depth, height, width))
-    assert volume(out) == tuple(report.output)
+    assert tensor_volume(out) == tuple(report.output)
     rows = [tuple(r.output) for r in report.rows if r.type in ONE_TO_ONE[1]]
     assert matches(rows, fixed, alternatives), f"rows {sorted(rows)}, modules {sorted(fixed)} + {alternatives}"
     assert sum(p.numel() for p in model.parameters()) == report.totals.params

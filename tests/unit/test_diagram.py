@@ -19,10 +19,10 @@ import pytest
 from cnncalc.api import Settings, load, read_file
 from cnncalc.engine.analysis import analyze_network
 from cnncalc.render.diagram import depth_px, diagram_svg, spatial_px, text_width
-from conftest import SPECS
+from conftest import ROOT, SPECS
 
 SVG = "{http://www.w3.org/2000/svg}"
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = ROOT / "docs"
 ALL_SPECS = sorted(p.stem for p in SPECS.glob("*.yaml"))
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from conftest import volume
 
-CASES = yaml.safe_load((Path(__file__).parent / "acceptance" / "cs231n.yaml").read_text(encoding="utf-8"))
+CASES = yaml.safe_load((Path(__file__).parent / "cs231n.yaml").read_text(encoding="utf-8"))
 
 
 def test_the_case_file_is_not_empty():

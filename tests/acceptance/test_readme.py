@@ -1,9 +1,8 @@
 """README shows cnncalc's own output; these keep it current."""
 from __future__ import annotations
 
-from pathlib import Path
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

@@ -13,11 +13,10 @@ each Scale: 4,089,184,256 + 11,113,984 and 1,498,376,192 + 3,226,160.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
 
 SPECS = {"vgg16": str(ROOT / "specs/vgg16-torchvision.yaml"), "resnet50": str(ROOT / "specs/resnet50.yaml"),
          "googlenet": str(ROOT / "specs/googlenet.yaml")}
