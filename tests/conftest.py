@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+import cnncalc
 from cnncalc.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository
@@ -150,3 +151,32 @@ def tensor_volume(tensor) -> tuple[int, int, int]:
     if tensor.dim() == 2:
         return 1, 1, tensor.shape[1]
     return tensor.shape[3], tensor.shape[2], tensor.shape[1]
+
+
+# -- specs through the API (unit/, robustness/) -----------------------------------------------------------------
+
+def analyze(text: str, **options) -> cnncalc.Report:
+    return cnncalc.analyze_text(text, **options)
+
+
+def valid(text: str, **options) -> cnncalc.Report:
+    report = analyze(text, **options)
+    assert report.valid, [(d.code, d.message) for d in report.diagnostics]
+    return report
+
+
+def codes(report: cnncalc.Report) -> list[str]:
+    return [d.code for d in report.diagnostics]
+
+
+def shape(report: cnncalc.Report) -> list[tuple]:
+    """What two equivalent specs must agree on: each row's type, output and counts."""
+    return [(r.type, tuple(r.output), r.weights, r.biases, r.macs, r.buffers) for r in report.rows]
+
+
+def yaml_spec(input_line: str, *layers: str) -> str:
+    return f"{input_line}\nlayers:\n" + "".join(f"  {layer}\n" for layer in layers)
+
+
+REFERENCE_YAML = yaml_spec("input: 32x32x3", "- conv: {filters: 16, kernel: 3, stride: 1, padding: 1}", "- relu",
+                           "- pool: {kernel: 2, stride: 2}", "- fc: 10")
