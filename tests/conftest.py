@@ -156,7 +156,9 @@ def tensor_volume(tensor) -> tuple[int, int, int]:
 # -- specs through the API (unit/, robustness/) -----------------------------------------------------------------
 
 def analyze(text: str, **options) -> cnncalc.Report:
-    return cnncalc.analyze_text(text, **options)
+    report = cnncalc.analyze_text(text, **options)
+    assert isinstance(report, cnncalc.Report)
+    return report
 
 
 def valid(text: str, **options) -> cnncalc.Report:

@@ -1,4 +1,5 @@
-"""Sliding-window arithmetic and per-layer counts (cnncalc/arithmetic.py, layers.py), through the API.
+"""Sliding-window arithmetic (model/arithmetic.py) through the API: output sizes, rounding, the warnings and
+errors it gives and the suggestions that fix them.
 
 Every expected number is worked out by hand from the formulas of the contract (spec-format.md) and
 the cs231n notes; the arithmetic is in the comments. Output size of a window along one axis:
@@ -13,22 +14,13 @@ import yaml
 
 import cnncalc
 from cnncalc.model.arithmetic import same_padding
-
-
-def analyze(text: str, **options) -> cnncalc.Report:
-    report = cnncalc.analyze_text(text, **options)
-    assert isinstance(report, cnncalc.Report)
-    return report
+from conftest import analyze, codes
 
 
 def output(text: str, **options) -> tuple[int, int, int]:
     report = analyze(text, **options)
     assert report.valid, [d.message for d in report.diagnostics]
     return tuple(report.output)
-
-
-def codes(report: cnncalc.Report) -> list[str]:
-    return [d.code for d in report.diagnostics]
 
 
 def one_layer_yaml(volume: str, kind: str, params: dict) -> str:
@@ -491,93 +483,3 @@ def test_deconv_output_padding_must_be_below_stride_or_dilation():
     assert not report.valid
     assert codes(report) == ["invalid-value"]
     assert "output_padding" in report.diagnostics[0].message
-
-
-# -- counts ----------------------------------------------------------------------------------------
-
-COUNTS = [
-    # (text, index of the row, expected fields)
-    # Krizhevsky conv1, the notes: 11·11·3 = 363 weights per filter, 363·96 = 34,848 weights, 96 biases;
-    # MACs 55·55·96 outputs · 363 = 290,400 · 363 = 105,415,200
-    ("INPUT(227x227x3) -> CONV(96, 11, S=4)", 1,
-     dict(weights=34_848, biases=96, params=34_944, macs=105_415_200, activations=290_400)),
-    # the same without parameter sharing, the notes: 55·55·96 = 290,400 neurons, each 363 weights and a bias
-    # -> 290,400 · 364 = 105,705,600 params
-    ("INPUT(227x227x3) -> LOCAL(96, 11, S=4)", 1,
-     dict(weights=105_415_200, biases=290_400, params=105_705_600, macs=105_415_200, activations=290_400)),
-    # the notes' CIFAR-10 walkthrough: CONV(12, 3, P=1) on 32x32x3: 3·3·3·12 = 324 + 12; 32·32·12·27 = 331,776 MACs
-    ("INPUT(32x32x3) -> CONV(12, 3, P=1)", 1, dict(weights=324, biases=12, params=336, macs=331_776)),
-    # groups: 3·3·(8/4)·16 = 288 weights + 16; MACs 5·5·16 · 3·3·2 = 400 · 18 = 7,200
-    ("INPUT(5x5x8) -> CONV(16, 3, P=1, groups=4)", 1, dict(weights=288, biases=16, params=304, macs=7_200)),
-    # depthwise (MobileNet): 3·3·1·32 = 288, no bias; MACs 112·112·32 · 9 = 401,408 · 9 = 3,612,672
-    ("INPUT(112x112x32) -> CONV(32, 3, P=1, groups=32, bias=false)", 1,
-     dict(weights=288, biases=0, params=288, macs=3_612_672)),
-    # ResNet's conv1 without bias: 7·7·3·64 = 9,408 (torchvision conv1.weight is 64x3x7x7);
-    # MACs 112·112·64 · 147 = 802,816 · 147 = 118,013,952
-    ("INPUT(224x224x3) -> CONV(64, 7, S=2, P=3, bias=false, rounding=floor)", 1,
-     dict(weights=9_408, biases=0, params=9_408, macs=118_013_952)),
-    # deconv with groups: F·F·D·(K/groups) = 3·3·4·3 = 108 weights + 6 biases; MACs W·H·D·F·F·(K/groups)
-    # = 4·4·4 · 9 · 3 = 1,728
-    ("INPUT(4x4x4) -> DECONV(6, 3, groups=2)", 1, dict(weights=108, biases=6, params=114, macs=1_728)),
-    # deconv: 4·4·3·6 = 288 + 6; MACs 7·7·3 · 16 · 6 = 14,112
-    ("INPUT(7x7x3) -> DECONV(6, 4, S=2, P=1)", 1, dict(weights=288, biases=6, params=294, macs=14_112)),
-    # fc after a volume, VGG's first FC: 7·7·512 = 25,088 inputs · 4,096 = 102,760,448 weights + 4,096
-    ("INPUT(7x7x512) -> FC(4096)", 1,
-     dict(weights=102_760_448, biases=4_096, params=102_764_544, macs=102_760_448, activations=4_096)),
-    # the walkthrough's FC(10) on 16x16x12: 3,072 · 10 + 10 = 30,730
-    ("INPUT(16x16x12) -> FC(10)", 1, dict(weights=30_720, biases=10, params=30_730, macs=30_720)),
-    # fc without bias: 4,096 · 1,000 = 4,096,000
-    ("INPUT(1x1x4096) -> FC(1000, bias=false)", 1, dict(weights=4_096_000, biases=0, params=4_096_000)),
-    # batchnorm 2D: γ and β per channel -> 64 + 64 params; running mean and variance 2·64 buffers
-    ("INPUT(8x8x64) -> BN", 1, dict(weights=64, biases=64, params=128, buffers=128, macs=0, activations=4_096)),
-    # pooling learns nothing: the notes' 224x224x64 -> 112x112x64, 802,816 activations
-    ("INPUT(224x224x64) -> POOL(2, S=2)", 1, dict(weights=0, biases=0, params=0, macs=0, activations=802_816)),
-    ("INPUT(224x224x64) -> POOL(2, S=2, mode=avg)", 1, dict(params=0, macs=0)),
-    ("INPUT(7x7x512) -> GAP", 1, dict(params=0, macs=0, activations=512)),
-    ("INPUT(7x7x512) -> RELU", 1, dict(params=0, macs=0, activations=25_088)),
-    ("INPUT(7x7x512) -> FLATTEN", 1, dict(params=0, macs=0, activations=25_088)),
-    ("INPUT(6x6x256) -> DROPOUT(0.5)", 1, dict(params=0, macs=0)),
-    # the input row: 224·224·3 = 150,528 activations (the notes' "150K"), nothing else
-    ("INPUT(224x224x3) -> RELU", 0, dict(params=0, weights=0, biases=0, macs=0, flops=0, activations=150_528)),
-]
-
-
-@pytest.mark.parametrize("text, index, expected", COUNTS)
-def test_layer_counts(text, index, expected):
-    report = analyze(text)
-    assert report.valid, [d.message for d in report.diagnostics]
-    row = report.rows[index]
-    for key, value in expected.items():
-        assert getattr(row, key) == value, key
-
-
-@pytest.mark.parametrize("text", [c[0] for c in COUNTS])
-def test_flops_at_least_twice_macs(text):
-    report = analyze(text)
-    for row in report.rows:
-        assert row.flops >= 2 * row.macs
-
-
-def test_totals_are_the_sums_of_the_rows():
-    # the walkthrough: 336 + 0 + 0 + 30,730 = 31,066 params; 331,776 + 30,720 = 362,496 MACs
-    report = analyze("INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)")
-    assert report.totals.params == 31_066
-    assert report.totals.macs == 362_496
-    for key in ("params", "weights", "biases", "macs", "flops", "activations", "buffers"):
-        assert getattr(report.totals, key) == sum(getattr(r, key) for r in report.rows)
-
-
-GROUPS = [
-    # groups must divide the input depth: 3 is not divisible by 2
-    ("INPUT(32x32x3) -> CONV(6, 3, groups=2)", "invalid-groups"),
-    # groups must divide the filters: 8 is not divisible by 5
-    ("INPUT(32x32x5) -> CONV(8, 3, groups=5)", "invalid-value"),
-    ("INPUT(4x4x3) -> DECONV(6, 3, groups=2)", "invalid-groups"),
-]
-
-
-@pytest.mark.parametrize("text, code", GROUPS)
-def test_groups_must_divide(text, code):
-    report = analyze(text)
-    assert codes(report) == [code]
-    assert "groups" in report.diagnostics[0].message
