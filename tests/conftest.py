@@ -182,3 +182,11 @@ def yaml_spec(input_line: str, *layers: str) -> str:
 
 REFERENCE_YAML = yaml_spec("input: 32x32x3", "- conv: {filters: 16, kernel: 3, stride: 1, padding: 1}", "- relu",
                            "- pool: {kernel: 2, stride: 2}", "- fc: 10")
+
+
+# -- the command line (cli/, unit/) -----------------------------------------------------------------------------
+
+WALKTHROUGH = "INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)"  # the notes' CIFAR-10 example
+INVALID = "INPUT(10x10x3) -> CONV(8, 3, S=2)"                                   # (10 − 3)/2 + 1 = 4.5
+WARNS = "INPUT(10x10x3) -> CONV(8, 3, S=2, rounding=floor)"                    # 4 with a dropped border
+ANSI = re.compile(r"\x1b\[")

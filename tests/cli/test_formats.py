@@ -1,23 +1,13 @@
-"""The command line (cli.py and render/): formats, exit codes, streams (spec-format.md §4 and §6)."""
+"""The output formats of `cnncalc check` (render/; spec-format.md §6): the table, JSON per the contract,
+and markdown."""
 from __future__ import annotations
 
-import errno
-import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 import cnncalc
-from conftest import SPECS, diagnostics_in, volume
-
-WALKTHROUGH = "INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)"  # the notes' CIFAR-10 example
-INVALID = "INPUT(10x10x3) -> CONV(8, 3, S=2)"                                   # (10 − 3)/2 + 1 = 4.5
-WARNS = "INPUT(10x10x3) -> CONV(8, 3, S=2, rounding=floor)"                    # 4 with a dropped border
-ANSI = re.compile(r"\x1b\[")
-
+from conftest import ANSI, INVALID, SPECS, WALKTHROUGH, WARNS, volume
 
 # -- the table ------------------------------------------------------------------------------------
 
@@ -163,11 +153,6 @@ def test_json_for_one_spec_is_an_object(check_json):
     assert isinstance(data, dict)
 
 
-def test_report_to_dict_is_the_json(check_json):
-    _, data = check_json(WALKTHROUGH)
-    assert cnncalc.analyze(WALKTHROUGH).to_dict() == data
-
-
 # -- markdown -------------------------------------------------------------------------------------------
 
 def test_markdown(run_cli):
@@ -192,194 +177,3 @@ def test_markdown_of_several_specs(run_cli):
     assert "lenet5" in result.stdout and "network" in result.stdout
 
 
-# -- several specs, exit codes --------------------------------------------------------------------------
-
-@pytest.mark.parametrize("specs, code", [
-    ([WALKTHROUGH], 0),
-    ([WARNS], 0),                                 # warnings allowed
-    ([WALKTHROUGH, WARNS], 0),
-    ([INVALID], 1),
-    ([WALKTHROUGH, INVALID], 1),
-    ([INVALID, WALKTHROUGH], 1),
-    (["{missing}"], 2),
-    ([WALKTHROUGH, "{missing}"], 2),
-    (["{missing}", INVALID], 2),                  # 2 over 1
-    ([INVALID, "{missing}", WALKTHROUGH], 2),
-])
-@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
-def test_worst_exit_code(specs, code, fmt, run_cli, tmp_path):
-    specs = [s.format(missing=tmp_path / "missing.yaml") if s == "{missing}" else s for s in specs]
-    result = run_cli("check", "--format", fmt, *specs)
-    assert result.exit_code == code
-    assert result.stdout.strip()  # every spec is still reported
-
-
-# -- standard input, files ---------------------------------------------------------------------------
-
-def test_yaml_on_standard_input(check_json):
-    text = ("input: 32x32x3\nlayers:\n  - conv: {filters: 16, kernel: 5, padding: 2}\n"
-            "  - relu\n  - pool: 2\n  - fc: 10\n")
-    result, data = check_json("-", input=text)
-    assert result.exit_code == 0
-    assert data["source"] == "<stdin>"
-    assert data["layers"][1]["params"] == 1_216   # 5·5·3·16 + 16
-
-
-def test_compact_on_standard_input_and_its_positions(run_cli):
-    result = run_cli("check", "-", input="INPUT(4x4x1) -> CONV(1, 3, S=2)\n")  # (4 − 3)/2 + 1 = 1.5
-    assert result.exit_code == 1
-    assert "<stdin>:1:17: error[non-integer-output]" in result.stderr
-
-
-def test_yaml_error_on_standard_input_names_stdin(run_cli):
-    result = run_cli("check", "-", input="input: 8x8x1\nlayers:\n  - rleu\n")
-    assert result.exit_code == 1
-    assert "<stdin>:3:5: error[unknown-layer]" in result.stderr
-
-
-def test_a_file_and_a_compact_string(run_cli, tmp_path):
-    path = tmp_path / "net.yml"
-    path.write_text("input: 8x8x1\nlayers: [relu]\n")
-    result = run_cli("check", "--format", "json", str(path), "INPUT(8x8x1) -> TANH")
-    data = json.loads(result.stdout)
-    assert [d["source"] for d in data] == [str(path), "<string>"]
-    assert [d["name"] for d in data] == ["net", "network"]
-
-
-def test_missing_file_exits_2_naming_it(run_cli, tmp_path):
-    missing = tmp_path / "nope.yaml"
-    result = run_cli("check", str(missing))
-    assert result.exit_code == 2
-    [found] = diagnostics_in(result.stderr)
-    assert found["source"] == str(missing) and found["severity"] == "error"
-    assert str(missing) in result.stderr.split("error[", 1)[1]  # the message names it too
-
-
-def test_directory_exits_2_naming_it(run_cli, tmp_path):
-    result = run_cli("check", str(tmp_path))
-    assert result.exit_code == 2
-    [found] = diagnostics_in(result.stderr)
-    assert found["source"] == str(tmp_path)
-    assert "directory" in result.stderr
-
-
-# -- usage ---------------------------------------------------------------------------------------------
-
-def test_no_arguments_prints_usage(run_cli):
-    result = run_cli()
-    assert result.exit_code == 0
-    assert "Usage:" in result.stdout and "check" in result.stdout
-
-
-def test_version(run_cli):
-    result = run_cli("--version")
-    assert result.exit_code == 0
-    assert cnncalc.__version__ in result.stdout
-    assert re.fullmatch(r"cnncalc, version \d+\.\d+\.\d+\S*\n", result.stdout)
-
-
-def test_help(run_cli):
-    result = run_cli("check", "--help")
-    assert result.exit_code == 0
-    for option in ("--format", "--input", "--rounding"):
-        assert option in result.stdout
-
-
-@pytest.mark.parametrize("args", [
-    ["check"],                                          # no SPEC
-    ["check", "--format", "yaml", WALKTHROUGH],
-    ["check", "--rounding", "round", WALKTHROUGH],
-    ["check", "--input", "32x32x32x32x3", WALKTHROUGH],  # 4 spatial axes
-    ["check", "--input", "0x32x3", WALKTHROUGH],
-    ["check", "--no-such-option", WALKTHROUGH],
-    ["frobnicate"],
-])
-def test_usage_errors_exit_2(args, run_cli):
-    result = run_cli(*args)
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert "Usage:" in result.stderr or "Error" in result.stderr
-
-
-def test_input_flag_takes_a_1d_volume(check_json):
-    # contract §8: 32x32 is 32 long with 32 channels; conv 12@3 pad 1 keeps 32, the pool halves it
-    result, data = check_json("--input", "32x32", WALKTHROUGH)
-    assert result.exit_code == 0
-    assert data["input"] == {"width": 32, "depth": 32}
-    assert [volume(row["output"]) for row in data["layers"]][1:] == [[32, 12], [32, 12], [16, 12], [1, 10]]
-    assert data["layers"][1]["params"] == 3 * 32 * 12 + 12  # F·D·K + K
-
-
-def test_input_and_rounding_flags(check_json):
-    result, data = check_json("--input", "12x12x3", "--rounding", "ceil", "INPUT(10x10x1) -> POOL(3, S=2)")
-    assert result.exit_code == 0
-    assert volume(data["input"]) == [12, 12, 3]
-    assert volume(data["output"]) == [6, 6, 3]   # (12 − 3)/2 + 1 = 5.5 -> 6; (6 − 1)·2 = 10 < 12, kept
-
-
-# -- streams --------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
-def test_diagnostics_on_stderr_data_on_stdout(fmt, run_cli):
-    result = run_cli("check", "--format", fmt, WARNS, INVALID)
-    assert result.exit_code == 1
-    found = diagnostics_in(result.stderr)
-    assert [f["code"] for f in found] == ["dropped-border", "non-integer-output"]
-    assert [f["severity"] for f in found] == ["warning", "error"]
-    assert not diagnostics_in(result.stdout)
-    assert "help:" not in result.stdout
-    if fmt == "json":
-        json.loads(result.stdout)  # nothing but the JSON on standard output
-
-
-def test_python_dash_m(tmp_path):
-    # the package runs as a module, in a real process: no traceback, the exit status of the spec
-    spec = tmp_path / "bad.yaml"
-    spec.write_text("input: 8x8x1\nlayers: [conv: {filters: 1, kernel: 3, stride: 2}]\n")  # (8 − 3)/2 + 1 = 3.5
-    process = subprocess.run([sys.executable, "-m", "cnncalc", "check", str(spec)], capture_output=True, text=True,
-                             timeout=60)
-    assert process.returncode == 1
-    assert f"{spec}:2:10: error[non-integer-output]" in process.stderr
-    assert "Traceback" not in process.stderr
-
-
-def _run(*args: str, **popen) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cnncalc", *args], stderr=subprocess.PIPE, text=True, timeout=60,
-                          **popen)
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
-@pytest.mark.parametrize("command", [["check", str(SPECS / "vgg16.yaml")], ["schema"]])
-def test_closed_standard_output_is_one_line_and_exit_2(command):
-    # `cnncalc check spec >&-`: Python starts without a standard output, and writing to it fails
-    process = _run(*command, stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
-    assert process.returncode == 2
-    assert process.stderr == f"cnncalc: cannot write the output: {os.strerror(errno.EBADF)}\n"
-
-
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("fmt", ["table", "json"])
-def test_full_disk_is_one_line_and_exit_2(fmt):
-    with open("/dev/full", "w") as full:
-        process = _run("check", "--format", fmt, str(SPECS / "vgg16.yaml"), stdout=full)
-    assert process.returncode == 2
-    assert process.stderr == f"cnncalc: cannot write the output: {os.strerror(errno.ENOSPC)}\n"
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
-def test_diagram_to_a_file_needs_no_standard_output(tmp_path):
-    svg = tmp_path / "net.svg"
-    process = _run("diagram", WALKTHROUGH, "-o", str(svg), stdout=subprocess.DEVNULL,
-                   preexec_fn=lambda: os.close(1))
-    assert process.returncode == 0, process.stderr
-    assert svg.read_text().rstrip().endswith("</svg>")
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
-def test_closed_standard_input_is_unreadable():
-    # `cnncalc check - <&-`
-    process = _run("check", "-", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                   preexec_fn=lambda: os.close(0))
-    assert process.returncode == 2
-    assert "<stdin>: error[unreadable]: standard input is closed" in process.stderr
-    assert "Traceback" not in process.stderr

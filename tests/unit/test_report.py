@@ -2,7 +2,8 @@
 (to_dict, to_json, to_markdown, _repr_html_), each what the command line prints."""
 from __future__ import annotations
 
-from conftest import analyze
+import cnncalc
+from conftest import WALKTHROUGH, analyze
 
 
 def test_totals_are_the_sums_of_the_rows():
@@ -12,3 +13,8 @@ def test_totals_are_the_sums_of_the_rows():
     assert report.totals.macs == 362_496
     for key in ("params", "weights", "biases", "macs", "flops", "activations", "buffers"):
         assert getattr(report.totals, key) == sum(getattr(r, key) for r in report.rows)
+
+
+def test_report_to_dict_is_the_json(check_json):
+    _, data = check_json(WALKTHROUGH)
+    assert cnncalc.analyze(WALKTHROUGH).to_dict() == data

@@ -1,0 +1,97 @@
+"""`cnncalc check` over several specs and sources (cli.py; spec-format.md §4 and §6): the worst exit status,
+standard input, files, and the --input and --rounding options."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import INVALID, WALKTHROUGH, WARNS, diagnostics_in, volume
+
+# -- several specs, exit codes --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("specs, code", [
+    ([WALKTHROUGH], 0),
+    ([WARNS], 0),                                 # warnings allowed
+    ([WALKTHROUGH, WARNS], 0),
+    ([INVALID], 1),
+    ([WALKTHROUGH, INVALID], 1),
+    ([INVALID, WALKTHROUGH], 1),
+    (["{missing}"], 2),
+    ([WALKTHROUGH, "{missing}"], 2),
+    (["{missing}", INVALID], 2),                  # 2 over 1
+    ([INVALID, "{missing}", WALKTHROUGH], 2),
+])
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
+def test_worst_exit_code(specs, code, fmt, run_cli, tmp_path):
+    specs = [s.format(missing=tmp_path / "missing.yaml") if s == "{missing}" else s for s in specs]
+    result = run_cli("check", "--format", fmt, *specs)
+    assert result.exit_code == code
+    assert result.stdout.strip()  # every spec is still reported
+
+
+# -- standard input, files ---------------------------------------------------------------------------
+
+def test_yaml_on_standard_input(check_json):
+    text = ("input: 32x32x3\nlayers:\n  - conv: {filters: 16, kernel: 5, padding: 2}\n"
+            "  - relu\n  - pool: 2\n  - fc: 10\n")
+    result, data = check_json("-", input=text)
+    assert result.exit_code == 0
+    assert data["source"] == "<stdin>"
+    assert data["layers"][1]["params"] == 1_216   # 5·5·3·16 + 16
+
+
+def test_compact_on_standard_input_and_its_positions(run_cli):
+    result = run_cli("check", "-", input="INPUT(4x4x1) -> CONV(1, 3, S=2)\n")  # (4 − 3)/2 + 1 = 1.5
+    assert result.exit_code == 1
+    assert "<stdin>:1:17: error[non-integer-output]" in result.stderr
+
+
+def test_yaml_error_on_standard_input_names_stdin(run_cli):
+    result = run_cli("check", "-", input="input: 8x8x1\nlayers:\n  - rleu\n")
+    assert result.exit_code == 1
+    assert "<stdin>:3:5: error[unknown-layer]" in result.stderr
+
+
+def test_a_file_and_a_compact_string(run_cli, tmp_path):
+    path = tmp_path / "net.yml"
+    path.write_text("input: 8x8x1\nlayers: [relu]\n")
+    result = run_cli("check", "--format", "json", str(path), "INPUT(8x8x1) -> TANH")
+    data = json.loads(result.stdout)
+    assert [d["source"] for d in data] == [str(path), "<string>"]
+    assert [d["name"] for d in data] == ["net", "network"]
+
+
+def test_missing_file_exits_2_naming_it(run_cli, tmp_path):
+    missing = tmp_path / "nope.yaml"
+    result = run_cli("check", str(missing))
+    assert result.exit_code == 2
+    [found] = diagnostics_in(result.stderr)
+    assert found["source"] == str(missing) and found["severity"] == "error"
+    assert str(missing) in result.stderr.split("error[", 1)[1]  # the message names it too
+
+
+def test_directory_exits_2_naming_it(run_cli, tmp_path):
+    result = run_cli("check", str(tmp_path))
+    assert result.exit_code == 2
+    [found] = diagnostics_in(result.stderr)
+    assert found["source"] == str(tmp_path)
+    assert "directory" in result.stderr
+
+
+# -- options ---------------------------------------------------------------------------------------------
+
+def test_input_flag_takes_a_1d_volume(check_json):
+    # contract §8: 32x32 is 32 long with 32 channels; conv 12@3 pad 1 keeps 32, the pool halves it
+    result, data = check_json("--input", "32x32", WALKTHROUGH)
+    assert result.exit_code == 0
+    assert data["input"] == {"width": 32, "depth": 32}
+    assert [volume(row["output"]) for row in data["layers"]][1:] == [[32, 12], [32, 12], [16, 12], [1, 10]]
+    assert data["layers"][1]["params"] == 3 * 32 * 12 + 12  # F·D·K + K
+
+
+def test_input_and_rounding_flags(check_json):
+    result, data = check_json("--input", "12x12x3", "--rounding", "ceil", "INPUT(10x10x1) -> POOL(3, S=2)")
+    assert result.exit_code == 0
+    assert volume(data["input"]) == [12, 12, 3]
+    assert volume(data["output"]) == [6, 6, 3]   # (12 − 3)/2 + 1 = 5.5 -> 6; (6 − 1)·2 = 10 < 12, kept

@@ -1,0 +1,46 @@
+"""The command line's usage (cli.py): no arguments, --version, --help, and usage errors (exit 2, nothing on
+standard output)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import cnncalc
+from conftest import WALKTHROUGH
+
+
+def test_no_arguments_prints_usage(run_cli):
+    result = run_cli()
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout and "check" in result.stdout
+
+
+def test_version(run_cli):
+    result = run_cli("--version")
+    assert result.exit_code == 0
+    assert cnncalc.__version__ in result.stdout
+    assert re.fullmatch(r"cnncalc, version \d+\.\d+\.\d+\S*\n", result.stdout)
+
+
+def test_help(run_cli):
+    result = run_cli("check", "--help")
+    assert result.exit_code == 0
+    for option in ("--format", "--input", "--rounding"):
+        assert option in result.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["check"],                                          # no SPEC
+    ["check", "--format", "yaml", WALKTHROUGH],
+    ["check", "--rounding", "round", WALKTHROUGH],
+    ["check", "--input", "32x32x32x32x3", WALKTHROUGH],  # 4 spatial axes
+    ["check", "--input", "0x32x3", WALKTHROUGH],
+    ["check", "--no-such-option", WALKTHROUGH],
+    ["frobnicate"],
+])
+def test_usage_errors_exit_2(args, run_cli):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Usage:" in result.stderr or "Error" in result.stderr
