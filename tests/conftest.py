@@ -190,3 +190,15 @@ WALKTHROUGH = "INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)" 
 INVALID = "INPUT(10x10x3) -> CONV(8, 3, S=2)"                                   # (10 − 3)/2 + 1 = 4.5
 WARNS = "INPUT(10x10x3) -> CONV(8, 3, S=2, rounding=floor)"                    # 4 with a dropped border
 ANSI = re.compile(r"\x1b\[")
+
+
+def invalid(check_json, *args, input=None) -> list[dict]:
+    """The diagnostics of a spec that `check --format json` finds invalid."""
+    result, data = check_json(*args, input=input)
+    assert result.exit_code == 1, result.stderr
+    assert data["valid"] is False
+    return data["diagnostics"]
+
+
+def brief(diagnostics: list[dict]) -> list[tuple]:
+    return [(d["code"], d["line"], d["column"], d["message"]) for d in diagnostics]

@@ -7,7 +7,7 @@ import re
 import pytest
 
 import cnncalc
-from conftest import analyze, codes, valid, yaml_spec
+from conftest import analyze, brief, codes, invalid, valid, yaml_spec
 
 
 def errors(report: cnncalc.Report) -> list[str]:
@@ -253,3 +253,69 @@ def test_a_block_name_used_as_a_layer_does_not_suggest_itself(text):
     assert f"did you mean '{word}'?" not in error.suggestions
 
 
+# -- a parameter given twice ----------------------------------------------------------------------------
+# An error, never an override (params.repeated, read by the compact parser and the YAML builder): positional
+# and by key, one key twice, or a cs231n letter beside its long name. The compact notation, whether a whole
+# line or a YAML list item, calls all of them `duplicate-parameter`; a YAML mapping calls a letter beside its
+# long name that, and the same key twice `duplicate-key`.
+
+@pytest.mark.parametrize("line, column, message", [
+    # "INPUT(32x32x3) -> " is 18 characters: the layer's name starts at column 19
+    ("INPUT(32x32x3) -> CONV(8, 5, kernel=3)", 30,
+     "kernel is given twice: positionally at column 27 (5) and as kernel= at column 30"),
+    ("INPUT(32x32x3) -> POOL(3, stride=2, S=1)", 37,
+     "stride is given twice: as stride= at column 27 and as S= at column 37"),
+    ("INPUT(32x32x3) -> DROPOUT(0.2, p=0.5)", 32,
+     "p is given twice: positionally at column 27 (0.2) and as p= at column 32"),
+    ("INPUT(32x32x3) -> CONV(K=8, filters=3, F=3)", 29,
+     "filters is given twice: as K= at column 24 and as filters= at column 29"),
+    ("INPUT(32x32x3) -> CONV(8, kernel=3, kernel=3)", 37,
+     "kernel is given twice: as kernel= at column 27 and as kernel= at column 37"),
+])
+def test_compact_line(line, column, message, check_json, run_cli):
+    assert brief(invalid(check_json, line)) == [("duplicate-parameter", 1, column, message)]
+    lines = run_cli("check", line).stderr.splitlines()
+    assert lines[0] == f"<string>:1:{column}: error[duplicate-parameter]: {message}"
+    assert lines[2].index("^") - lines[1].index("I") == column - 1  # the caret under the second
+
+
+def test_every_repeat_is_reported_against_the_first():
+    line = "INPUT(32x32x3) -> CONV(8, 3, K=8, K=8)"
+    assert [(d.code, d.span.column) for d in cnncalc.analyze(line).diagnostics] == [
+        ("duplicate-parameter", 30), ("duplicate-parameter", 35)]
+
+
+def test_yaml_mapping_letter_beside_long_name(check_json, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml_spec("input: 8x8x4", "- conv: {F: 3, kernel: 5, filters: 8}"))
+    # `  - conv: {` puts F at column 12 and kernel at 18, on line 3
+    assert brief(invalid(check_json, path)) == [
+        ("duplicate-parameter", 3, 18, "kernel is given twice: as F at line 3, column 12 and as kernel at line 3, "
+                                       "column 18")]
+
+
+def test_yaml_mapping_letter_is_never_called_unknown_and_other_faults_still_show(check_json, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml_spec("input: 8x8x4", "- conv:", "    K: 8", "    filters: 8", "    F: 3", "    stride: 0"))
+    diagnostics = invalid(check_json, path)
+    assert [(d["code"], d["line"], d["column"]) for d in diagnostics] == [
+        ("duplicate-parameter", 5, 7), ("invalid-value", 7, 15)]
+    assert diagnostics[0]["message"] == ("filters is given twice: as K at line 4, column 7 and as filters at "
+                                         "line 5, column 7")
+
+
+def test_yaml_mapping_same_key_twice_stays_duplicate_key(check_json, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml_spec("input: 8x8x4", "- conv: {filters: 8, kernel: 3, kernel: 5}"))
+    [(code, line, column, _)] = brief(invalid(check_json, path))
+    assert (code, line, column) == ("duplicate-key", 3, 35)  # `  - conv: {` 11, `filters: 8, ` 12, `kernel: 3, ` 11
+
+
+@pytest.mark.parametrize("quote", ["", "'", '"'])
+def test_compact_yaml_item(quote, check_json):
+    # the item's text starts at column 5 + len(quote) of line 4; in it `5` stands at column 9, `kernel` at 12
+    text = yaml_spec("input: 8x8x4", "- relu", f"- {quote}CONV(8, 5, kernel=3){quote}")
+    at = 4 + len(quote)
+    assert brief(invalid(check_json, "-", input=text)) == [
+        ("duplicate-parameter", 4, at + 12, f"kernel is given twice: positionally at line 4, column {at + 9} (5) "
+                                            f"and as kernel= at line 4, column {at + 12}")]
