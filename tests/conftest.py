@@ -202,3 +202,10 @@ def invalid(check_json, *args, input=None) -> list[dict]:
 
 def brief(diagnostics: list[dict]) -> list[tuple]:
     return [(d["code"], d["line"], d["column"], d["message"]) for d in diagnostics]
+
+
+# -- memory and FLOPs of one small network (unit/test_memory.py, unit/test_report.py) ------------------------
+
+SMALL = "INPUT(8x8x3) -> CONV(4, 3, P=1) -> RELU -> FC(10)"
+# activations: 8·8·3 + 8·8·4 + 8·8·4 + 10 = 192 + 256 + 256 + 10 = 714
+# params: conv 3·3·3·4 + 4 = 112, fc 8·8·4·10 + 10 = 2,570; 2,682 in all

@@ -177,3 +177,10 @@ def test_markdown_of_several_specs(run_cli):
     assert "lenet5" in result.stdout and "network" in result.stdout
 
 
+def test_by_type_in_the_table_and_markdown(run_cli):
+    # lenet5: its 3 convs hold 156 + 2,416 + 48,120 = 50,692 params
+    for fmt in ("table", "markdown"):
+        result = run_cli("check", str(SPECS / "lenet5.yaml"), "--by-type", "--format", fmt)
+        assert result.exit_code == 0
+        conv = next(line for line in result.stdout.splitlines() if line.strip("| ").startswith("conv "))
+        assert "50,692" in conv and " 3 " in conv

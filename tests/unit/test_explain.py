@@ -11,6 +11,7 @@ from cnncalc import Volume
 from cnncalc.layers import Conv
 from cnncalc.model.layers.base import TERM_KINDS
 from cnncalc.render.explain import LINES
+from conftest import SPECS
 
 ALEXNET_CONV1 = "INPUT(227x227x3) -> CONV(96, 11, S=4)"  # the cs231n notes' first layer
 ALEXNET_FC = "INPUT(27x27x96) -> FC(1000)"
@@ -118,3 +119,19 @@ def test_a_whole_1d_explanation(run_cli):
         "    activations = W2·D2 = 49·8 = 392 (1.5 KiB at 4 bytes each)",
         "    receptive field: 4 input pixels, jump 2",
     ]
+
+
+def test_explain_alexnet_first_conv(run_cli):
+    # the cs231n notes: (227 − 11)/4 + 1 = 55; 11·11·3·96 = 34,848 weights; without parameter sharing
+    # 55·55·96 = 290,400 neurons each with 11·11·3 = 363 weights and 1 bias: 290,400·364 = 105,705,600
+    result = run_cli("explain", str(SPECS / "alexnet-cs231n.yaml"), "--layer", "1")
+    assert result.exit_code == 0
+    assert "W2 = (227 − 11 + 2·0)/4 + 1 = 55" in result.stdout
+    assert "weights = F·F·D·K = 11·11·3·96 = 34,848" in result.stdout
+    assert "105,705,600" in result.stdout
+    assert "[1]" in result.stdout and "[2]" not in result.stdout  # only the row asked for
+
+
+def test_explain_rejects_a_row_out_of_range(run_cli):
+    result = run_cli("explain", "INPUT(8x8x1) -> RELU", "--layer", "2")
+    assert result.exit_code == 2 and "--layer" in result.stderr

@@ -2,8 +2,10 @@
 (to_dict, to_json, to_markdown, _repr_html_), each what the command line prints."""
 from __future__ import annotations
 
+import pytest
+
 import cnncalc
-from conftest import WALKTHROUGH, analyze
+from conftest import SMALL, SPECS, WALKTHROUGH, analyze
 
 
 def test_totals_are_the_sums_of_the_rows():
@@ -18,3 +20,28 @@ def test_totals_are_the_sums_of_the_rows():
 def test_report_to_dict_is_the_json(check_json):
     _, data = check_json(WALKTHROUGH)
     assert cnncalc.analyze(WALKTHROUGH).to_dict() == data
+
+
+def test_backward_flops(check_json):
+    # conv 8·8·4 outputs · 3·3·3 taps = 6,912 MACs, 13,824 forward FLOPs; backward: the input's gradient and
+    # the weights' gradient, each as costly as the forward pass: 27,648. relu: 256 elements once each way.
+    # fc: 2,560 MACs, 5,120 FLOPs forward, 10,240 backward
+    _, data = check_json(SMALL, "--training")
+    conv, relu, fc = data["layers"][1:]
+    assert (conv["flops"], conv["backward_flops"]) == (13_824, 27_648)
+    assert (relu["flops"], relu["backward_flops"]) == (256, 256)
+    assert (fc["flops"], fc["backward_flops"]) == (5_120, 10_240)
+    assert data["totals"]["backward_flops"] == 27_648 + 256 + 10_240
+
+
+@pytest.mark.parametrize("name", ["resnet50", "googlenet", "mobilenet_v2"])
+def test_by_type_sums_to_the_totals(check_json, name):
+    _, data = check_json(str(SPECS / f"{name}.yaml"), "--by-type")
+    by_type = data["by_type"]
+    for key in ("params", "macs", "flops"):
+        assert sum(group[key] for group in by_type.values()) == data["totals"][key], key
+    assert sum(group["layers"] for group in by_type.values()) == len(data["layers"])
+    for kind, group in by_type.items():
+        rows = [row for row in data["layers"] if row["type"] == kind]
+        assert group["layers"] == len(rows)
+        assert group["params"] == sum(row["params"] for row in rows)
