@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -190,6 +191,15 @@ WALKTHROUGH = "INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)" 
 INVALID = "INPUT(10x10x3) -> CONV(8, 3, S=2)"                                   # (10 − 3)/2 + 1 = 4.5
 WARNS = "INPUT(10x10x3) -> CONV(8, 3, S=2, rounding=floor)"                    # 4 with a dropped border
 ANSI = re.compile(r"\x1b\[")
+# (10 − 3 + 2·0)/2 + 1 = 4.5 at the conv, which stands on line 4; its key `conv` is at column 5
+NON_INTEGER = "input: 10x10x3\nlayers:\n  - relu\n  - conv: {filters: 8, kernel: 3, stride: 2}\n"
+CNNCALC = Path(sys.executable).parent / "cnncalc"  # the console script of this environment
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
 
 
 def invalid(check_json, *args, input=None) -> list[dict]:
@@ -209,3 +219,4 @@ def brief(diagnostics: list[dict]) -> list[tuple]:
 SMALL = "INPUT(8x8x3) -> CONV(4, 3, P=1) -> RELU -> FC(10)"
 # activations: 8·8·3 + 8·8·4 + 8·8·4 + 10 = 192 + 256 + 256 + 10 = 714
 # params: conv 3·3·3·4 + 4 = 112, fc 8·8·4·10 + 10 = 2,570; 2,682 in all
+

@@ -1,6 +1,9 @@
-"""README shows cnncalc's own output; these keep it current."""
+"""README shows cnncalc's own output and runs its Python example; these keep it current."""
 from __future__ import annotations
 
+import re
+
+import cnncalc
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -20,3 +23,32 @@ def test_the_explain_example_is_what_explain_prints(run_cli, monkeypatch):
     monkeypatch.chdir(ROOT)
     shown = block_starting("$ cnncalc explain specs/alexnet-cs231n.yaml --layer 1").split("\n", 1)[1]
     assert shown == run_cli("explain", "specs/alexnet-cs231n.yaml", "--layer", "1").stdout.rstrip("\n")
+
+
+def _readme_python_blocks() -> list[str]:
+    section = README.split("### From Python", 1)[1]
+    section = re.split(r"\n#{1,3} ", section, maxsplit=1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+
+
+def test_readme_python_example_runs(monkeypatch):
+    blocks = _readme_python_blocks()
+    assert blocks
+    monkeypatch.chdir(ROOT)  # the example names specs/… relative to the repository
+    for block in blocks:
+        namespace: dict = {}
+        exec(compile(block, "README.md", "exec"), namespace)
+        # a line `expression   # value` states the value: check it where the comment is a Python value
+        checked = 0
+        for line in block.splitlines():
+            code, _, comment = line.partition("  #")
+            if not comment.strip() or "=" in code.replace("==", ""):
+                continue
+            try:
+                stated = eval(comment.strip(), {"Volume": cnncalc.Volume})
+            except SyntaxError:
+                continue
+            actual = eval(code.strip(), namespace)
+            assert actual == stated if not isinstance(stated, tuple) else tuple(actual) == stated, line
+            checked += 1
+        assert checked >= 1

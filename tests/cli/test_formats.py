@@ -1,13 +1,15 @@
 """The output formats of `cnncalc check` (render/; spec-format.md §6): the table, JSON per the contract,
-and markdown."""
+markdown, GitHub workflow commands and CSV."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
 
 import cnncalc
-from conftest import ANSI, INVALID, SPECS, WALKTHROUGH, WARNS, volume
+from conftest import ANSI, INVALID, NON_INTEGER, SPECS, WALKTHROUGH, WARNS, volume, write
 
 # -- the table ------------------------------------------------------------------------------------
 
@@ -184,3 +186,88 @@ def test_by_type_in_the_table_and_markdown(run_cli):
         assert result.exit_code == 0
         conv = next(line for line in result.stdout.splitlines() if line.strip("| ").startswith("conv "))
         assert "50,692" in conv and " 3 " in conv
+
+
+# -- --format github ---------------------------------------------------------------------------------------
+
+# the same under floor: 4 windows at 0, 2, 4, 6 read columns 0..8, so column 9 is dropped (a warning)
+DROPPED = "input: 10x10x3\nlayers:\n  - relu\n  - conv: {filters: 8, kernel: 3, stride: 2, rounding: floor}\n"
+
+
+def test_github_error_command(run_cli, tmp_path):
+    path = write(tmp_path, "bad.yaml", NON_INTEGER)
+    result = run_cli("check", path, "--format", "github")
+    assert result.exit_code == 1
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"::error file={path},line=4,col=5,title=non-integer-output::")
+    # the whole message on one line: its newlines escaped as %0A
+    assert "(10 − 3 + 2·0)/2 + 1 = 4.5%0Ahelp: " in first
+    assert "\r" not in first
+
+
+def test_github_warning_command(run_cli, tmp_path):
+    path = write(tmp_path, "warn.yaml", DROPPED)
+    result = run_cli("check", path, "--format", "github")
+    assert result.exit_code == 0
+    commands = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert commands == [line for line in commands if line.startswith(
+        f"::warning file={path},line=4,col=5,title=dropped-border::")]
+    assert len(commands) == 1
+
+
+def test_github_escapes_the_file_property_and_percent_signs(run_cli, tmp_path):
+    # https://docs.github.com/actions/reference/workflow-commands-for-github-actions: in a property value
+    # `,` is %2C and `:` is %3A; in the message `%` is %25, CR %0D and LF %0A
+    # 3,073,000 params (32·32·3·1000 + 1000) over a budget of 1,000,000: "(207.3%)"
+    text = "input: 32x32x3\nbudget: {params: 1M}\nlayers:\n  - fc: 1000\n"
+    path = write(tmp_path, "a,b:c.yaml", text)
+    result = run_cli("check", path, "--format", "github")
+    assert result.exit_code == 1
+    escaped = str(tmp_path).replace(",", "%2C").replace(":", "%3A") + "/a%2Cb%3Ac.yaml"
+    [command] = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert command.startswith(f"::error file={escaped},line=2,col=10,title=over-budget::")
+    assert "(207.3%25)" in command and "%0Ahelp: " in command
+
+
+def test_github_ends_with_the_markdown_table(run_cli, tmp_path):
+    path = write(tmp_path, "warn.yaml", DROPPED)
+    github = run_cli("check", path, "--format", "github").stdout
+    markdown = run_cli("check", path, "--format", "markdown").stdout
+    lines = github.splitlines()
+    commands = [line for line in lines if line.startswith("::")]
+    assert lines[:len(commands)] == commands  # the workflow commands first
+    assert "\n".join(lines[len(commands):]) == markdown.rstrip("\n")
+    assert "| CONV3-8/2 | 4×4×8 |" in markdown
+
+
+def test_github_command_without_a_file_for_a_compact_line(run_cli):
+    result = run_cli("check", "INPUT(10x10x3) -> CONV(8, 3, S=2)", "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("::error line=1,col=19,title=non-integer-output::")
+
+
+# -- --format csv ------------------------------------------------------------------------------------------
+
+def test_csv_rows_equal_the_json(run_cli, check_json):
+    spec = str(SPECS / "resnet18.yaml")
+    _, data = check_json(spec)
+    result = run_cli("check", spec, "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == len(data["layers"])
+    for row, layer in zip(rows, data["layers"]):
+        assert row["spec"] == "resnet18"
+        assert {k: row[k] for k in ("path", "type", "label")} == {k: layer[k] for k in ("path", "type", "label")}
+        assert int(row["index"]) == layer["index"]
+        assert [int(row[f"output_{k}"]) for k in ("width", "height", "depth")] == volume(layer["output"])
+        for key in ("params", "weights", "biases", "macs", "flops", "activations", "buffers"):
+            assert int(row[key]) == layer[key], key
+    assert sum(int(r["params"]) for r in rows) == 11_689_512  # torchvision resnet18's num_params
+
+
+def test_csv_has_one_header_for_several_specs(run_cli):
+    result = run_cli("check", WALKTHROUGH, str(SPECS / "lenet5.yaml"), "--format", "csv")
+    lines = list(csv.reader(io.StringIO(result.stdout)))
+    assert lines[0][:5] == ["spec", "index", "path", "type", "label"]
+    assert sum(line[:2] == ["spec", "index"] for line in lines) == 1
+    assert {line[0] for line in lines[1:]} == {"network", "lenet5"}

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import INVALID, SPECS, WALKTHROUGH, WARNS, diagnostics_in
+from conftest import ANSI, CNNCALC, INVALID, NON_INTEGER, ROOT, SPECS, WALKTHROUGH, WARNS, diagnostics_in, write
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
@@ -77,3 +77,68 @@ def test_closed_standard_input_is_unreadable():
     assert process.returncode == 2
     assert "<stdin>: error[unreadable]: standard input is closed" in process.stderr
     assert "Traceback" not in process.stderr
+
+
+def test_errors_on_stderr_data_on_stdout(run_cli, tmp_path):
+    path = write(tmp_path, "bad.yaml", NON_INTEGER)
+    result = run_cli("check", path, "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)  # stdout is the data alone
+    assert data["valid"] is False
+    [diagnostic] = diagnostics_in(result.stderr)
+    assert (diagnostic["source"], diagnostic["line"], diagnostic["column"], diagnostic["code"]) == (
+        path, "4", "5", "non-integer-output")
+    assert diagnostics_in(result.stdout) == []  # the human-readable diagnostic is not mixed into the data
+    # a usage error: a message on stderr, nothing on stdout, exit 2
+    usage = run_cli("check", WALKTHROUGH, "--format", "yaml")
+    assert usage.exit_code == 2
+    assert usage.stdout == "" and "--format" in usage.stderr
+    # an unreadable file: exit 2, stderr only
+    missing = run_cli("explain", str(tmp_path / "missing.yaml"))
+    assert missing.exit_code == 2
+    assert missing.stdout == "" and "error[unreadable]" in missing.stderr
+
+
+def test_not_a_terminal_gives_no_ansi(run_cli):
+    for args in (("check", WALKTHROUGH), ("check", WALKTHROUGH, "--by-type"), ("explain", WALKTHROUGH),
+                 ("diff", WALKTHROUGH, str(SPECS / "cs231n-cifar10.yaml")), ("sizes", WALKTHROUGH, "--range", "30:34")):
+        result = run_cli(*args)
+        assert not ANSI.search(result.stdout) and not ANSI.search(result.stderr), args
+
+
+def _in_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """stdout of the console script run with a pseudo-terminal as its standard output."""
+    pty = pytest.importorskip("pty")
+    master, slave = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
+    environment.update({"TERM": "xterm-256color", **env})
+    process = subprocess.Popen([str(CNNCALC), *args], stdout=slave, stderr=subprocess.PIPE, env=environment,
+                               cwd=ROOT)
+    os.close(slave)
+    chunks = []
+    try:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the terminal's other end closed: the program ended
+                break
+            if not data:
+                break
+            chunks.append(data)
+        process.wait(timeout=30)
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(not CNNCALC.exists() or sys.platform == "win32", reason="needs the console script and a pty")
+def test_colour_only_in_a_terminal_without_no_color():
+    spec = "specs/lenet5.yaml"
+    coloured = _in_a_terminal(["check", spec], {})
+    assert ANSI.search(coloured), "a terminal should get colour (otherwise the checks below prove nothing)"
+    assert not ANSI.search(_in_a_terminal(["check", spec], {"NO_COLOR": "1"}))
+    assert not ANSI.search(_in_a_terminal(["check", "--no-color", spec], {}))
+    plain = _in_a_terminal(["check", "--no-color", spec], {})
+    assert "61,706" in plain  # lenet5's params, in the plain table as well

@@ -45,3 +45,26 @@ def test_by_type_sums_to_the_totals(check_json, name):
         rows = [row for row in data["layers"] if row["type"] == kind]
         assert group["layers"] == len(rows)
         assert group["params"] == sum(row["params"] for row in rows)
+
+
+def test_report_to_json_is_the_cli_output(run_cli):
+    spec = str(SPECS / "resnet18.yaml")
+    cli_output = run_cli("check", spec, "--format", "json").stdout
+    assert cnncalc.analyze(spec).to_json() == cli_output.rstrip("\n")
+
+
+def test_report_to_markdown_is_the_cli_output(run_cli):
+    spec = str(SPECS / "lenet5.yaml")
+    cli_output = run_cli("check", spec, "--format", "markdown").stdout
+    assert cnncalc.analyze(spec).to_markdown() == cli_output.rstrip("\n")
+
+
+def test_repr_html_is_a_table_with_every_label():
+    from html import escape
+
+    report = cnncalc.analyze(str(SPECS / "googlenet.yaml"))
+    html = report._repr_html_()
+    assert "<table" in html and "</table>" in html
+    assert html.count("<tr>") == len(report.rows) + 2  # the header, a row per layer, the totals
+    for row in report.rows:
+        assert f">{escape(row.label)}<" in html
