@@ -177,6 +177,15 @@ def shape(report: cnncalc.Report) -> list[tuple]:
     return [(r.type, tuple(r.output), r.weights, r.biases, r.macs, r.buffers) for r in report.rows]
 
 
+def refusal(text: str) -> list[cnncalc.Diagnostic]:
+    """The diagnostics of a spec that cnncalc.load refuses; [] for one it takes."""
+    try:
+        cnncalc.load(text)
+    except cnncalc.SpecError as exc:
+        return exc.diagnostics
+    return []
+
+
 def yaml_spec(input_line: str, *layers: str) -> str:
     return f"{input_line}\nlayers:\n" + "".join(f"  {layer}\n" for layer in layers)
 
@@ -194,6 +203,8 @@ ANSI = re.compile(r"\x1b\[")
 # (10 − 3 + 2·0)/2 + 1 = 4.5 at the conv, which stands on line 4; its key `conv` is at column 5
 NON_INTEGER = "input: 10x10x3\nlayers:\n  - relu\n  - conv: {filters: 8, kernel: 3, stride: 2}\n"
 CNNCALC = Path(sys.executable).parent / "cnncalc"  # the console script of this environment
+needs_script = pytest.mark.skipif(not CNNCALC.exists() or sys.platform == "win32",
+                                  reason="needs the console script and a POSIX shell")
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:

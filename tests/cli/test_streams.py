@@ -5,12 +5,25 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ANSI, CNNCALC, INVALID, NON_INTEGER, ROOT, SPECS, WALKTHROUGH, WARNS, diagnostics_in, write
+from conftest import (
+    ANSI,
+    CNNCALC,
+    INVALID,
+    NON_INTEGER,
+    ROOT,
+    SPECS,
+    WALKTHROUGH,
+    WARNS,
+    diagnostics_in,
+    needs_script,
+    write,
+)
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
@@ -142,3 +155,19 @@ def test_colour_only_in_a_terminal_without_no_color():
     assert not ANSI.search(_in_a_terminal(["check", "--no-color", spec], {}))
     plain = _in_a_terminal(["check", "--no-color", spec], {})
     assert "61,706" in plain  # lenet5's params, in the plain table as well
+
+
+@needs_script
+@pytest.mark.parametrize("spec", ["resnet50.yaml", "densenet121.yaml"])
+def test_closed_pipe(spec):
+    # the JSON of these networks is far longer than a pipe's buffer, so cnncalc writes into a closed pipe
+    script = ('for i in 1 2 3; do "$0" check "$1" --format json | head -c 10; echo; '
+              'echo "status=${PIPESTATUS[0]}"; done')
+    result = subprocess.run(["bash", "-c", script, str(CNNCALC), str(SPECS / spec)], capture_output=True,
+                            text=True, timeout=60)
+    statuses = re.findall(r"status=(\d+)", result.stdout)
+    assert len(statuses) == 3
+    assert all(int(s) in (0, 1) for s in statuses), statuses
+    assert result.stdout.count('{\n  "schem') == 3
+    for marker in ("Traceback", "BrokenPipeError", "Exception ignored", "internal error"):
+        assert marker not in result.stderr, result.stderr

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import cnncalc
 from cnncalc.cli import cli
 from cnncalc.limits import MAX_NESTING, MAX_YAML_NODES
-from conftest import assert_no_crash, diagnostics_in
+from conftest import analyze, assert_no_crash, diagnostics_in, refusal
 
 EXAMPLES = settings(derandomize=True, max_examples=200, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -26,10 +26,6 @@ def check(*args: str, input: bytes | str | None = None):
     result = RUNNER.invoke(cli, ["check", *args], input=input)
     assert_no_crash(result)
     return result
-
-
-def analyze_text(text: str) -> cnncalc.Report:
-    return cnncalc.analyze_text(text)
 
 
 def assert_answered(result, source: str) -> None:
@@ -126,7 +122,7 @@ def test_random_yaml_documents_through_the_cli(document, flow, tmp_path_factory)
 @EXAMPLES
 @given(document=DOCUMENTS)
 def test_random_yaml_documents_through_the_api(document):
-    assert_report(analyze_text(dump(document)))
+    assert_report(analyze(dump(document)))
 
 
 @EXAMPLES
@@ -174,7 +170,7 @@ def test_random_compact_strings_on_the_command_line(text):
 @EXAMPLES
 @given(text=COMPACT_TEXT)
 def test_random_compact_strings_through_the_api(text):
-    assert_report(analyze_text(text))
+    assert_report(analyze(text))
 
 
 @EXAMPLES
@@ -353,14 +349,6 @@ def first_too_deep(node: yaml.Node, depth: int = 0) -> tuple[int, int] | None:
     return next(filter(None, (first_too_deep(child, depth + 1) for child in children)), None)
 
 
-def yaml_refusal(text: str) -> list:
-    try:
-        cnncalc.load(text)
-    except cnncalc.SpecError as exc:
-        return exc.diagnostics
-    return []
-
-
 @EXAMPLES
 @given(document=DOCUMENTS, wrappers=st.lists(st.sampled_from(["list", "mapping"]), min_size=MAX_NESTING - 8,
                                              max_size=MAX_NESTING + 4),
@@ -371,7 +359,7 @@ def test_nesting_is_measured_as_the_parser_nests(document, wrappers, flow):
         document = [document] if wrapper == "list" else {"layers": document}
     text = yaml.safe_dump(document, sort_keys=False, default_flow_style=flow, width=60)
     expected = first_too_deep(yaml.compose(text, Loader=yaml.SafeLoader))
-    problems = yaml_refusal(text)
+    problems = refusal(text)
     if expected is None:
         assert "too-deep" not in {p.code for p in problems}
     else:
@@ -404,7 +392,7 @@ DEEP_FORMS = {
 @pytest.mark.parametrize("form", DEEP_FORMS)
 def test_nesting_at_the_limit_is_read(form):
     make, _ = DEEP_FORMS[form]
-    assert "too-deep" not in {p.code for p in yaml_refusal(make(MAX_NESTING))}
+    assert "too-deep" not in {p.code for p in refusal(make(MAX_NESTING))}
 
 
 INDENTED = ("block lists", "block mappings")  # 10,000 levels of these would be 100 MB of spaces: 1,500
@@ -415,15 +403,15 @@ INDENTED = ("block lists", "block mappings")  # 10,000 levels of these would be 
                                           if levels <= 1_500 or form not in INDENTED])
 def test_nesting_past_the_limit_is_refused_where_it_passes(form, levels):
     make, position = DEEP_FORMS[form]
-    problems = yaml_refusal(make(levels))
+    problems = refusal(make(levels))
     assert problems[0].code == "too-deep", problems
     assert (problems[0].span.line, problems[0].span.column) == position
 
 
 def test_values_past_the_limit_are_refused_before_the_parser():
     # the list and MAX_YAML_NODES + 1 numbers: the number at index MAX_YAML_NODES − 1 is the value past the limit
-    [problem] = yaml_refusal("[" + "1, " * MAX_YAML_NODES + "1]\n# many\n")
+    [problem] = refusal("[" + "1, " * MAX_YAML_NODES + "1]\n# many\n")
     assert problem.code == "too-large" and f"{MAX_YAML_NODES:,} values" in problem.message
     assert (problem.span.line, problem.span.column) == (1, 2 + 3 * (MAX_YAML_NODES - 1))
-    [problem] = yaml_refusal("- 1\n" * (MAX_YAML_NODES + 1))
+    [problem] = refusal("- 1\n" * (MAX_YAML_NODES + 1))
     assert problem.code == "too-large" and (problem.span.line, problem.span.column) == (MAX_YAML_NODES, 3)
