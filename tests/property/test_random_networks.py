@@ -1,4 +1,4 @@
-"""Random valid specs, exported to PyTorch: torch agrees with cnncalc on every one (issue 6, point 2).
+"""Random valid specs, exported to PyTorch: torch agrees with cnncalc on every one.
 
 A hypothesis strategy writes specs as YAML text that use every layer type but `local` (which has no
 PyTorch module), every block (repeat, residual with and without a shortcut, add, concat with an

@@ -1,4 +1,4 @@
-"""cnncalc diagram (issue 5, point 5): the network drawn as the cs231n notes draw it, as an SVG.
+"""cnncalc diagram (render/diagram.py): the network drawn as the cs231n notes draw it, as an SVG.
 
 The SVG is checked as XML (size, labels, volumes, every mark inside the canvas, determinism) and,
 when Chromium is installed, rendered headless to a PNG that is decoded with the standard library
