@@ -1,5 +1,6 @@
-"""Standard streams (cli.py; spec-format.md §4): diagnostics on stderr and data on stdout, and a clear line and
-exit 2, never a traceback, when the output cannot be written or the input cannot be read."""
+"""Standard streams (cli.py; spec-format.md §4): diagnostics on stderr and data on stdout, colour only in a
+terminal, and a clear line and exit 2, never a traceback, when the output cannot be written or the input cannot
+be read."""
 from __future__ import annotations
 
 import errno
@@ -25,6 +26,7 @@ from conftest import (
     write,
 )
 
+# -- standard output and standard error ------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
 def test_diagnostics_on_stderr_data_on_stdout(fmt, run_cli):
@@ -37,59 +39,6 @@ def test_diagnostics_on_stderr_data_on_stdout(fmt, run_cli):
     assert "help:" not in result.stdout
     if fmt == "json":
         json.loads(result.stdout)  # nothing but the JSON on standard output
-
-
-def test_python_dash_m(tmp_path):
-    # the package runs as a module, in a real process: no traceback, the exit status of the spec
-    spec = tmp_path / "bad.yaml"
-    spec.write_text("input: 8x8x1\nlayers: [conv: {filters: 1, kernel: 3, stride: 2}]\n")  # (8 − 3)/2 + 1 = 3.5
-    process = subprocess.run([sys.executable, "-m", "cnncalc", "check", str(spec)], capture_output=True, text=True,
-                             timeout=60)
-    assert process.returncode == 1
-    assert f"{spec}:2:10: error[non-integer-output]" in process.stderr
-    assert "Traceback" not in process.stderr
-
-
-def _run(*args: str, **popen) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cnncalc", *args], stderr=subprocess.PIPE, text=True, timeout=60,
-                          **popen)
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
-@pytest.mark.parametrize("command", [["check", str(SPECS / "vgg16.yaml")], ["schema"]])
-def test_closed_standard_output_is_one_line_and_exit_2(command):
-    # `cnncalc check spec >&-`: Python starts without a standard output, and writing to it fails
-    process = _run(*command, stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
-    assert process.returncode == 2
-    assert process.stderr == f"cnncalc: cannot write the output: {os.strerror(errno.EBADF)}\n"
-
-
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("fmt", ["table", "json"])
-def test_full_disk_is_one_line_and_exit_2(fmt):
-    with open("/dev/full", "w") as full:
-        process = _run("check", "--format", fmt, str(SPECS / "vgg16.yaml"), stdout=full)
-    assert process.returncode == 2
-    assert process.stderr == f"cnncalc: cannot write the output: {os.strerror(errno.ENOSPC)}\n"
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
-def test_diagram_to_a_file_needs_no_standard_output(tmp_path):
-    svg = tmp_path / "net.svg"
-    process = _run("diagram", WALKTHROUGH, "-o", str(svg), stdout=subprocess.DEVNULL,
-                   preexec_fn=lambda: os.close(1))
-    assert process.returncode == 0, process.stderr
-    assert svg.read_text().rstrip().endswith("</svg>")
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
-def test_closed_standard_input_is_unreadable():
-    # `cnncalc check - <&-`
-    process = _run("check", "-", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                   preexec_fn=lambda: os.close(0))
-    assert process.returncode == 2
-    assert "<stdin>: error[unreadable]: standard input is closed" in process.stderr
-    assert "Traceback" not in process.stderr
 
 
 def test_errors_on_stderr_data_on_stdout(run_cli, tmp_path):
@@ -111,6 +60,19 @@ def test_errors_on_stderr_data_on_stdout(run_cli, tmp_path):
     assert missing.exit_code == 2
     assert missing.stdout == "" and "error[unreadable]" in missing.stderr
 
+
+def test_python_dash_m(tmp_path):
+    # the package runs as a module, in a real process: no traceback, the exit status of the spec
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("input: 8x8x1\nlayers: [conv: {filters: 1, kernel: 3, stride: 2}]\n")  # (8 − 3)/2 + 1 = 3.5
+    process = subprocess.run([sys.executable, "-m", "cnncalc", "check", str(spec)], capture_output=True, text=True,
+                             timeout=60)
+    assert process.returncode == 1
+    assert f"{spec}:2:10: error[non-integer-output]" in process.stderr
+    assert "Traceback" not in process.stderr
+
+
+# -- colour --------------------------------------------------------------------------------------------------
 
 def test_not_a_terminal_gives_no_ansi(run_cli):
     for args in (("check", WALKTHROUGH), ("check", WALKTHROUGH, "--by-type"), ("explain", WALKTHROUGH),
@@ -155,6 +117,50 @@ def test_colour_only_in_a_terminal_without_no_color():
     assert not ANSI.search(_in_a_terminal(["check", "--no-color", spec], {}))
     plain = _in_a_terminal(["check", "--no-color", spec], {})
     assert "61,706" in plain  # lenet5's params, in the plain table as well
+
+
+# -- output that cannot be written, input that cannot be read -------------------------------------------------
+
+def _run(*args: str, **popen) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cnncalc", *args], stderr=subprocess.PIPE, text=True, timeout=60,
+                          **popen)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
+@pytest.mark.parametrize("command", [["check", str(SPECS / "vgg16.yaml")], ["schema"]])
+def test_closed_standard_output_is_one_line_and_exit_2(command):
+    # `cnncalc check spec >&-`: Python starts without a standard output, and writing to it fails
+    process = _run(*command, stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
+    assert process.returncode == 2
+    assert process.stderr == f"cnncalc: cannot write the output: {os.strerror(errno.EBADF)}\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_full_disk_is_one_line_and_exit_2(fmt):
+    with open("/dev/full", "w") as full:
+        process = _run("check", "--format", fmt, str(SPECS / "vgg16.yaml"), stdout=full)
+    assert process.returncode == 2
+    assert process.stderr == f"cnncalc: cannot write the output: {os.strerror(errno.ENOSPC)}\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
+def test_diagram_to_a_file_needs_no_standard_output(tmp_path):
+    svg = tmp_path / "net.svg"
+    process = _run("diagram", WALKTHROUGH, "-o", str(svg), stdout=subprocess.DEVNULL,
+                   preexec_fn=lambda: os.close(1))
+    assert process.returncode == 0, process.stderr
+    assert svg.read_text().rstrip().endswith("</svg>")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptors")
+def test_closed_standard_input_is_unreadable():
+    # `cnncalc check - <&-`
+    process = _run("check", "-", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                   preexec_fn=lambda: os.close(0))
+    assert process.returncode == 2
+    assert "<stdin>: error[unreadable]: standard input is closed" in process.stderr
+    assert "Traceback" not in process.stderr
 
 
 @needs_script

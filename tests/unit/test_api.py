@@ -9,6 +9,30 @@ import pytest
 import cnncalc
 from conftest import WALKTHROUGH, analyze, codes, valid, write, yaml_spec
 
+# -- what analyze accepts --------------------------------------------------------------------------------
+
+# the cs231n notes' CIFAR-10 walkthrough: conv 3·3·3·12 + 12 = 336 params, fc 16·16·12·10 + 10 = 30,730;
+# MACs 32·32·12·27 = 331,776 + 16·16·12·10 = 30,720
+WALKTHROUGH_PARAMS, WALKTHROUGH_MACS = 336 + 30_730, 331_776 + 30_720
+
+
+def test_analyze_accepts_every_form(tmp_path):
+    yaml_text = ("input: 32x32x3\nlayers:\n  - conv: {filters: 12, kernel: 3, padding: 1}\n  - relu\n"
+                 "  - pool: 2\n  - fc: 10\n")
+    data = {"input": "32x32x3", "layers": [{"conv": {"filters": 12, "kernel": 3, "padding": 1}}, "relu",
+                                           {"pool": 2}, {"fc": 10}]}
+    path = write(tmp_path, "walk.yaml", yaml_text)
+    reports = [cnncalc.analyze(path), cnncalc.analyze(Path(path)), cnncalc.analyze(yaml_text),
+               cnncalc.analyze(WALKTHROUGH), cnncalc.analyze(data)]
+    for report in reports:
+        assert report.valid
+        assert report.totals.params == WALKTHROUGH_PARAMS
+        assert report.totals.macs == WALKTHROUGH_MACS
+        assert report.output == cnncalc.Volume(1, 1, 10)
+    assert len({r.totals for r in reports}) == 1
+    assert reports[0].source == path
+
+
 # -- precedence ------------------------------------------------------------------------------------------
 
 PRECEDENCE_SPEC = yaml_spec("input: 10x10x1\nrounding: ceil",
@@ -59,25 +83,3 @@ def test_name_defaults_to_the_file_stem(tmp_path):
     assert cnncalc.analyze(str(path)).name == "my-net"
     path.write_text(yaml_spec("name: other\ninput: 8x8x1", "- relu"))
     assert cnncalc.analyze(str(path)).name == "other"
-
-
-# the cs231n notes' CIFAR-10 walkthrough: conv 3·3·3·12 + 12 = 336 params, fc 16·16·12·10 + 10 = 30,730;
-# MACs 32·32·12·27 = 331,776 + 16·16·12·10 = 30,720
-WALKTHROUGH_PARAMS, WALKTHROUGH_MACS = 336 + 30_730, 331_776 + 30_720
-
-
-def test_analyze_accepts_every_form(tmp_path):
-    yaml_text = ("input: 32x32x3\nlayers:\n  - conv: {filters: 12, kernel: 3, padding: 1}\n  - relu\n"
-                 "  - pool: 2\n  - fc: 10\n")
-    data = {"input": "32x32x3", "layers": [{"conv": {"filters": 12, "kernel": 3, "padding": 1}}, "relu",
-                                           {"pool": 2}, {"fc": 10}]}
-    path = write(tmp_path, "walk.yaml", yaml_text)
-    reports = [cnncalc.analyze(path), cnncalc.analyze(Path(path)), cnncalc.analyze(yaml_text),
-               cnncalc.analyze(WALKTHROUGH), cnncalc.analyze(data)]
-    for report in reports:
-        assert report.valid
-        assert report.totals.params == WALKTHROUGH_PARAMS
-        assert report.totals.macs == WALKTHROUGH_MACS
-        assert report.output == cnncalc.Volume(1, 1, 10)
-    assert len({r.totals for r in reports}) == 1
-    assert reports[0].source == path

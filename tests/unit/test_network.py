@@ -89,7 +89,6 @@ def test_id_beside_a_layer_key_is_an_error_with_a_hint():
 
 # -- errors: codes and positions --------------------------------------------------------------------
 
-
 @pytest.mark.parametrize("text, hint", [
     ("INPUT(32x32x3) -> CONV(8, 3, s=2)", "'S'"),
     (yaml_spec("input: 32x32x3", "- conv: {filters: 8, kernal: 3}"), "'kernel'"),
