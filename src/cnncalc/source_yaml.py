@@ -1,13 +1,15 @@
 """YAML text -> plain Python data plus an index of where each value and key stands.
 
-Only PyYAML's safe composer is used: node marks give 1-based line and column, and no tag other
-than YAML's core types is accepted, so nothing in a file can construct Python objects.
+Only PyYAML's safe parser is used: its events' marks give each value's line and column, and no tag
+other than YAML's core types is accepted, so nothing in a file can construct Python objects.
 """
 from __future__ import annotations
 
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.events import AliasEvent, MappingEndEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent
 
 from .diagnostics import Span, SpecError, error
 from .limits import MAX_NESTING, MAX_YAML_NODES
@@ -16,16 +18,15 @@ from .volumes import Oversized
 KEY = "@key"  # marker in a location path: the position of the mapping key, not of its value
 
 Path = tuple
-Locations = dict[Path, "Span | yaml.Mark"]  # a YAML mark becomes a Span only when a message needs it
+Locations = dict[Path, Span]
 
 
-def to_span(place: "Span | yaml.Mark | None") -> Span | None:
+def to_span(place: Span | None) -> Span | None:
     """The 1-based Span of a location entry."""
-    if place is None or isinstance(place, Span):
-        return place
-    return Span(place.line + 1, place.column + 1)
+    return place
 
-# libyaml's composer when PyYAML was built with it: same nodes and marks, several times faster
+
+# libyaml's parser when PyYAML was built with it: the same events and marks, several times faster
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null")}
@@ -34,7 +35,7 @@ _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null")}
 def load(text: str) -> tuple[Any, Locations]:
     """Parse YAML `text`; raise SpecError with positioned diagnostics when it is not a plain document."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        document = _Reader(text).document()
     except yaml.MarkedYAMLError as exc:
         raise SpecError([_syntax_error(exc, text)]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control character
@@ -44,17 +45,9 @@ def load(text: str) -> tuple[Any, Locations]:
                                span=Span(line, column), suggestions=["remove it"])]) from None
     except yaml.YAMLError as exc:
         raise SpecError([error("yaml-syntax", f"not valid YAML: {exc}")]) from None
-    except RecursionError:
-        raise SpecError([error("too-deep", f"the YAML nests deeper than {MAX_NESTING} levels")]) from None
-    if node is None:  # only comments
+    if document is None:  # only comments
         raise empty_spec()
-    sizes: dict[int, int] = {}
-    if "&" in text and _size(node, sizes, 0) > MAX_YAML_NODES:  # only anchors let a document expand
-        raise SpecError([error("too-large", f"the YAML expands to more than {MAX_YAML_NODES:,} values "
-                               "(anchors and aliases count each time they are used)", span=_span(node))])
-    locations: Locations = {}
-    constructor = yaml.SafeLoader("")
-    return _build(node, (), locations, constructor, 0), locations
+    return document
 
 
 def empty_spec() -> SpecError:
@@ -62,8 +55,8 @@ def empty_spec() -> SpecError:
         "start from: input: 32x32x3, then layers: [conv: {filters: 16, kernel: 3}]"])])
 
 
-def _span(node: yaml.Node) -> Span:
-    return Span(node.start_mark.line + 1, node.start_mark.column + 1)
+def _span(mark: yaml.Mark) -> Span:
+    return Span(mark.line + 1, mark.column + 1)
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> Any:
@@ -79,65 +72,161 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> Any:
     return error("yaml-syntax", f"not valid YAML: {problem}", span=span, suggestions=hints)
 
 
-def _size(node: yaml.Node, sizes: dict[int, int], depth: int) -> int:
-    """Values the node expands to, memoised per node so that alias bombs are counted, not expanded."""
-    if id(node) in sizes:
-        return sizes[id(node)]
-    if depth > MAX_NESTING:
-        raise SpecError([error("too-deep", f"the YAML nests deeper than {MAX_NESTING} levels", span=_span(node))])
-    sizes[id(node)] = MAX_YAML_NODES + 1  # a node that contains itself expands without end
-    if isinstance(node, yaml.MappingNode):
-        total = 1 + sum(_size(k, sizes, depth + 1) + _size(v, sizes, depth + 1) for k, v in node.value)
-    elif isinstance(node, yaml.SequenceNode):
-        total = 1 + sum(_size(v, sizes, depth + 1) for v in node.value)
-    else:
-        total = 1
-    sizes[id(node)] = min(total, MAX_YAML_NODES + 1)
-    return sizes[id(node)]
+class _Reader:
+    """Plain data and its locations, built straight from the parser's events.
 
+    PyYAML's composer would first make a node of every value, at twice the cost; reading events,
+    the values are also counted as they come, so that a document past MAX_YAML_NODES (an alias
+    bomb, or megabytes of numbers) is refused after MAX_YAML_NODES values, not after all of them.
+    """
 
-def _build(node: yaml.Node, path: Path, locations: Locations, constructor: yaml.SafeLoader, depth: int) -> Any:
-    locations[path] = node.start_mark
-    if depth > MAX_NESTING:
-        raise SpecError([error("too-deep", f"the YAML nests deeper than {MAX_NESTING} levels", span=_span(node))])
-    if isinstance(node, yaml.MappingNode):
-        if node.tag != _CORE + "map":
-            raise _bad_tag(node)
+    def __init__(self, text: str) -> None:
+        self.next = _Loader(text).get_event
+        self.locations: Locations = {}
+        self.values = 0
+        self.constructed: dict[tuple[str, str], Any] = {}  # (tag, text) -> the float, bool or null it is
+        # anchor -> (its value, its locations relative to it, its size in values, its depth, its mark);
+        # None while it is being read
+        self.anchors: dict[str, tuple | None] = {}
+        self.log: list | None = [] if "&" in text else None  # the locations in order, for anchors to copy
+
+    def document(self) -> tuple[Any, Locations] | None:
+        self.next()  # the stream's start
+        if isinstance(self.next(), StreamEndEvent):
+            return None
+        first = self.next()
+        value = self.node(first, (), 0)
+        self.next()  # the document's end
+        event = self.next()
+        if not isinstance(event, StreamEndEvent):
+            raise ComposerError("expected a single document in the stream", first.start_mark,
+                                "but found another document", event.start_mark)
+        return value, self.locations
+
+    def place(self, path: Path, mark: yaml.Mark) -> None:
+        span = _span(mark)
+        self.locations[path] = span
+        if self.log is not None:
+            self.log.append((path, span))
+
+    def count(self, values: int, mark: yaml.Mark) -> None:
+        self.values += values
+        if self.values > MAX_YAML_NODES:
+            raise SpecError([error("too-large", f"the YAML holds more than {MAX_YAML_NODES:,} values (an alias "
+                                   "counts as every value it stands for)", span=_span(mark),
+                                   suggestions=["use repeat blocks instead of writing layers out"])])
+
+    def node(self, event: Any, path: Path, depth: int) -> Any:
+        if isinstance(event, AliasEvent):
+            return self.alias(event, path, depth)
+        anchor, mark = event.anchor, event.start_mark
+        if anchor is not None:
+            if anchor in self.anchors:
+                first = self.anchors[anchor]
+                raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence",
+                                    first[4] if first else None, "second occurrence", mark)
+            self.anchors[anchor] = None
+            start, values = len(self.log), self.values
+        self.place(path, mark)
+        self.count(1, mark)
+        if depth > MAX_NESTING:
+            raise _too_deep(mark)
+        if isinstance(event, ScalarEvent):
+            value = self.scalar(event)
+        elif isinstance(event, SequenceStartEvent):
+            value = self.sequence(event, path, depth)
+        else:
+            value = self.mapping(event, path, depth)
+        if anchor is not None:
+            inside = [(where[len(path):], span) for where, span in self.log[start:]]
+            height = max(len(where) - (where[-1:] == (KEY,)) for where, _ in inside)
+            self.anchors[anchor] = (value, inside, self.values - values, height, mark)
+        return value
+
+    def alias(self, event: AliasEvent, path: Path, depth: int) -> Any:
+        """The anchored value again, its values counted again and its locations copied to `path`."""
+        mark = event.start_mark
+        if event.anchor not in self.anchors:
+            raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", mark)
+        anchored = self.anchors[event.anchor]
+        if anchored is None:  # an alias inside its own anchor's value: it expands without end
+            self.count(MAX_YAML_NODES + 1, mark)
+        value, inside, size, height, _ = anchored
+        self.count(size, mark)
+        if depth + height > MAX_NESTING:
+            raise _too_deep(mark)
+        for where, span in inside:
+            self.locations[path + where] = span
+            self.log.append((path + where, span))
+        return value
+
+    def sequence(self, event: Any, path: Path, depth: int) -> list:
+        if event.tag not in (None, "!", _CORE + "seq"):
+            raise _bad_tag(event, event.tag)
+        items: list = []
+        while not isinstance(event := self.next(), SequenceEndEvent):
+            items.append(self.node(event, path + (len(items),), depth + 1))
+        return items
+
+    def mapping(self, event: Any, path: Path, depth: int) -> dict:
+        if event.tag not in (None, "!", _CORE + "map"):
+            raise _bad_tag(event, event.tag)
         result: dict = {}
-        for key_node, value_node in node.value:
-            key = _build(key_node, path + (KEY,), {}, constructor, depth + 1)
+        while not isinstance(event := self.next(), MappingEndEvent):
+            mark = event.start_mark
+            saved, self.locations = self.locations, {}  # a key's own locations are not kept
+            key = self.node(event, path + (KEY,), depth + 1)
+            self.locations = saved
             if not isinstance(key, str):
                 key = str(key)
             if key in result:
                 raise SpecError([error("duplicate-key", f"the key '{key}' appears twice in one mapping",
-                                       span=_span(key_node), suggestions=["keep one of them"])])
-            locations[path + (key, KEY)] = key_node.start_mark
-            result[key] = _build(value_node, path + (key,), locations, constructor, depth + 1)
+                                       span=_span(mark), suggestions=["keep one of them"])])
+            self.place(path + (key, KEY), mark)
+            result[key] = self.node(self.next(), path + (key,), depth + 1)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != _CORE + "seq":
-            raise _bad_tag(node)
-        return [_build(item, path + (i,), locations, constructor, depth + 1) for i, item in enumerate(node.value)]
-    if node.tag not in _SCALAR_TAGS:
-        raise _bad_tag(node)
-    if node.tag == _CORE + "str":  # the common cases directly: the constructor is slow for 100,000 layers
-        value = node.value
-    elif node.tag == _CORE + "int":  # plain decimals only: YAML 1.1's 0x1, 0b1, 1_0 or 0o7 would misread `0x1` (WxH)
-        digits = node.value.lstrip("+-")
-        if not digits.isdigit():
-            value = node.value
-        elif len(digits) > 4000:
-            value = Oversized(len(digits))
+
+    def scalar(self, event: ScalarEvent) -> Any:
+        text, tag = event.value, event.tag
+        if tag is None:
+            tag = _resolve(text) if event.implicit[0] else _CORE + "str"
+        elif tag == "!":  # the non-specific tag: text
+            tag = _CORE + "str"
+        if tag == _CORE + "str":  # the common cases directly: the constructor is slow for 100,000 layers
+            value = text
+        elif tag == _CORE + "int":  # plain decimals only: YAML 1.1's 0x1, 0b1, 1_0 or 0o7 would misread `0x1` (WxH)
+            digits = text.lstrip("+-")
+            value = text if not digits.isdigit() else Oversized(len(digits)) if len(digits) > 4000 else int(text)
+        elif tag in _SCALAR_TAGS:
+            key = (tag, text)
+            if key not in self.constructed:
+                self.constructed[key] = _CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, text))
+            value = self.constructed[key]
         else:
-            value = int(node.value)
-    else:
-        value = constructor.construct_object(node)
-    if isinstance(value, str) and "\x00" in value:
-        raise SpecError([error("invalid-value", "a NUL character is not allowed in a spec", span=_span(node))])
-    return value
+            raise _bad_tag(event, tag)
+        if isinstance(value, str) and "\x00" in value:
+            raise SpecError([error("invalid-value", "a NUL character is not allowed in a spec",
+                                   span=_span(event.start_mark))])
+        return value
 
 
-def _bad_tag(node: yaml.Node) -> SpecError:
-    return SpecError([error("yaml-tag", f"the tag '{node.tag}' is not allowed: a spec holds plain "
-                            "mappings, lists, numbers and strings", span=_span(node),
+_IMPLICIT = {first: tuple(rules) for first, rules in _Loader.yaml_implicit_resolvers.items()}
+_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+def _resolve(text: str) -> str:
+    """The tag of a plain scalar, by YAML 1.1's rules as PyYAML's safe loader applies them."""
+    for tag, pattern in _IMPLICIT.get(text[:1], ()):
+        if pattern.match(text):
+            return tag
+    return _CORE + "str"
+
+
+def _too_deep(mark: yaml.Mark) -> SpecError:
+    return SpecError([error("too-deep", f"the YAML nests deeper than {MAX_NESTING} levels", span=_span(mark))])
+
+
+def _bad_tag(event: Any, tag: str) -> SpecError:
+    return SpecError([error("yaml-tag", f"the tag '{tag}' is not allowed: a spec holds plain "
+                            "mappings, lists, numbers and strings", span=_span(event.start_mark),
                             suggestions=["remove the tag"])])

@@ -15,7 +15,7 @@ from .arithmetic import Rounding
 from .budget import KINDS, Limit, parse_quantity
 from .diagnostics import Diagnostic, Span, SpecError, error
 from .layers import REGISTRY, Input, Layer
-from .limits import MAX_INTEGER, MAX_LAYERS
+from .limits import MAX_DIAGNOSTICS, MAX_INTEGER, MAX_LAYERS, MAX_YAML_NODES
 from .params import accepted_keys
 from .source_yaml import KEY, Locations, to_span
 from .volumes import Volume, parse_volume
@@ -74,6 +74,8 @@ class Spec(NamedTuple):
 
 def did_you_mean(word: str, choices) -> str:
     import difflib  # only an error needs it
+    if len(word) > 100:  # no name is that long, and difflib's time grows with the word's length
+        return ""
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered and lowered[word.lower()] != word:
@@ -83,6 +85,10 @@ def did_you_mean(word: str, choices) -> str:
     return f"did you mean '{lowered.get(close[0], close[0])}'?" if close else ""
 
 
+class _Stop(Exception):
+    """Building ends here: the spec is past a limit, or has more errors than are worth listing."""
+
+
 class _Builder:
     def __init__(self, locations: Locations, compact_line: str | None) -> None:
         self.locations = locations
@@ -90,6 +96,7 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
         self.ids: dict[str, str] = {}
         self.layer_count = 0
+        self.compact_values = 0  # words and numbers of the compact layers read so far
 
     def span(self, path: tuple, key: bool = False) -> Span | None:
         """The position of `path` (its key when `key`), or of the nearest enclosing value that has one."""
@@ -103,6 +110,19 @@ class _Builder:
 
     def fail(self, code: str, message: str, where: tuple, key: bool = False, suggestions=(), path=None) -> None:
         self.diagnostics.append(error(code, message, path, self.span(where, key), [s for s in suggestions if s]))
+        self.stop_when_full()
+
+    def stop_when_full(self) -> None:
+        if len(self.diagnostics) >= MAX_DIAGNOSTICS:
+            self.diagnostics.append(error("too-many-diagnostics", f"cnncalc stops after {MAX_DIAGNOSTICS:,} errors",
+                                          suggestions=["fix these first"]))
+            raise _Stop
+
+    def refuse_rows(self, message: str, where: tuple, path: str, suggestion: str) -> None:
+        """Past the row limit: one error, and nothing more is built."""
+        self.diagnostics.append(error("too-large", f"{message} (the input's included), more than the limit of "
+                                      f"{MAX_LAYERS:,}", path, self.span(where), [suggestion]))
+        raise _Stop
 
     # -- the document -------------------------------------------------------------------------
     def spec(self, data: Any, default_name: str, input_override: Volume | None) -> Spec | None:
@@ -139,9 +159,6 @@ class _Builder:
                       suggestions=["layers:\n  - conv: {filters: 16, kernel: 3, padding: 1}\n  - relu"])
         else:
             nodes = self.sequence(layers, ("layers",), "layers")
-        if self.layer_count + 1 > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
-            self.fail("too-large", f"the spec expands to {self.layer_count + 1:,} rows, more than the "
-                      f"limit of {MAX_LAYERS:,}", ("layers",), suggestions=["lower a repeat count"])
         if self.compact_line is not None and any(d.code == "missing-parameter" for d in self.diagnostics):
             self.diagnostics.append(error("missing-parameter", "a complete line would read: "
                                           + self.completed_line(data), span=Span(1, 1, self.compact_line)))
@@ -203,6 +220,10 @@ class _Builder:
             node = self.node(item, where + (i,), f"{path}[{i}]", in_repeat)
             if node is not None:
                 nodes.append(node)
+            if self.layer_count + 1 > MAX_LAYERS:  # refused as soon as it is known, before the rest is built
+                self.refuse_rows(f"the spec is {self.layer_count + 1:,} rows long by here", where + (i,),
+                                 f"{path}[{i}]", "split the network into specs of fewer layers")
+            self.stop_when_full()
         return tuple(nodes)
 
     def node(self, item: Any, where: tuple, path: str, in_repeat: bool) -> Node | None:
@@ -238,10 +259,13 @@ class _Builder:
             return Span(base.line, base.column + column - 1)
 
         try:
-            item, locations = source_compact.parse_item(text, span_of)
+            item, locations, values = source_compact.parse_item(text, span_of, MAX_YAML_NODES - self.compact_values)
         except SpecError as exc:
             self.diagnostics.extend(exc.diagnostics)
+            if any(d.code == "too-large" for d in exc.diagnostics):
+                raise _Stop from None
             return None
+        self.compact_values += values
         for key, span in locations.items():
             self.locations[where + key] = span
         return item
@@ -380,10 +404,9 @@ class _Builder:
         if not body and not self.diagnostics:
             self.fail("missing-layers", "a repeat block needs at least one layer", where + ("layers",), path=path)
         self.layer_count = before + (self.layer_count - before) * count
-        if self.layer_count + 1 > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
-            self.fail("too-large", f"this repeat makes the spec {self.layer_count + 1:,} rows long (the input's "
-                      f"included), more than the limit of {MAX_LAYERS:,}", where + ("repeat",), path=path,
-                      suggestions=["lower the count"])
+        if self.layer_count + 1 > MAX_LAYERS:
+            self.refuse_rows(f"this repeat makes the spec {self.layer_count + 1:,} rows long", where + ("repeat",),
+                             path, "lower the count")
         self.claim_id(ident, where + ("id",), path)
         return Block("repeat", (body,), span, count, ident, rounding)
 
@@ -425,5 +448,8 @@ def build(data: Any, locations: Locations, default_name: str, compact_line: str 
           input_override: Volume | None = None) -> tuple[Spec | None, list[Diagnostic]]:
     """Validate plain spec data. Returns the spec (None when it cannot be built) and every fault found."""
     builder = _Builder(locations, compact_line)
-    spec = builder.spec(data, default_name, input_override)
+    try:
+        spec = builder.spec(data, default_name, input_override)
+    except _Stop:
+        spec = None
     return (None if builder.diagnostics else spec), builder.diagnostics
