@@ -16,7 +16,7 @@ from .budget import Limit, parse_quantity
 from .conventions import CONVENTIONS
 from .conventions import DEFAULT as DEFAULT_CONVENTION
 from .diagnostics import ExitCode, SpecError, format_diagnostic
-from .limits import MAX_FILE_BYTES
+from .limits import MAX_FILE_BYTES, MAX_INTEGER
 from .memory import DTYPE_BYTES, OPTIMIZER_STATES, MemorySettings
 from .render import FORMATS, render
 from .report import Report
@@ -62,7 +62,8 @@ _SHAPE_OPTIONS = [
                  help="Rounding of non-integer sizes, over the spec's (a block's or layer's own still wins)."),
 ]
 _COUNT_OPTIONS = [
-    click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Images per batch."),
+    click.option("--batch", type=click.IntRange(1, MAX_INTEGER), default=1, show_default=True,
+                 help="Images per batch."),
     click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True,
                  help="Element type of activations and parameters."),
     click.option("--optimizer", type=click.Choice(list(OPTIMIZER_STATES)), default="sgd", show_default=True,

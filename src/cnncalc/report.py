@@ -14,6 +14,15 @@ SCHEMA_VERSION = 1
 COUNTS = ("params", "weights", "biases", "macs", "flops", "backward_flops", "activations", "buffers")
 
 
+def numbers(data: dict, prefix: str = ""):
+    """(name, value) of every integer in a JSON dict, nested names joined by dots: `memory.params`."""
+    for key, value in data.items():
+        if isinstance(value, dict):
+            yield from numbers(value, f"{prefix}{key}.")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            yield prefix + key, value
+
+
 class Row(NamedTuple):
     index: int
     path: str
