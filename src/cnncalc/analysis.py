@@ -40,7 +40,9 @@ class _Stop(Exception):
 
 def _too_long(value: int) -> bool:
     """Whether `value` has more digits than cnncalc prints (or Python converts to text, if fewer)."""
-    return abs(value) >= 10 ** min(MAX_DIGITS, sys.get_int_max_str_digits() or MAX_DIGITS)
+    digits = min(MAX_DIGITS, sys.get_int_max_str_digits() or MAX_DIGITS)
+    # 3.32 < log2(10): fewer bits than 3.32 a digit is fewer digits, and saves computing 10**digits
+    return abs(value).bit_length() > 3.32 * digits and abs(value) >= 10 ** digits
 
 
 def _digits(value: int) -> str:

@@ -128,6 +128,9 @@ def _print_diagnostics(diagnostics, source: str) -> None:
         click.echo(format_diagnostic(diagnostic, source), err=True)
 
 
+_CHUNK = 2**20  # characters written at a time
+
+
 def _use_color(no_color: bool) -> bool:
     return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()  # no-color.org: non-empty
 
@@ -177,7 +180,10 @@ def check(specs: tuple[str, ...], fmt: str, options: dict, by_type: bool, bars: 
     for report in reports:
         _print_diagnostics(report.diagnostics, report.source)
     width = os.get_terminal_size().columns if color else 200
-    click.echo(render(fmt, reports, color=color, width=width, by_type=by_type, bars=bars))
+    text = render(fmt, reports, color=color, width=width, by_type=by_type, bars=bars)
+    for start in range(0, len(text), _CHUNK):  # in pieces: the stream encodes each, not a copy of it all
+        click.echo(text[start:start + _CHUNK], nl=False)
+    click.echo()
     sys.exit(max(r.exit_code for r in reports))
 
 

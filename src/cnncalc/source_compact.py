@@ -123,9 +123,7 @@ class _Parser:
             count_token = self.expect("number")
             self.locations[path + ("repeat",)] = self.span_of(count_token.column)
             return {"repeat": _number(count_token.text), "layers": body}
-        name = self.expect("word").text
-        self.locations[path + (name.lower(), KEY)] = self.span_of(start.column)
-        self.locations[path + (name.lower(),)] = self.span_of(start.column)
+        name = self.expect("word").text  # at the item's own location, which a lookup of the name falls back to
         args: dict[str, Any] = {}
         if self.token.kind == "(":
             self.advance()
