@@ -38,16 +38,15 @@ class _Stop(Exception):
     """The volume cannot be carried further: the analysis ends at this error."""
 
 
+def _printed_digits() -> int:
+    """The most digits a number may have: MAX_DIGITS, or fewer if Python is set to convert fewer to text."""
+    return min(MAX_DIGITS, sys.get_int_max_str_digits() or MAX_DIGITS)
+
+
 def _too_long(value: int) -> bool:
-    """Whether `value` has more digits than cnncalc prints (or Python converts to text, if fewer)."""
-    digits = min(MAX_DIGITS, sys.get_int_max_str_digits() or MAX_DIGITS)
+    digits = _printed_digits()
     # 3.32 < log2(10): fewer bits than 3.32 a digit is fewer digits, and saves computing 10**digits
     return abs(value).bit_length() > 3.32 * digits and abs(value) >= 10 ** digits
-
-
-def _digits(value: int) -> str:
-    """About how many digits `value` has, without printing it (which may not be possible)."""
-    return f"about {int(abs(value).bit_length() * 0.30103):,}"
 
 
 def _fits(fields: Fields) -> bool:
@@ -85,8 +84,8 @@ class _Walker:
         found = dict(numbers(row.to_dict(self.memory)))
         for name, value in found.items():
             if _too_long(value):
-                self.report(error("too-large", f"the {name} of this layer is a number of {_digits(value)} "
-                                  f"digits, more than the {MAX_DIGITS:,} that cnncalc prints",
+                self.report(error("too-large", f"the {name} of this layer has more than {_printed_digits():,} digits, "
+                                  "more than cnncalc prints",
                                   suggestions=["make the input or the layers smaller"]), row.path, span)
                 raise _Stop
         for name, value in found.items():
@@ -98,8 +97,8 @@ class _Walker:
         """End the walk at a volume too large to print: past it, the numbers would only grow."""
         elements = volume.elements
         if elements > INT64_MAX and _too_long(elements):
-            self.report(error("too-large", f"the output volume's element count has {_digits(elements)} digits, more "
-                              f"than the {MAX_DIGITS:,} that cnncalc prints",
+            self.report(error("too-large", f"the output volume's element count has more than {_printed_digits():,} digits, "
+                              "more than cnncalc prints",
                               suggestions=["make the input or the upsampling smaller"]), path, span)
             raise _Stop
 
@@ -108,10 +107,11 @@ class _Walker:
         numbers would only grow, and fractions cost more with every layer."""
         for axis, field in zip(("width", "height"), fields):
             for name, value in zip(field._fields, field):
-                if value.denominator > INT64_MAX or (value.denominator > 1 and abs(value.numerator) > INT64_MAX):
+                numerator, denominator = value.as_integer_ratio()
+                if denominator > 1 and max(abs(numerator), denominator) > INT64_MAX:
                     problem = "a fraction whose terms pass 2^63 − 1"
-                elif _too_long(value):
-                    problem = f"a number of more than {MAX_DIGITS:,} digits"
+                elif _too_long(numerator):
+                    problem = f"a number of more than {_printed_digits():,} digits"
                 else:
                     continue
                 self.report(error("too-large", f"the receptive field's {name} along the {axis} is {problem}; "
@@ -278,7 +278,7 @@ def _check_totals(report: Report) -> Report:
     too_long = [name for name, value in huge.items() if _too_long(value)]
     if too_long:
         return replace(report, rows=(), diagnostics=report.diagnostics + (error(
-            "too-large", f"the total {too_long[0]} has more than {MAX_DIGITS:,} digits, more than cnncalc prints",
+            "too-large", f"the total {too_long[0]} has more than {_printed_digits():,} digits, more than cnncalc prints",
             path="totals", suggestions=["make the input or the layers smaller"]),))
     return replace(report, diagnostics=report.diagnostics + (_huge("totals", list(huge.items())),))
 

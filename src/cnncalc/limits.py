@@ -6,9 +6,9 @@ machine, in every format (bench/limits.py measures it); a spec past one is refus
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a spec file or standard input
 MAX_NESTING = 100  # YAML nesting depth
-MAX_YAML_NODES = 200_000  # values in one YAML document, aliases counted each time they are used; also the
+MAX_YAML_NODES = 100_000  # values in one YAML document, aliases counted each time they are used; also the
 # words and numbers of the compact notation in one spec
-MAX_LAYERS = 20_000  # rows (the input row included) after every repeat is expanded
+MAX_LAYERS = 10_000  # rows (the input row included) after every repeat is expanded
 MAX_INTEGER = 2**31 - 1  # any size, count or parameter written in a spec
 MAX_DIAGNOSTICS = 1_000  # errors and warnings kept per spec; one more says how many were left out
 

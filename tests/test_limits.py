@@ -1,0 +1,283 @@
+"""The documented limits (limits.py, README "Limits"): a spec past one is refused with its code and
+position before the work, and numbers past what other programs hold are said so, never crash.
+How fast and how small: bench/limits.py, not these tests."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+import yaml
+
+import cnncalc
+from cnncalc import source_yaml
+from cnncalc.limits import INT64_MAX, MAX_DIAGNOSTICS, MAX_INTEGER, MAX_LAYERS, MAX_NESTING, MAX_YAML_NODES
+from conftest import diagnostics_in
+
+BIG = MAX_INTEGER
+HUGE_INPUT = f"INPUT({BIG}x{BIG}x{BIG})"
+FORMATS = ("table", "json", "markdown", "csv", "github")
+
+
+def refusal(text: str) -> list[cnncalc.Diagnostic]:
+    with pytest.raises(cnncalc.SpecError) as caught:
+        cnncalc.load(text)
+    return caught.value.diagnostics
+
+
+def only(diagnostics, code: str):
+    """The one diagnostic there is, checked to have `code`."""
+    assert [d.code for d in diagnostics] == [code], [d.message for d in diagnostics]
+    return diagnostics[0]
+
+
+# -- rows -------------------------------------------------------------------------------------------------------
+
+def compact_relus(rows: int) -> str:
+    return "INPUT(8x8x1)" + " -> RELU" * (rows - 1)
+
+
+def test_a_compact_line_at_the_row_limit_is_read():
+    assert len(cnncalc.analyze(compact_relus(MAX_LAYERS)).rows) == MAX_LAYERS
+
+
+def test_a_compact_line_past_the_row_limit_is_refused_from_its_arrows():
+    # the rest of the line is not read: what follows the arrow that passes the limit is no syntax error
+    line = compact_relus(MAX_LAYERS + 1) + " -> %%%"
+    problem = only(refusal(line), "too-large")
+    arrow = len(compact_relus(MAX_LAYERS)) + 2  # the arrow before layer MAX_LAYERS + 1 (1-based column)
+    assert (problem.span.line, problem.span.column) == (1, arrow)
+    assert f"{MAX_LAYERS:,}" in problem.message
+
+
+def test_a_yaml_list_past_the_row_limit_is_refused_at_its_item():
+    # nothing after the item that passes the limit is built: the unknown layer after it goes unreported
+    items = "".join("  - relu\n" for _ in range(MAX_LAYERS)) + "  - rleu\n"
+    problem = only(refusal("input: 8x8x1\nlayers:\n" + items), "too-large")
+    assert problem.path == f"layers[{MAX_LAYERS - 1}]"
+    assert (problem.span.line, problem.span.column) == (3 + MAX_LAYERS - 1, 5)
+
+
+def test_a_repeat_past_the_row_limit_is_refused_at_its_count_from_the_count():
+    # 10^9 copies of 10^9 copies: refused from the counts, with no copy made
+    text = "INPUT(8x8x1) -> [[RELU]*1000000000]*1000000000"
+    problem = only(refusal(text), "too-large")
+    assert (problem.span.line, problem.span.column) == (1, 25)  # the inner repeat's count
+    assert "1,000,000,001 rows" in problem.message
+
+
+def test_rows_through_merges_count():
+    # a residual is its body and an add row: 1 + 2·(MAX_LAYERS // 2) rows pass the limit by one
+    text = f"input: 8x8x1\nlayers:\n  - repeat: {MAX_LAYERS // 2}\n    layers: [residual: [relu]]\n"
+    assert only(refusal(text), "too-large").path == "layers[0]"
+
+
+# -- values -----------------------------------------------------------------------------------------------------
+
+def numbers_under_an_unknown_key(values: int) -> str:
+    """A valid spec holding `values` YAML values: 8 of its own (the mapping, its 3 keys, the input, the
+    layers and their relu, the extra list) and a list of the rest."""
+    return "input: 8x8x1\nlayers: [relu]\nextra: [" + ",".join(["1"] * (values - 8)) + "]\n"
+
+
+def test_yaml_values_at_the_limit_are_read_and_one_more_is_refused():
+    report = cnncalc.analyze_text(numbers_under_an_unknown_key(MAX_YAML_NODES))
+    assert [d.code for d in report.diagnostics] == ["unknown-key"]
+    # one more value: refused at that value, and the syntax error after it is never reached
+    problem = only(refusal(numbers_under_an_unknown_key(MAX_YAML_NODES + 1)[:-2] + ", [}\n"), "too-large")
+    assert problem.span.line == 3 and f"{MAX_YAML_NODES:,}" in problem.message
+
+
+def test_an_alias_counts_as_the_values_it_stands_for():
+    anchored = "[" + ",".join(["relu"] * 999) + "]"  # 1,000 values
+    uses = MAX_YAML_NODES // 1000
+    text = f"input: 8x8x1\nlayers: [relu]\na: &a {anchored}\nb: [" + ", ".join(["*a"] * uses) + "]\n"
+    problem = only(refusal(text), "too-large")
+    assert problem.span.line == 4 and problem.span.column > 4  # at an alias in b's list, not at the anchor
+
+
+def test_an_alias_nesting_past_the_limit_is_too_deep():
+    deep = "[" * 60 + "1" + "]" * 60
+    text = f"input: 8x8x1\nlayers: [relu]\na: &a {deep}\nb: " + "[" * 50 + "*a" + "]" * 50 + "\n"
+    problem = only(refusal(text), "too-deep")
+    assert problem.span.line == 4 and f"{MAX_NESTING}" in problem.message
+
+
+WORDY = "CONV(K=8, F=1, S=1, P=0, dilation=1, groups=1, bias=true)"  # 15 words and numbers, fewer rows than values
+
+
+def test_the_compact_notations_words_and_numbers_count_as_values():
+    layers = (MAX_YAML_NODES - 2) // 15  # INPUT(8x8x1) is 2
+    assert cnncalc.load("INPUT(8x8x1)" + f" -> {WORDY}" * layers)
+    line = "INPUT(8x8x1)" + f" -> {WORDY}" * (layers + 1) + " -> %%%"  # one more: refused, the rest not read
+    problem = only(refusal(line), "too-large")
+    assert problem.span.column > len(line) - len(WORDY) - 10 and f"{MAX_YAML_NODES:,}" in problem.message
+
+
+def test_compact_layers_in_yaml_share_the_count():
+    items = "".join(f"  - '{WORDY}'\n" for _ in range(MAX_YAML_NODES // 15 + 1))
+    problem = only(refusal("input: 8x8x1\nlayers:\n" + items), "too-large")
+    assert problem.span.line == 3 + MAX_YAML_NODES // 15
+
+
+@pytest.mark.parametrize("text", [
+    "input: 8x8x1\nlayers: [relu]\nname: 'a: 1.5'\nf: [1.5, -2e3, .inf, yes, No, ~, null, '', 0o7, 0x1F, 1_000]\n",
+    "input: 8x8x1\nlayers: &l [relu, {conv: {filters: 8, kernel: 3}}]\nagain: *l\nmore: {a: *l, b: [*l, *l]}\n",
+    "input: !!str 8x8x1\nlayers: !!seq [relu]\nkeys: {2: two, null: 3, true: 4}\n",
+])
+def test_yaml_is_read_as_the_safe_loader_reads_it(text):
+    data = yaml.safe_load(text)
+    data["input"] = str(data["input"])
+    for key in ("f",):  # plain decimals only: 0o7, 0x1F and 1_000 stay text (they would misread 0x1 as WxH)
+        if key in data:
+            data[key][-3:] = ["0o7", "0x1F", "1_000"]
+    if "keys" in data:
+        data["keys"] = {str(k): v for k, v in data["keys"].items()}
+    read, _ = source_yaml.load(text)
+    assert read == data
+
+
+# -- diagnostics ------------------------------------------------------------------------------------------------
+
+def test_errors_past_the_limit_are_counted_not_listed(check_json):
+    items = "".join(f"  - conv: {{filtres{i}: 8, kernel: 3}}\n" for i in range(MAX_DIAGNOSTICS))
+    result, data = check_json("-", input="input: 8x8x1\nlayers:\n" + items)
+    assert result.exit_code == 1
+    codes = [d["code"] for d in data["diagnostics"]]
+    assert len(codes) == MAX_DIAGNOSTICS + 1 and codes[-1] == "too-many-diagnostics"
+    assert data["diagnostics"][-1]["severity"] == "error"
+
+
+def test_warnings_past_the_limit_are_counted_and_the_rows_go_on(check_json):
+    # floor rounding drops a column and a row at every strided conv: 1,500 warnings
+    text = ("input: 1x1x8\nrounding: floor\nlayers:\n  - repeat: 1500\n"
+            "    layers: [upsample: 2, conv: {filters: 8, kernel: 1, stride: 2}]\n")
+    result, data = check_json("-", input=text)
+    assert result.exit_code == 0 and len(data["layers"]) == 3001
+    last = data["diagnostics"][-1]
+    assert len(data["diagnostics"]) == MAX_DIAGNOSTICS + 1 and last["code"] == "too-many-diagnostics"
+    assert last["severity"] == "warning" and "500 more" in last["message"]
+
+
+def test_a_word_of_a_megabyte_gets_no_suggestion():
+    text = "input: 8x8x1\nlayers: [relu]\n? " + "k" * 2**20 + "\n: 1\n"  # a key past 1,024 characters is explicit
+    problem = only(cnncalc.analyze_text(text).diagnostics, "unknown-key")
+    assert problem.suggestions == ("the keys are name, input, rounding, layers, budget",)
+
+
+# -- numbers past int64 and past printing ---------------------------------------------------------------------
+
+def test_a_count_past_int64_is_a_warning_with_its_place_name_and_value():
+    report = cnncalc.analyze(f"INPUT(8x8x1) -> FC({BIG}) -> FC({BIG}) -> FC(10)")
+    assert report.valid
+    huge = [d for d in report.diagnostics if d.code == "huge-count"]
+    assert [d.path for d in huge] == ["layers[1]", "totals"]
+    first = huge[0]
+    assert (first.span.line, first.span.column) == (1, 35)
+    macs = BIG * BIG  # just under 2^62: the MACs and FLOPs fit, 4 times them do not
+    assert 2 * macs < INT64_MAX < 4 * macs
+    assert f"backward_flops {4 * macs:,}" in first.message and f"memory.params {4 * (macs + BIG):,}" in first.message
+    assert " macs " not in first.message and "2^63 − 1" in first.message and "int64" in first.message
+
+
+def test_huge_counts_are_said_once_with_how_many_later_rows_have_them():
+    report = cnncalc.analyze(f"INPUT(8x8x1) -> FC({BIG}) -> [FC({BIG})]*5")
+    huge = [d for d in report.diagnostics if d.code == "huge-count" and d.path != "totals"]
+    assert len(huge) == 1 and "so do 4 later rows" in huge[0].message
+
+
+def test_memory_past_int64_is_named(check_json):
+    result, data = check_json(f"INPUT(1024x1024x1024) -> CONV(1024, 1)", "--batch", str(BIG), "--training",
+                              "--optimizer", "adam")
+    assert result.exit_code == 0
+    [row_warning] = [d for d in data["diagnostics"] if d["path"] == "input"]
+    assert "memory.activations" in row_warning["message"]
+    assert data["totals"]["memory"]["peak"] > INT64_MAX  # exact, as a JSON number
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_largest_integers_print_in_every_format(run_cli, fmt):
+    spec = f"{HUGE_INPUT} -> [CONV({BIG}, 1) -> FC({BIG})]*3"
+    result = run_cli("check", spec, "--format", fmt, "--batch", str(BIG), "--training")
+    assert result.exit_code == 0, result.stderr
+    assert "internal error" not in result.stderr
+    assert {d["code"] for d in diagnostics_in(result.stderr)} == {"huge-count"}
+    if fmt == "json":
+        data = json.loads(result.stdout)
+        assert data["totals"]["macs"] == sum(row["macs"] for row in data["layers"]) > INT64_MAX
+    if fmt == "table":
+        assert "e+" in result.stdout  # MACs and bytes past the largest unit, in scientific notation
+
+
+# each concat of 100 identity branches multiplies the depth by 100: the elements (8·8·100^k) and their bytes
+# (4 each) pass 4,300 digits at k = 2,149 (4·64·100^2149 has 4,301 digits)
+HUNDREDFOLD = ("input: 8x8x1\nlayers:\n  - repeat: 3000\n    layers: [concat: [" + ", ".join(["[]"] * 100)
+               + "]]\n")
+
+
+def test_a_count_of_more_than_4300_digits_is_too_large_at_its_layer(check_json):
+    result, data = check_json("-", input=HUNDREDFOLD)
+    assert result.exit_code == 1 and data["valid"] is False and data["output"] is None
+    [problem] = [d for d in data["diagnostics"] if d["severity"] == "error"]
+    assert problem["code"] == "too-large" and "memory.activations" in problem["message"]
+    assert "4,300 digits" in problem["message"]
+    assert problem["path"] == "layers[0].repeat#2149[0].concat" and (problem["line"], problem["column"]) == (4, 14)
+    assert len(data["layers"]) == 2149  # the input and the rows before it
+
+
+@pytest.fixture
+def python_prints_640_digits():
+    """Python set to convert at most 640 digits to text (its least): cnncalc's limit follows it."""
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    yield
+    sys.set_int_max_str_digits(before)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_too_large_is_an_error_in_every_format(run_cli, fmt, python_prints_640_digits):
+    result = run_cli("check", "-", "--format", fmt, input=HUNDREDFOLD)
+    assert "more than 640 digits" in result.stderr
+    assert result.exit_code == 1 and "error[too-large]" in result.stderr
+    assert "internal error" not in result.stderr
+    if fmt == "json":
+        json.loads(result.stdout)
+
+
+def test_a_receptive_field_fraction_past_64_bits_is_too_large():
+    # each upsampling divides the jump by 2,147,483,647; after the second, the global pool's field is
+    # 9 − 1/(2^31 − 1)^2 wide: a fraction whose numerator passes 2^63
+    report = cnncalc.analyze(f"INPUT(8x8x1) -> [UPSAMPLE({BIG}) -> GAP]*3")
+    problem = only([d for d in report.diagnostics if d.is_error], "too-large")
+    assert problem.path == "layers[0].repeat#2[1]" and "receptive field's size along the width" in problem.message
+
+
+def test_a_receptive_field_jump_past_int64_is_a_warning():
+    report = cnncalc.analyze(f"INPUT(1x1x1) -> [CONV(1, 1, S={BIG})]*3")
+    assert report.valid
+    [first] = [d for d in report.diagnostics if d.code == "huge-count"]  # the totals have no fields
+    assert "receptive_field.width.jump" in first.message and first.path == "layers[0].repeat#3[0]"
+
+
+# -- budgets and flags ------------------------------------------------------------------------------------------
+
+def test_budgets_up_to_int64(run_cli):
+    spec = f"{HUGE_INPUT} -> FC(10)"
+    result = run_cli("check", spec, "--max-params", str(INT64_MAX))
+    assert result.exit_code == 1 and "error[over-budget]" in result.stderr  # 10·(2^31 − 1)^3 is more
+    for flag in ("--max-params", "--max-macs", "--max-memory"):
+        for value in (str(INT64_MAX + 1), "9" * 5000, "1" + "0" * 400 + "G"):
+            result = run_cli("check", spec, flag, value)
+            assert result.exit_code == 2 and "at most 9,223,372,036,854,775,807" in result.stderr
+
+
+def test_a_budget_past_int64_in_a_spec_is_an_invalid_value():
+    text = f"input: 8x8x1\nbudget: {{params: {'9' * 5000}, memory: {INT64_MAX + 1}}}\nlayers: [relu]\n"
+    problems = refusal(text)
+    assert [(d.code, d.span.line) for d in problems] == [("invalid-value", 2)] * 2
+
+
+def test_batch_is_at_most_the_integer_limit(run_cli):
+    result = run_cli("check", "INPUT(8x8x1) -> RELU", "--batch", str(BIG + 1))
+    assert result.exit_code == 2 and "--batch" in result.stderr
+    assert run_cli("check", "INPUT(8x8x1) -> RELU", "--batch", str(BIG)).exit_code == 0
