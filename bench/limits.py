@@ -165,8 +165,16 @@ def cases() -> list[Case]:
     ]
 
 
-def run(command: list[str], timeout: float) -> tuple[float, int, int, str]:
-    """Wall seconds, peak resident memory (bytes), exit status and standard error of one child."""
+class Run(NamedTuple):
+    wall: float  # seconds
+    cpu: float  # seconds of the child's own, user and system: what other load on the machine changes least
+    peak: int  # bytes of resident memory at most
+    status: int
+    stderr: str
+
+
+def run(command: list[str], timeout: float) -> Run:
+    """One child process, measured."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
@@ -183,7 +191,8 @@ def run(command: list[str], timeout: float) -> tuple[float, int, int, str]:
         took = time.perf_counter() - start
         err.seek(0)
         stderr = err.read(100_000).decode(errors="replace")
-    return took, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status), stderr
+    return Run(took, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status),
+               stderr)
 
 
 def main() -> None:
@@ -202,8 +211,10 @@ def main() -> None:
     cnncalc = [script] if script else [sys.executable, "-m", "cnncalc"]
     print(f"limits: {MAX_LAYERS:,} rows, {MAX_FILE_BYTES // 2**20} MiB, {MAX_VALUES:,} values, "
           f"{MAX_NESTING} deep, integers up to {MAX_INTEGER:,}; budget {SECONDS:g} s and {MIB} MiB a run")
-    print(f"{'limit':<9}{'case':<40}" + "".join(f"{f:>17}" for f in formats))
-    flagged, worst_time, worst_memory = [], (0.0, ""), (0, "")
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}; each cell: wall s / CPU s, peak MiB")
+    print(f"{'limit':<9}{'case':<40}" + "".join(f"{f:>19}" for f in formats))
+    flagged: list[str] = []
+    worst: dict[str, dict[str, tuple]] = {}  # limit -> {"wall"|"cpu"|"peak": (value, where)}
     with tempfile.TemporaryDirectory() as folder:
         for index, case in enumerate(cases()):
             if args.only and args.only not in f"{case.limit} {case.name}":
@@ -212,22 +223,28 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, "--write", str(index), path], check=True)
             cells = []
             for fmt in formats:
-                took, peak, status, stderr = run([*cnncalc, "check", path, "--format", fmt, *case.options],
-                                                 args.timeout)
-                where = f"{case.limit}: {case.name} ({fmt})"
-                worst_time = max(worst_time, (took, where))
-                worst_memory = max(worst_memory, (peak, where))
+                result = run([*cnncalc, "check", path, "--format", fmt, *case.options], args.timeout)
+                where = f"{case.name} ({fmt})"
+                for key in ("wall", "cpu", "peak"):
+                    mine = worst.setdefault(case.limit, {}).get(key, (0, ""))
+                    worst[case.limit][key] = max(mine, (getattr(result, key), where))
                 problems = [text for bad, text in (
-                    (took > SECONDS, f"{took:.2f} s"), (peak > MIB * 2**20, f"{peak / 2**20:.0f} MiB"),
-                    (status != case.status, f"exit {status}, not {case.status}"),
-                    ("Traceback" in stderr or "internal error" in stderr, stderr.strip().splitlines()[-1:]))
+                    (result.wall > SECONDS, f"{result.wall:.2f} s"),
+                    (result.peak > MIB * 2**20, f"{result.peak / 2**20:.0f} MiB"),
+                    (result.status != case.status, f"exit {result.status}, not {case.status}"),
+                    ("Traceback" in result.stderr or "internal error" in result.stderr,
+                     result.stderr.strip().splitlines()[-1:]))
                     if bad]
                 if problems:
-                    flagged.append(f"{where}: {', '.join(map(str, problems))}")
-                cells.append(f"{took:5.2f} s {peak / 2**20:5.0f} MiB" + ("!" if problems else " "))
-            print(f"{case.limit:<9}{case.name:<40}" + "".join(f"{c:>17}" for c in cells), flush=True)
-    print(f"slowest: {worst_time[0]:.2f} s, {worst_time[1]}")
-    print(f"largest: {worst_memory[0] / 2**20:.0f} MiB, {worst_memory[1]}")
+                    flagged.append(f"{case.limit}: {where}: {', '.join(map(str, problems))}")
+                cells.append(f"{result.wall:4.2f}/{result.cpu:4.2f} s {result.peak / 2**20:3.0f}"
+                             + ("!" if problems else " "))
+            print(f"{case.limit:<9}{case.name:<40}" + "".join(f"{c:>19}" for c in cells), flush=True)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    for limit, found in worst.items():
+        (wall, slowest), (cpu, busiest), (peak, largest) = found["wall"], found["cpu"], found["peak"]
+        print(f"{limit:<9}slowest {wall:4.2f} s: {slowest}; most CPU {cpu:4.2f} s: {busiest}; "
+              f"largest {peak / 2**20:.0f} MiB: {largest}")
     if flagged:
         print(f"{len(flagged)} run(s) flagged:", *flagged, sep="\n  ")
         sys.exit(1)

@@ -114,6 +114,14 @@ def test_the_compact_notations_words_and_numbers_count_as_values():
     assert problem.span.column > len(line) - len(WORDY) - 10 and f"{MAX_YAML_NODES:,}" in problem.message
 
 
+def test_megabytes_of_marks_are_refused_before_they_are_read():
+    line = "INPUT(8x8x1) -> CONV(" + "," * 2**20 + ")"
+    problem = only(refusal(line), "too-large")
+    # the 7 tokens before the commas, then commas up to the limit: refused at the one past it
+    assert problem.span.column == len("INPUT(8x8x1) -> CONV(") + (4 * MAX_YAML_NODES + 1 - 7) + 1
+    assert f"{4 * MAX_YAML_NODES:,} tokens" in problem.message
+
+
 def test_compact_layers_in_yaml_share_the_count():
     items = "".join(f"  - '{WORDY}'\n" for _ in range(MAX_YAML_NODES // 15 + 1))
     problem = only(refusal("input: 8x8x1\nlayers:\n" + items), "too-large")

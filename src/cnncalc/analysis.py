@@ -51,8 +51,14 @@ def _too_long(value: int) -> bool:
 
 def _fits(fields: Fields) -> bool:
     """Whether every size, jump and start is an int64, or a fraction of int64s."""
-    return all(-INT64_MAX <= value.numerator <= INT64_MAX and value.denominator <= INT64_MAX
-               for field in fields for value in field)
+    for field in fields:
+        for value in field:
+            if type(value) is int:  # the common case, directly
+                if not -INT64_MAX <= value <= INT64_MAX:
+                    return False
+            elif not (-INT64_MAX <= value.numerator <= INT64_MAX and value.denominator <= INT64_MAX):
+                return False
+    return True
 
 
 class _Walker:

@@ -41,7 +41,9 @@ _VALUES = {"word", "number", "dims"}  # the tokens that count against MAX_YAML_N
 
 
 def tokenize(text: str, span_of, limit: int = MAX_YAML_NODES) -> list[Token]:
-    """The tokens of `text`; too-large once more than `limit` of them are words, numbers or sizes."""
+    """The tokens of `text`; too-large once more than `limit` of them are words, numbers or sizes, or
+    more than 4·`limit` are tokens at all (a line needs at most 3 marks a word or number, and a few
+    more for its brackets: megabytes of commas are refused before they are read as tokens)."""
     tokens, values = [], 0
     for match in _TOKEN.finditer(text):  # each match is a token and the spaces before it
         kind, start, value = match.lastgroup, match.start(match.lastgroup), match[match.lastgroup]
@@ -50,10 +52,11 @@ def tokenize(text: str, span_of, limit: int = MAX_YAML_NODES) -> list[Token]:
                                    suggestions=["layers are written NAME(arguments) and joined by ->"])])
         if kind in _VALUES:
             values += 1
-            if values > limit:
-                raise SpecError([error("too-large", f"the spec has more than {MAX_YAML_NODES:,} names and values",
-                                       span=span_of(start + 1),
-                                       suggestions=["use [ … ]*N instead of writing layers out"])])
+        if values > limit or len(tokens) > 4 * limit:
+            raise SpecError([error("too-large", f"the spec has more than {MAX_YAML_NODES:,} names and values (or "
+                                   f"{4 * MAX_YAML_NODES:,} tokens, marks included)",
+                                   span=span_of(start + 1),
+                                   suggestions=["use [ … ]*N instead of writing layers out"])])
         tokens.append(Token(value if kind == "punct" else kind, value, start + 1))
     tokens.append(Token("end", "", len(text) + 1))
     return tokens

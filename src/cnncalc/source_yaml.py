@@ -5,6 +5,7 @@ other than YAML's core types is accepted, so nothing in a file can construct Pyt
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import yaml
@@ -19,12 +20,6 @@ KEY = "@key"  # marker in a location path: the position of the mapping key, not 
 
 Path = tuple
 Locations = dict[Path, Span]
-
-
-def to_span(place: Span | None) -> Span | None:
-    """The 1-based Span of a location entry."""
-    return place
-
 
 # libyaml's parser when PyYAML was built with it: the same events and marks, several times faster
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -84,11 +79,11 @@ class _Reader:
         self.next = _Loader(text).get_event
         self.locations: Locations = {}
         self.values = 0
+        self.constructor = yaml.SafeLoader("")  # for floats, bools and nulls: YAML 1.1 has many spellings
         self.constructed: dict[tuple[str, str], Any] = {}  # (tag, text) -> the float, bool or null it is
         # anchor -> (its value, its locations relative to it, its size in values, its depth, its mark);
         # None while it is being read
         self.anchors: dict[str, tuple | None] = {}
-        self.log: list | None = [] if "&" in text else None  # the locations in order, for anchors to copy
 
     def document(self) -> tuple[Any, Locations] | None:
         self.next()  # the stream's start
@@ -103,44 +98,48 @@ class _Reader:
                                 "but found another document", event.start_mark)
         return value, self.locations
 
-    def place(self, path: Path, mark: yaml.Mark) -> None:
-        span = _span(mark)
-        self.locations[path] = span
-        if self.log is not None:
-            self.log.append((path, span))
-
-    def count(self, values: int, mark: yaml.Mark) -> None:
-        self.values += values
-        if self.values > MAX_YAML_NODES:
-            raise SpecError([error("too-large", f"the YAML holds more than {MAX_YAML_NODES:,} values (an alias "
-                                   "counts as every value it stands for)", span=_span(mark),
-                                   suggestions=["use repeat blocks instead of writing layers out"])])
+    def too_many(self, mark: yaml.Mark) -> SpecError:
+        return SpecError([error("too-large", f"the YAML holds more than {MAX_YAML_NODES:,} values (an alias counts "
+                                "as every value it stands for)", span=_span(mark),
+                                suggestions=["use repeat blocks instead of writing layers out"])])
 
     def node(self, event: Any, path: Path, depth: int) -> Any:
-        if isinstance(event, AliasEvent):
+        if type(event) is AliasEvent:
             return self.alias(event, path, depth)
-        anchor, mark = event.anchor, event.start_mark
-        if anchor is not None:
-            if anchor in self.anchors:
-                first = self.anchors[anchor]
-                raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence",
-                                    first[4] if first else None, "second occurrence", mark)
-            self.anchors[anchor] = None
-            start, values = len(self.log), self.values
-        self.place(path, mark)
-        self.count(1, mark)
+        if event.anchor is not None:
+            return self.anchored(event, path, depth)
+        return self.value(event, path, depth)
+
+    def value(self, event: Any, path: Path, depth: int) -> Any:
+        """A scalar, a list or a mapping, counted and located."""
+        kind, mark = type(event), event.start_mark
+        self.locations[path] = Span(mark.line + 1, mark.column + 1)
+        self.values += 1
+        if self.values > MAX_YAML_NODES:
+            raise self.too_many(mark)
         if depth > MAX_NESTING:
             raise _too_deep(mark)
-        if isinstance(event, ScalarEvent):
-            value = self.scalar(event)
-        elif isinstance(event, SequenceStartEvent):
-            value = self.sequence(event, path, depth)
-        else:
-            value = self.mapping(event, path, depth)
-        if anchor is not None:
-            inside = [(where[len(path):], span) for where, span in self.log[start:]]
-            height = max(len(where) - (where[-1:] == (KEY,)) for where, _ in inside)
-            self.anchors[anchor] = (value, inside, self.values - values, height, mark)
+        if kind is ScalarEvent:
+            return self.scalar(event)
+        if kind is SequenceStartEvent:
+            return self.sequence(event, path, depth)
+        return self.mapping(event, path, depth)
+
+    def anchored(self, event: Any, path: Path, depth: int) -> Any:
+        """A value with an anchor: read, then kept with its size and its locations for its aliases."""
+        anchor, mark = event.anchor, event.start_mark
+        if anchor in self.anchors:
+            first = self.anchors[anchor]
+            raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", first[4] if first else None,
+                                "second occurrence", mark)
+        self.anchors[anchor] = None
+        located, values = len(self.locations), self.values
+        value = self.value(event, path, depth)
+        # a dict keeps its order, and paths are new: the value's own locations are the latest ones
+        inside = [(where[len(path):], span) for where, span in
+                  itertools.islice(reversed(self.locations.items()), len(self.locations) - located)]
+        height = max(len(where) - (where[-1:] == (KEY,)) for where, _ in inside)
+        self.anchors[anchor] = (value, inside, self.values - values, height, mark)
         return value
 
     def alias(self, event: AliasEvent, path: Path, depth: int) -> Any:
@@ -150,40 +149,47 @@ class _Reader:
             raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", mark)
         anchored = self.anchors[event.anchor]
         if anchored is None:  # an alias inside its own anchor's value: it expands without end
-            self.count(MAX_YAML_NODES + 1, mark)
+            raise self.too_many(mark)
         value, inside, size, height, _ = anchored
-        self.count(size, mark)
+        self.values += size
+        if self.values > MAX_YAML_NODES:
+            raise self.too_many(mark)
         if depth + height > MAX_NESTING:
             raise _too_deep(mark)
-        for where, span in inside:
+        for where, span in reversed(inside):
             self.locations[path + where] = span
-            self.log.append((path + where, span))
         return value
 
     def sequence(self, event: Any, path: Path, depth: int) -> list:
         if event.tag not in (None, "!", _CORE + "seq"):
             raise _bad_tag(event, event.tag)
         items: list = []
-        while not isinstance(event := self.next(), SequenceEndEvent):
-            items.append(self.node(event, path + (len(items),), depth + 1))
+        next_event, node, depth = self.next, self.node, depth + 1
+        while type(event := next_event()) is not SequenceEndEvent:
+            items.append(node(event, path + (len(items),), depth))
         return items
 
     def mapping(self, event: Any, path: Path, depth: int) -> dict:
         if event.tag not in (None, "!", _CORE + "map"):
             raise _bad_tag(event, event.tag)
         result: dict = {}
-        while not isinstance(event := self.next(), MappingEndEvent):
+        next_event, node, depth = self.next, self.node, depth + 1
+        while type(event := next_event()) is not MappingEndEvent:
             mark = event.start_mark
-            saved, self.locations = self.locations, {}  # a key's own locations are not kept
-            key = self.node(event, path + (KEY,), depth + 1)
-            self.locations = saved
+            if type(event) is ScalarEvent and event.anchor is None:  # the common key, directly
+                self.values += 1
+                key = self.scalar(event)
+            else:  # a key's own locations are not kept
+                saved, self.locations = self.locations, {}
+                key = node(event, path + (KEY,), depth)
+                self.locations = saved
             if not isinstance(key, str):
                 key = str(key)
             if key in result:
                 raise SpecError([error("duplicate-key", f"the key '{key}' appears twice in one mapping",
                                        span=_span(mark), suggestions=["keep one of them"])])
-            self.place(path + (key, KEY), mark)
-            result[key] = self.node(self.next(), path + (key,), depth + 1)
+            self.locations[path + (key, KEY)] = Span(mark.line + 1, mark.column + 1)
+            result[key] = node(next_event(), path + (key,), depth)
         return result
 
     def scalar(self, event: ScalarEvent) -> Any:
@@ -200,7 +206,7 @@ class _Reader:
         elif tag in _SCALAR_TAGS:
             key = (tag, text)
             if key not in self.constructed:
-                self.constructed[key] = _CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, text))
+                self.constructed[key] = self.constructor.construct_object(yaml.ScalarNode(tag, text))
             value = self.constructed[key]
         else:
             raise _bad_tag(event, tag)
@@ -211,7 +217,6 @@ class _Reader:
 
 
 _IMPLICIT = {first: tuple(rules) for first, rules in _Loader.yaml_implicit_resolvers.items()}
-_CONSTRUCTOR = yaml.SafeLoader("")
 
 
 def _resolve(text: str) -> str:

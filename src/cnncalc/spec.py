@@ -1,7 +1,9 @@
 """Plain spec data (from YAML or the compact notation) -> a validated tree of layers and blocks.
 
 Every fault is collected, each with the source position the location index gives it, so that one
-run reports all of them. The tree keeps each node's path and span for the analysis' diagnostics.
+run reports all of them (up to MAX_DIAGNOSTICS). The tree keeps each node's path and span for the
+analysis' diagnostics. A spec past the row limit is refused at the item that passes it: nothing
+after it is built.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from .diagnostics import Diagnostic, Span, SpecError, error
 from .layers import REGISTRY, Input, Layer
 from .limits import MAX_DIAGNOSTICS, MAX_INTEGER, MAX_LAYERS, MAX_YAML_NODES
 from .params import accepted_keys
-from .source_yaml import KEY, Locations, to_span
+from .source_yaml import KEY, Locations
 from .volumes import Volume, parse_volume
 from .volumes import shown as shown_value
 
@@ -101,12 +103,12 @@ class _Builder:
     def span(self, path: tuple, key: bool = False) -> Span | None:
         """The position of `path` (its key when `key`), or of the nearest enclosing value that has one."""
         if key and path + (KEY,) in self.locations:
-            return to_span(self.locations[path + (KEY,)])
+            return self.locations[path + (KEY,)]
         while path:
             if path in self.locations:
-                return to_span(self.locations[path])
+                return self.locations[path]
             path = path[:-1]
-        return to_span(self.locations.get(()))
+        return self.locations.get(())
 
     def fail(self, code: str, message: str, where: tuple, key: bool = False, suggestions=(), path=None) -> None:
         self.diagnostics.append(error(code, message, path, self.span(where, key), [s for s in suggestions if s]))
