@@ -289,3 +289,14 @@ def test_batch_is_at_most_the_integer_limit(run_cli):
     result = run_cli("check", "INPUT(8x8x1) -> RELU", "--batch", str(BIG + 1))
     assert result.exit_code == 2 and "--batch" in result.stderr
     assert run_cli("check", "INPUT(8x8x1) -> RELU", "--batch", str(BIG)).exit_code == 0
+
+
+# -- a long table in a terminal -----------------------------------------------------------------------------------
+
+def test_a_table_of_more_than_a_thousand_rows_is_plain_even_in_a_terminal():
+    from cnncalc.render import render
+    from cnncalc.render.table_format import RICH_ROWS
+
+    short, long = (cnncalc.analyze(f"INPUT(8x8x1) -> [RELU]*{rows - 1}") for rows in (RICH_ROWS, RICH_ROWS + 1))
+    assert "\x1b[" in render("table", [short], color=True)
+    assert "\x1b[" not in render("table", [long], color=True)
