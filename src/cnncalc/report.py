@@ -57,7 +57,7 @@ class Row(NamedTuple):
         if self.input is not None:
             row["input"] = self.input.to_dict()
         row["output"] = self.output.to_dict()
-        # the COUNTS, computed once each: the JSON of 20,000 rows is mostly this
+        # the COUNTS, computed once each: the JSON of 10,000 rows is mostly this
         params, flops, activations = self.weights + self.biases, self.flops, self.output.elements
         row.update(params=params, weights=self.weights, biases=self.biases, macs=self.macs, flops=flops,
                    backward_flops=2 * flops if params else flops, activations=activations, buffers=self.buffers)
@@ -83,11 +83,10 @@ class Totals(NamedTuple):
 
     @classmethod
     def of(cls, rows: list[Row]) -> "Totals":
-        sums = dict.fromkeys(COUNTS, 0)
-        for row in rows:
-            for key in COUNTS:
-                sums[key] += getattr(row, key)
-        return cls(**sums)
+        weights, biases = sum(row.weights for row in rows), sum(row.biases for row in rows)
+        return cls(params=weights + biases, weights=weights, biases=biases, macs=sum(row.macs for row in rows),
+                   flops=sum(row.flops for row in rows), backward_flops=sum(row.backward_flops for row in rows),
+                   activations=sum(row.activations for row in rows), buffers=sum(row.buffers for row in rows))
 
     def to_dict(self, memory: MemorySettings, rows) -> dict:
         totals = {k: getattr(self, k) for k in COUNTS}

@@ -81,6 +81,7 @@ class _Reader:
         self.values = 0
         self.constructor = yaml.SafeLoader("")  # for floats, bools and nulls: YAML 1.1 has many spellings
         self.constructed: dict[tuple[str, str], Any] = {}  # (tag, text) -> the float, bool or null it is
+        self.tags: dict[str, str] = {}  # a plain scalar's text -> its tag: most texts come again and again
         # anchor -> (its value, its locations relative to it, its size in values, its depth, its mark);
         # None while it is being read
         self.anchors: dict[str, tuple | None] = {}
@@ -195,7 +196,10 @@ class _Reader:
     def scalar(self, event: ScalarEvent) -> Any:
         text, tag = event.value, event.tag
         if tag is None:
-            tag = _resolve(text) if event.implicit[0] else _CORE + "str"
+            if not event.implicit[0]:  # quoted
+                tag = _CORE + "str"
+            elif (tag := self.tags.get(text)) is None:
+                tag = self.tags[text] = _resolve(text)
         elif tag == "!":  # the non-specific tag: text
             tag = _CORE + "str"
         if tag == _CORE + "str":  # the common cases directly: the constructor is slow for 100,000 layers
