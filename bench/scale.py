@@ -73,8 +73,9 @@ def main() -> None:
         for kind, make in (("sequential", sequential), ("residual", residual)):
             for size in sizes:
                 took, cpu, peak = results[kind, size] = check(f"{kind}-{size}.yaml", make(size))
+                per_row = (cpu - base_cpu) / size * 1e6, (peak - base_memory) / size / 1024
                 print(f"{kind:>10} {size:>7,} rows: {took:5.2f} s ({cpu:5.2f} s CPU), peak {peak / 2**20:6.1f} MiB; "
-                      f"a row {(cpu - base_cpu) / size * 1e6:3.0f} µs CPU, {(peak - base_memory) / size / 1024:3.1f} KiB")
+                      f"a row {per_row[0]:3.0f} µs CPU, {per_row[1]:3.1f} KiB")
         many = os.path.join(folder, "many")
         os.mkdir(many)
         for i in range(1000):

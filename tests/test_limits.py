@@ -195,7 +195,7 @@ def test_huge_counts_are_said_once_with_how_many_later_rows_have_them():
 
 
 def test_memory_past_int64_is_named(check_json):
-    result, data = check_json(f"INPUT(1024x1024x1024) -> CONV(1024, 1)", "--batch", str(BIG), "--training",
+    result, data = check_json("INPUT(1024x1024x1024) -> CONV(1024, 1)", "--batch", str(BIG), "--training",
                               "--optimizer", "adam")
     assert result.exit_code == 0
     [row_warning] = [d for d in data["diagnostics"] if d["path"] == "input"]

@@ -103,8 +103,8 @@ class _Walker:
         """End the walk at a volume too large to print: past it, the numbers would only grow."""
         elements = volume.elements
         if elements > INT64_MAX and _too_long(elements):
-            self.report(error("too-large", f"the output volume's element count has more than {_printed_digits():,} digits, "
-                              "more than cnncalc prints",
+            self.report(error("too-large", f"the output volume's element count has more than "
+                              f"{_printed_digits():,} digits, more than cnncalc prints",
                               suggestions=["make the input or the upsampling smaller"]), path, span)
             raise _Stop
 
@@ -284,8 +284,8 @@ def _check_totals(report: Report) -> Report:
     too_long = [name for name, value in huge.items() if _too_long(value)]
     if too_long:
         return replace(report, rows=(), diagnostics=report.diagnostics + (error(
-            "too-large", f"the total {too_long[0]} has more than {_printed_digits():,} digits, more than cnncalc prints",
-            path="totals", suggestions=["make the input or the layers smaller"]),))
+            "too-large", f"the total {too_long[0]} has more than {_printed_digits():,} digits, more than cnncalc "
+            "prints", path="totals", suggestions=["make the input or the layers smaller"]),))
     return replace(report, diagnostics=report.diagnostics + (_huge("totals", list(huge.items())),))
 
 

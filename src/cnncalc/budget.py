@@ -6,9 +6,8 @@ a trailing `B` (bytes) is allowed and ignored. It is at most 2^63 − 1, as coun
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
-
 from fractions import Fraction
+from typing import NamedTuple
 
 from .diagnostics import Diagnostic, Span, error
 from .limits import INT64_MAX
