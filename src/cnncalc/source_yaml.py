@@ -202,7 +202,7 @@ class _Reader:
                 tag = self.tags[text] = _resolve(text)
         elif tag == "!":  # the non-specific tag: text
             tag = _CORE + "str"
-        if tag == _CORE + "str":  # the common cases directly: the constructor is slow for 100,000 layers
+        if tag == _CORE + "str":  # the common cases directly: the constructor is slow for thousands of layers
             value = text
         elif tag == _CORE + "int":  # plain decimals only: YAML 1.1's 0x1, 0b1, 1_0 or 0o7 would misread `0x1` (WxH)
             digits = text.lstrip("+-")
