@@ -133,6 +133,8 @@ def cases() -> list[Case]:
              + "x" * (MAX_FILE_BYTES - 50) + "=1)'\n", 1),
         Case("file", "8 MiB: a spaced-out compact line",
              lambda: compact_chain(rows, "RELU", " " * (MAX_FILE_BYTES // rows - 8) + "-> "), 0),
+        Case("file", "a key of 100 KB, 2,000 times by an alias", lambda: "input: 8x8x8\nx: &p {filters: 8, kernel: 1, "
+             "? " + "k" * 100_000 + "\n  : 1}\nlayers:\n" + "  - conv: *p\n" * 2_000, 1),
         Case("file", "past: one byte more", lambda: padded(distinct_convs(100), MAX_FILE_BYTES + 1), 1),
         Case("values", "values under an unknown key", lambda: unknown_values(MAX_VALUES), 1),
         Case("values", "values made by aliases", lambda: aliased_values(MAX_VALUES), 1),

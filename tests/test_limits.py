@@ -167,6 +167,17 @@ def test_warnings_past_the_limit_are_counted_and_the_rows_go_on(check_json):
     assert last["severity"] == "warning" and "500 more" in last["message"]
 
 
+def test_a_long_key_is_quoted_in_part_however_often_it_is_used(check_json):
+    # one key of 100,000 characters, in a mapping used by 2,000 layers through an alias
+    text = ("input: 8x8x1\nx: &p {filters: 8, kernel: 1, ? " + "k" * 100_000 + "\n  : 1}\nlayers:\n"
+            + "  - conv: *p\n" * 2_000)
+    result, data = check_json("-", input=text)
+    assert result.exit_code == 1 and len(data["diagnostics"]) == MAX_DIAGNOSTICS + 1
+    unknown = [d["message"] for d in data["diagnostics"] if d["code"] == "unknown-key"]
+    assert all(len(message) < 2_100 and "characters left out" in message for message in unknown[1:])
+    assert len(result.stdout) + len(result.stderr) < 10 * 2**20
+
+
 def test_a_word_of_a_megabyte_gets_no_suggestion():
     text = "input: 8x8x1\nlayers: [relu]\n? " + "k" * 2**20 + "\n: 1\n"  # a key past 1,024 characters is explicit
     problem = only(cnncalc.analyze_text(text).diagnostics, "unknown-key")

@@ -292,9 +292,14 @@ def _check_totals(report: Report) -> Report:
 def _huge(path: str, found: list[tuple[str, int]], span: Span | None = None, later: int = 0) -> Diagnostic:
     """`huge-count` for the numbers of a row (or the totals) past int64; `later` rows have some too."""
     return warning("huge-count", f"{path} has numbers past 2^63 − 1 ({INT64_MAX:,}), the most that int64 readers "
-                   "(databases, most JSON parsers) hold exactly: " + ", ".join(f"{name} {value:,}"
+                   "(databases, most JSON parsers) hold exactly: " + ", ".join(f"{name} {_value(value)}"
                                                                              for name, value in found)
                    + (f"; so do {later:,} later rows" if later else ""), path, span)
+
+
+def _value(value: int) -> str:
+    """A number for a message: in full up to 40 digits, past that its order (the JSON has it in full)."""
+    return f"{value:,}" if abs(value) < 10**40 else f"about 10^{int((abs(value).bit_length() - 1) * 0.30103)}"
 
 
 def output_volume(spec: Spec, rounding: Rounding | None = None) -> Volume | None:
