@@ -156,6 +156,8 @@ def cases() -> list[Case]:
              lambda: "input: 8x8x8\nlayers: " + "[" * 10_000 + "relu" + "]" * 10_000 + "\n", 1),
         Case("integers", "largest integers on every row", lambda: f"{huge} -> [CONV({BIG}, 1)]*{rows - 1}\n", 0,
              ("--batch", str(BIG), "--training", "--optimizer", "adam")),
+        Case("integers", "largest strides, an error every other row",
+             lambda: f"INPUT(1x1x8) -> [UPSAMPLE(2) -> CONV(8, 1, S={BIG})]*{(rows - 1) // 2}\n", 1),
         Case("integers", "largest budgets", lambda: yaml_list("fc: 10", rows - 1, head=f"input: {BIG}x{BIG}x{BIG}\n"
              "budget: {params: 9223372036854775807, macs: 9223372036854775807, memory: 9223372036854775807}\n"),
              1, ("--max-params", "9223372036854775807")),

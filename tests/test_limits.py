@@ -278,6 +278,19 @@ def test_a_receptive_field_jump_past_int64_is_a_warning():
     assert "receptive_field.width.jump" in first.message and first.path == "layers[0].repeat#3[0]"
 
 
+def test_the_largest_stride_gets_suggestions_within_reach():
+    # no search through two billion candidates: the fixes that lie near the present values
+    report = cnncalc.analyze(f"INPUT(10x10x1) -> CONV(1, 3, S={BIG})")
+    problem = only(report.diagnostics, "non-integer-output")
+    assert problem.suggestions[:2] == ("kernel: 10 gives 1", "an input of 3 instead of 10 to this layer gives 1")
+
+
+def test_groups_that_fit_are_found_for_the_largest_depths():
+    report = cnncalc.analyze(f"INPUT(4x4x{BIG - 1}) -> CONV({BIG - 3}, 1, groups={(BIG - 3) // 2})")
+    problem = only(report.diagnostics, "invalid-groups")
+    assert problem.suggestions == ("groups: 2", "groups: 1")  # gcd(2^31 − 2, 2^31 − 4) = 2: the nearest two
+
+
 # -- budgets and flags ------------------------------------------------------------------------------------------
 
 def test_budgets_up_to_int64(run_cli):
