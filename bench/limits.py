@@ -157,7 +157,7 @@ def cases() -> list[Case]:
         Case("integers", "largest integers on every row", lambda: f"{huge} -> [CONV({BIG}, 1)]*{rows - 1}\n", 0,
              ("--batch", str(BIG), "--training", "--optimizer", "adam")),
         Case("integers", "largest strides, an error every other row",
-             lambda: f"INPUT(1x1x8) -> [UPSAMPLE(2) -> CONV(8, 1, S={BIG})]*{(rows - 1) // 2}\n", 1),
+             lambda: f"INPUT(1x1x8) -> [UPSAMPLE({BIG}) -> CONV(8, 2, S={BIG})]*{(rows - 1) // 2}\n", 1),
         Case("integers", "largest budgets", lambda: yaml_list("fc: 10", rows - 1, head=f"input: {BIG}x{BIG}x{BIG}\n"
              "budget: {params: 9223372036854775807, macs: 9223372036854775807, memory: 9223372036854775807}\n"),
              1, ("--max-params", "9223372036854775807")),
