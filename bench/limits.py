@@ -92,6 +92,20 @@ def aliased_values(values: int) -> str:
             + ",".join(["*a"] * uses) + "]\n")
 
 
+def deep_values(values: int, depth: int) -> str:
+    """An unknown key holding lists `depth` deep, the innermost holding the rest of `values`."""
+    return ("input: 8x8x8\nlayers: [relu]\nextra: " + "[" * depth + ",".join(["1"] * (values - depth - 10))
+            + "]" * depth + "\n")
+
+
+def nested_anchors(values: int, depth: int) -> str:
+    """Lists `depth` deep, each with an anchor, the innermost holding the rest of `values`."""
+    text = "[" + ",".join(["1"] * (values - depth - 20)) + "]"
+    for level in range(depth):
+        text = f"&a{level} [{text}]"
+    return "input: 8x8x8\nlayers: [relu]\nextra: " + text + "\n"
+
+
 def compact_values(values: int) -> str:
     """Convolutions with every argument named: 12 values (words and numbers) a layer."""
     layer = "CONV(K=8, F=1, S=1, P=0, dilation=1, groups=1)"
@@ -143,6 +157,7 @@ def cases() -> list[Case]:
         Case("values", "an unknown key per value", lambda: yaml_list(
             "conv: {filters: 8, kernel: 1, " + ", ".join(f"k{i}: 1" for i in range(MAX_VALUES // 2 - 20)) + "}",
             1), 1),
+        Case("values", "an anchor in each of 95 nested lists", lambda: nested_anchors(MAX_VALUES, 95), 1),
         Case("values", "past: one value more", lambda: unknown_values(MAX_VALUES + 1), 1),
         Case("values", "past: 8 MiB of numbers", lambda: unknown_values(MAX_FILE_BYTES // 2 - 20), 1),
         Case("values", "past: an alias bomb", lambda: "a: &a [" + ",".join(["1"] * 10) + "]\n" + "".join(
@@ -152,6 +167,7 @@ def cases() -> list[Case]:
         Case("nesting", f"{MAX_NESTING} deep: compact repeats",
              lambda: "INPUT(8x8x8) -> " + "[" * MAX_NESTING + " -> ".join(["RELU"] * (rows - 1))
              + "]*1" * MAX_NESTING + "\n", 0),
+        Case("nesting", f"values {MAX_NESTING - 1} lists deep", lambda: deep_values(MAX_VALUES, MAX_NESTING - 1), 1),
         Case("nesting", "past: 10,000 deep",
              lambda: "input: 8x8x8\nlayers: " + "[" * 10_000 + "relu" + "]" * 10_000 + "\n", 1),
         Case("integers", "largest integers on every row", lambda: f"{huge} -> [CONV({BIG}, 1)]*{rows - 1}\n", 0,

@@ -96,6 +96,15 @@ def test_an_alias_counts_as_the_values_it_stands_for():
     assert problem.span.line == 4 and problem.span.column > 4  # at an alias in b's list, not at the anchor
 
 
+def test_anchors_inside_anchors_are_read_once():
+    # 95 anchored lists one inside the other: each anchor keeps where its values are, not a copy of them
+    text = "[" + ",".join(["1"] * 40_000) + "]"
+    for level in range(95):
+        text = f"&a{level} [{text}]"
+    report = cnncalc.analyze_text("input: 8x8x1\nlayers: [relu]\nextra: " + text + "\nmore: *a40\n")
+    assert [d.code for d in report.diagnostics] == ["unknown-key", "unknown-key"]
+
+
 def test_an_alias_nesting_past_the_limit_is_too_deep():
     deep = "[" * 60 + "1" + "]" * 60
     text = f"input: 8x8x1\nlayers: [relu]\na: &a {deep}\nb: " + "[" * 50 + "*a" + "]" * 50 + "\n"

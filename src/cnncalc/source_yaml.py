@@ -5,7 +5,6 @@ other than YAML's core types is accepted, so nothing in a file can construct Pyt
 """
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import yaml
@@ -82,9 +81,13 @@ class _Reader:
         self.constructor = yaml.SafeLoader("")  # for floats, bools and nulls: YAML 1.1 has many spellings
         self.constructed: dict[tuple[str, str], Any] = {}  # (tag, text) -> the float, bool or null it is
         self.tags: dict[str, str] = {}  # a plain scalar's text -> its tag: most texts come again and again
-        # anchor -> (its value, its locations relative to it, its size in values, its depth, its mark);
-        # None while it is being read
+        # anchor -> (its value, the range of the log it spans, its path's length, its size in values, its
+        # height, its mark); None while it is being read
         self.anchors: dict[str, tuple | None] = {}
+        # with anchors, every location in the order read, for an alias to copy its anchor's (an anchor keeps
+        # only the range: copies at each anchor would cost a value once for each anchor around it)
+        self.log: list[tuple[Path, Span]] | None = [] if "&" in text else None
+        self.deepest = 0  # the deepest value read yet: how deep an anchor's value goes, for its aliases
 
     def document(self) -> tuple[Any, Locations] | None:
         self.next()  # the stream's start
@@ -114,33 +117,38 @@ class _Reader:
     def value(self, event: Any, path: Path, depth: int) -> Any:
         """A scalar, a list or a mapping, counted and located."""
         kind, mark = type(event), event.start_mark
-        self.locations[path] = Span(mark.line + 1, mark.column + 1)
+        self.place(path, Span(mark.line + 1, mark.column + 1))
         self.values += 1
         if self.values > MAX_YAML_NODES:
             raise self.too_many(mark)
         if depth > MAX_NESTING:
             raise _too_deep(mark)
+        self.deepest = max(self.deepest, depth)
         if kind is ScalarEvent:
             return self.scalar(event)
         if kind is SequenceStartEvent:
             return self.sequence(event, path, depth)
         return self.mapping(event, path, depth)
 
+    def place(self, path: Path, span: Span) -> None:
+        self.locations[path] = span
+        if self.log is not None:
+            self.log.append((path, span))
+
     def anchored(self, event: Any, path: Path, depth: int) -> Any:
         """A value with an anchor: read, then kept with its size and its locations for its aliases."""
         anchor, mark = event.anchor, event.start_mark
         if anchor in self.anchors:
             first = self.anchors[anchor]
-            raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", first[4] if first else None,
+            raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", first[5] if first else None,
                                 "second occurrence", mark)
         self.anchors[anchor] = None
-        located, values = len(self.locations), self.values
+        start, values, deepest = len(self.log), self.values, self.deepest
+        self.deepest = depth
         value = self.value(event, path, depth)
-        # a dict keeps its order, and paths are new: the value's own locations are the latest ones
-        inside = [(where[len(path):], span) for where, span in
-                  itertools.islice(reversed(self.locations.items()), len(self.locations) - located)]
-        height = max(len(where) - (where[-1:] == (KEY,)) for where, _ in inside)
-        self.anchors[anchor] = (value, inside, self.values - values, height, mark)
+        self.anchors[anchor] = (value, (start, len(self.log)), len(path), self.values - values, self.deepest - depth,
+                                mark)
+        self.deepest = max(deepest, self.deepest)
         return value
 
     def alias(self, event: AliasEvent, path: Path, depth: int) -> Any:
@@ -151,14 +159,15 @@ class _Reader:
         anchored = self.anchors[event.anchor]
         if anchored is None:  # an alias inside its own anchor's value: it expands without end
             raise self.too_many(mark)
-        value, inside, size, height, _ = anchored
+        value, (start, end), root, size, height, _ = anchored
         self.values += size
         if self.values > MAX_YAML_NODES:
             raise self.too_many(mark)
         if depth + height > MAX_NESTING:
             raise _too_deep(mark)
-        for where, span in reversed(inside):
-            self.locations[path + where] = span
+        self.deepest = max(self.deepest, depth + height)
+        for where, span in self.log[start:end]:
+            self.place(path + where[root:], span)
         return value
 
     def sequence(self, event: Any, path: Path, depth: int) -> list:
@@ -189,7 +198,7 @@ class _Reader:
             if key in result:
                 raise SpecError([error("duplicate-key", f"the key '{key}' appears twice in one mapping",
                                        span=_span(mark), suggestions=["keep one of them"])])
-            self.locations[path + (key, KEY)] = Span(mark.line + 1, mark.column + 1)
+            self.place(path + (key, KEY), Span(mark.line + 1, mark.column + 1))
             result[key] = node(next_event(), path + (key,), depth)
         return result
 
