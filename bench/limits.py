@@ -128,6 +128,8 @@ def cases() -> list[Case]:
         Case("rows", "yaml residual blocks", lambda: residuals(rows), 0),
         Case("rows", "one repeat of a conv", lambda: yaml_list(f"repeat: {rows - 1}\n    layers: [conv: {{filters: 8, "
                                                                "kernel: 3, padding: 1}]", 1), 0),
+        Case("rows", "froms and empty branches", lambda: "input: 8x8x8\nlayers:\n  - relu: {id: a}\n  - repeat: "
+             f"{(rows - 2) // 100}\n    layers: [add: [[from: a], " + ", ".join(["[]"] * 98) + "]]\n", 0),
         Case("rows", "fractional receptive fields", lambda: fractional_fields(rows), 0),
         Case("rows", "a warning on every other layer", lambda: "input: 1x1x8\nrounding: floor\nlayers:\n  - repeat: "
              f"{(rows - 1) // 2}\n    layers: [upsample: 2, conv: {{filters: 8, kernel: 1, stride: 2}}]\n", 0),
@@ -177,8 +179,8 @@ def cases() -> list[Case]:
         Case("integers", "largest budgets", lambda: yaml_list("fc: 10", rows - 1, head=f"input: {BIG}x{BIG}x{BIG}\n"
              "budget: {params: 9223372036854775807, macs: 9223372036854775807, memory: 9223372036854775807}\n"),
              1, ("--max-params", "9223372036854775807")),
-        Case("integers", "past: counts of more than 4,300 digits",
-             lambda: f"{huge} -> [UPSAMPLE({BIG})]*{rows - 1}\n", 1),
+        Case("integers", "largest counts: the depth doubled", lambda: "input: 8x8x8\nlayers:\n  - repeat: "
+             f"{(rows - 1) // 3}\n    layers: [concat: [[], []]]\n", 0),  # 3 rows a doubling: about 10^1000
         Case("integers", "past: receptive fields finer than 64 bits",
              lambda: f"{huge} -> [FC({BIG}) -> UPSAMPLE({BIG})]*{(rows - 1) // 2}\n", 1),
         Case("integers", "past: a number of 5,000 digits", lambda: yaml_list("fc: " + "9" * 5_000, 1), 1),

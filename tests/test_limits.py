@@ -72,6 +72,18 @@ def test_rows_through_merges_count():
     assert only(refusal(text), "too-large").path == "layers[0]"
 
 
+def test_froms_and_empty_branches_count_as_rows():
+    # they make no row, but the walk takes a step for each: repeated, they would cost without bound
+    froms = ", ".join(["from: a"] * 100)
+    text = f"input: 8x8x1\nlayers:\n  - relu: {{id: a}}\n  - repeat: {MAX_LAYERS // 100}\n    layers: [{froms}]\n"
+    problem = only(refusal(text), "too-large")
+    assert (problem.span.line, problem.span.column) == (4, 13) and "a from or an empty branch" in problem.message
+    branches = ", ".join(["[]"] * 99)  # and the merge row: 100 a block
+    text = f"input: 8x8x1\nlayers:\n  - repeat: {MAX_LAYERS // 100}\n    layers: [add: [{branches}]]\n"
+    assert only(refusal(text), "too-large").path == "layers[0]"
+    assert cnncalc.load(text.replace(f"repeat: {MAX_LAYERS // 100}", f"repeat: {MAX_LAYERS // 100 - 1}"))
+
+
 # -- values -----------------------------------------------------------------------------------------------------
 
 def numbers_under_an_unknown_key(values: int) -> str:
@@ -237,20 +249,9 @@ def test_the_largest_integers_print_in_every_format(run_cli, fmt):
         assert "e+" in result.stdout  # MACs and bytes past the largest unit, in scientific notation
 
 
-# each concat of 100 identity branches multiplies the depth by 100: the elements (8·8·100^k) and their bytes
-# (4 each) pass 4,300 digits at k = 2,149 (4·64·100^2149 has 4,301 digits)
-HUNDREDFOLD = ("input: 8x8x1\nlayers:\n  - repeat: 3000\n    layers: [concat: [" + ", ".join(["[]"] * 100)
-               + "]]\n")
-
-
-def test_a_count_of_more_than_4300_digits_is_too_large_at_its_layer(check_json):
-    result, data = check_json("-", input=HUNDREDFOLD)
-    assert result.exit_code == 1 and data["valid"] is False and data["output"] is None
-    [problem] = [d for d in data["diagnostics"] if d["severity"] == "error"]
-    assert problem["code"] == "too-large" and "memory.activations" in problem["message"]
-    assert "4,300 digits" in problem["message"]
-    assert problem["path"] == "layers[0].repeat#2149[0].concat" and (problem["line"], problem["column"]) == (4, 14)
-    assert len(data["layers"]) == 2149  # the input and the rows before it
+# a concat of two identity branches doubles the depth, at 3 rows (its merge and two empty branches): within
+# the row limit the depth reaches 2^3333, 1,004 digits, short of Python's 4,300 but past its least setting, 640
+DOUBLING = "input: 8x8x1\nlayers:\n  - repeat: {}\n    layers: [concat: [[], []]]\n"
 
 
 @pytest.fixture
@@ -263,8 +264,27 @@ def python_prints_640_digits():
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_the_largest_counts_the_rows_allow_print_in_every_format(run_cli, fmt):
+    result = run_cli("check", "-", "--format", fmt, input=DOUBLING.format((MAX_LAYERS - 1) // 3))
+    assert result.exit_code == 0 and {d["code"] for d in diagnostics_in(result.stderr)} == {"huge-count"}
+    if fmt == "json":
+        depth = json.loads(result.stdout)["output"]["depth"]
+        assert depth == 2 ** ((MAX_LAYERS - 1) // 3) and len(str(depth)) == 1004
+
+
+def test_a_count_past_the_digits_python_prints_is_too_large_at_its_layer(check_json, python_prints_640_digits):
+    # the bytes of the activations (4·64·2^k) pass 640 digits at k = 2,119; the totals of the rows before
+    # pass them too, so that no row is left to add up
+    result, data = check_json("-", input=DOUBLING.format(3000))
+    assert result.exit_code == 1 and data["valid"] is False and data["output"] is None and data["layers"] == []
+    errors = [(d["code"], d["path"], d["line"], d["column"]) for d in data["diagnostics"] if d["severity"] == "error"]
+    assert errors == [("too-large", "layers[0].repeat#2119[0].concat", 4, 14), ("too-large", "totals", None, None)]
+    assert "memory.activations of this layer has more than 640 digits" in data["diagnostics"][0]["message"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_too_large_is_an_error_in_every_format(run_cli, fmt, python_prints_640_digits):
-    result = run_cli("check", "-", "--format", fmt, input=HUNDREDFOLD)
+    result = run_cli("check", "-", "--format", fmt, input=DOUBLING.format(3000))
     assert "more than 640 digits" in result.stderr
     assert result.exit_code == 1 and "error[too-large]" in result.stderr
     assert "internal error" not in result.stderr

@@ -122,8 +122,9 @@ class _Builder:
 
     def refuse_rows(self, message: str, where: tuple, path: str, suggestion: str) -> None:
         """Past the row limit: one error, and nothing more is built."""
-        self.diagnostics.append(error("too-large", f"{message} (the input's included), more than the limit of "
-                                      f"{MAX_LAYERS:,}", path, self.span(where), [suggestion]))
+        self.diagnostics.append(error("too-large", f"{message} (the input row included, a from or an empty branch "
+                                      f"counted as one), more than the limit of {MAX_LAYERS:,}", path,
+                                      self.span(where), [suggestion]))
         raise _Stop
 
     # -- the document -------------------------------------------------------------------------
@@ -359,6 +360,7 @@ class _Builder:
                 self.fail("invalid-value", "from: names the id of an earlier layer or block", where + (kind,),
                           path=path)
                 return None
+            self.layer_count += 1  # no row, but a step of the walk: repeats of it are bounded as rows are
             return From(value, self.span(where + (kind,)))
         rounding = self.rounding(item["rounding"], where + ("rounding",)) if "rounding" in item else None
         ident = item.get("id")
@@ -386,7 +388,7 @@ class _Builder:
             return None
         branches = tuple(self.sequence(b, where + (kind, i), f"{path}.{kind}[{i}]", in_repeat=in_repeat)
                          for i, b in enumerate(value))
-        self.layer_count += 1
+        self.layer_count += 1 + sum(not branch for branch in branches)  # the merge row; an empty branch as a from
         self.claim_id(ident, where + ("id",), path)
         return Block(kind, branches, span, 1, ident, rounding)
 
