@@ -21,7 +21,7 @@ import tempfile
 import time
 from typing import Callable, NamedTuple
 
-from cnncalc.limits import MAX_FILE_BYTES, MAX_INTEGER, MAX_LAYERS, MAX_NESTING
+from cnncalc.limits import MAX_FILE_BYTES, MAX_INTEGER, MAX_LAYERS, MAX_NAME, MAX_NESTING
 from cnncalc.limits import MAX_YAML_NODES as MAX_VALUES
 
 SECONDS, MIB = 2.0, 256
@@ -151,6 +151,10 @@ def cases() -> list[Case]:
              lambda: compact_chain(rows, "RELU", " " * (MAX_FILE_BYTES // rows - 8) + "-> "), 0),
         Case("file", "a key of 100 KB, 2,000 times by an alias", lambda: "input: 8x8x8\nx: &p {filters: 8, kernel: 1, "
              "? " + "k" * 100_000 + "\n  : 1}\nlayers:\n" + "  - conv: *p\n" * 2_000, 1),
+        Case("file", "the longest name, on every row", lambda: "name: " + "n" * MAX_NAME + "\n" + yaml_list(
+            "relu", rows - 1), 0),
+        Case("file", "past: a name of 8 MiB", lambda: "name: " + "n" * (MAX_FILE_BYTES - 100) + "\n"
+             + yaml_list("relu", 1), 1),
         Case("file", "past: one byte more", lambda: padded(distinct_convs(100), MAX_FILE_BYTES + 1), 1),
         Case("values", "values under an unknown key", lambda: unknown_values(MAX_VALUES), 1),
         Case("values", "values made by aliases", lambda: aliased_values(MAX_VALUES), 1),

@@ -11,7 +11,7 @@ import yaml
 
 import cnncalc
 from cnncalc import source_yaml
-from cnncalc.limits import INT64_MAX, MAX_DIAGNOSTICS, MAX_INTEGER, MAX_LAYERS, MAX_NESTING, MAX_YAML_NODES
+from cnncalc.limits import INT64_MAX, MAX_DIAGNOSTICS, MAX_INTEGER, MAX_LAYERS, MAX_NAME, MAX_NESTING, MAX_YAML_NODES
 from conftest import diagnostics_in
 
 BIG = MAX_INTEGER
@@ -164,6 +164,14 @@ def test_yaml_is_read_as_the_safe_loader_reads_it(text):
         data["keys"] = {str(k): v for k, v in data["keys"].items()}
     read, _ = source_yaml.load(text)
     assert read == data
+
+
+def test_a_name_past_the_limit_is_refused(run_cli):
+    spec = "input: 8x8x1\nlayers: [relu]\n"
+    result = run_cli("check", "-", "--format", "csv", input="name: " + "n" * MAX_NAME + "\n" + spec)
+    assert result.exit_code == 0 and result.stdout.count("n" * MAX_NAME) == 2  # the input row and the relu
+    problem = only(refusal("name: " + "n" * (MAX_NAME + 1) + "\n" + spec), "too-large")
+    assert (problem.span.line, problem.span.column) == (1, 7) and f"{MAX_NAME:,}" in problem.message
 
 
 # -- diagnostics ------------------------------------------------------------------------------------------------

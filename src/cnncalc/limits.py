@@ -10,6 +10,7 @@ MAX_YAML_NODES = 100_000  # values in one YAML document, aliases counted each ti
 # words and numbers of the compact notation in one spec
 MAX_LAYERS = 10_000  # rows (the input row included) after every repeat is expanded
 MAX_INTEGER = 2**31 - 1  # any size, count or parameter written in a spec
+MAX_NAME = 1_000  # characters of a spec's name: --format csv prints it on every row
 MAX_DIAGNOSTICS = 1_000  # errors and warnings kept per spec; one more says how many were left out
 
 INT64_MAX = 2**63 - 1  # a count past it is a `huge-count` warning: int64 readers cannot hold it exactly

@@ -17,7 +17,7 @@ from .arithmetic import Rounding
 from .budget import KINDS, Limit, parse_quantity
 from .diagnostics import Diagnostic, Span, SpecError, error
 from .layers import REGISTRY, Input, Layer
-from .limits import MAX_DIAGNOSTICS, MAX_INTEGER, MAX_LAYERS, MAX_YAML_NODES
+from .limits import MAX_DIAGNOSTICS, MAX_INTEGER, MAX_LAYERS, MAX_NAME, MAX_YAML_NODES
 from .params import accepted_keys
 from .source_yaml import KEY, Locations
 from .volumes import Volume, parse_volume
@@ -140,6 +140,10 @@ class _Builder:
         name = data.get("name", default_name)
         if not isinstance(name, str):
             self.fail("invalid-value", "'name' must be text", ("name",))
+            name = default_name
+        elif len(name) > MAX_NAME:
+            self.fail("too-large", f"the name is {len(name):,} characters long, more than the limit of {MAX_NAME:,}",
+                      ("name",), suggestions=["a name is printed with every row of --format csv: keep it short"])
             name = default_name
         rounding = self.rounding(data.get("rounding", "exact"), ("rounding",)) or Rounding.EXACT
         volume = input_override
