@@ -12,7 +12,7 @@ import yaml
 import cnncalc
 from cnncalc import source_yaml
 from cnncalc.limits import INT64_MAX, MAX_DIAGNOSTICS, MAX_INTEGER, MAX_LAYERS, MAX_NAME, MAX_NESTING, MAX_YAML_NODES
-from conftest import diagnostics_in
+from conftest import SPECS, diagnostics_in
 
 BIG = MAX_INTEGER
 HUGE_INPUT = f"INPUT({BIG}x{BIG}x{BIG})"
@@ -361,3 +361,12 @@ def test_a_table_of_more_than_a_thousand_rows_is_plain_even_in_a_terminal():
     short, long = (cnncalc.analyze(f"INPUT(8x8x1) -> [RELU]*{rows - 1}") for rows in (RICH_ROWS, RICH_ROWS + 1))
     assert "\x1b[" in render("table", [short], color=True)
     assert "\x1b[" not in render("table", [long], color=True)
+
+
+def test_every_limit_is_in_the_readme():
+    readme = " ".join((SPECS.parent / "README.md").read_text(encoding="utf-8").split())
+    limits = readme[readme.index("## Limits"):readme.index("## Speed")]
+    for phrase in (f"{MAX_YAML_NODES:,} YAML values", f"{MAX_YAML_NODES:,} names and numbers",
+                   f"{4 * MAX_YAML_NODES:,} tokens", f"{MAX_LAYERS:,} rows", f"{MAX_NAME:,} characters",
+                   f"{MAX_DIAGNOSTICS:,} errors and warnings", f"{INT64_MAX:,}", f"{MAX_INTEGER:,}", "4,300 digits"):
+        assert phrase in limits, phrase
