@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cnncalc
-from cnncalc.limits import MAX_FILE_BYTES, MAX_INTEGER, MAX_LAYERS, MAX_NESTING
+from cnncalc.limits import MAX_FILE_BYTES, MAX_INTEGER, MAX_LAYERS, MAX_NESTING, MAX_YAML_NODES
 from conftest import SPECS, diagnostics_in
 
 ROOT = SPECS.parent
@@ -322,7 +322,9 @@ HOSTILE = [
     ("not utf-8", b"name: caf\xe9\ninput: 32x32x3\nlayers: [relu]\n", 1, "not-utf8", (1, 10), "0xe9"),
     ("empty", b"", 1, "empty-spec", (1, 1), "empty"),
     ("only a comment", b"# nothing here\n", 1, "empty-spec", (1, 1), "empty"),
-    ("alias bomb", alias_bomb(), 1, "too-large", (1, 1), "2,000,000"),
+    # refused at the alias that takes the count past the limit: a0 to a3 are 12,344 values with their keys, and each
+    # *a3 (at columns 10, 15, …) adds 11,111: the eighth, at column 45, passes 100,000
+    ("alias bomb", alias_bomb(), 1, "too-large", (5, 45), f"{MAX_YAML_NODES:,}"),
     ("python tag", b"input: 32x32x3\nlayers:\n  - !!python/object/apply:os.system ['echo hi']\n", 1, "yaml-tag",
      (3, 5), "python/object/apply"),
     # the '[' at column 8 + k is k lists deep; the 101st, at column 109, is the first too deep
@@ -389,7 +391,7 @@ def test_bom_is_harmless(run_cli, tmp_path):
 
 def test_hostile_standard_input(run_cli):
     result = run_cli("check", "-", input=alias_bomb())
-    assert result.exit_code == 1 and "<stdin>:1:1: error[too-large]" in result.stderr
+    assert result.exit_code == 1 and "<stdin>:5:45: error[too-large]" in result.stderr
     result = run_cli("check", "-", input=HEADER + b"#" * (MAX_FILE_BYTES + 1))
     assert result.exit_code == 1 and "<stdin>: error[too-large]" in result.stderr and "8 MiB" in result.stderr
 

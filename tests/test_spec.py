@@ -502,20 +502,32 @@ def test_yaml_merge_key_is_refused_by_its_name(layer, line, column, run_cli, tmp
     assert "tag:yaml.org" not in result.stderr
 
 
-@pytest.mark.parametrize("repeat, help_line", [
-    (False, f"  help: split the network into specs of at most {MAX_LAYERS:,} rows each"),
-    (True, "  help: lower a repeat count"),  # the repeat itself is within the limit, the layers after it are not
+@pytest.mark.parametrize("repeat, where, message, help_line", [
+    # a chain is refused at the layer that passes the limit (line 2 + MAX_LAYERS: the input row counts)
+    (False, f"{MAX_LAYERS + 2}:5", f"the spec is {MAX_LAYERS + 1:,} rows long by here", "split the network into "
+     "specs of fewer layers"),
+    # the repeat itself is within the limit; the first layer after it passes it
+    (True, "6:5", f"the spec is {MAX_LAYERS + 1:,} rows long by here", "split the network into specs of fewer layers"),
 ])
-def test_too_many_rows_suggest_what_the_spec_has(repeat, help_line, run_cli, tmp_path):
+def test_too_many_rows_suggest_what_the_spec_has(repeat, where, message, help_line, run_cli, tmp_path):
     path = tmp_path / "long.yaml"
     head = f"  - repeat: {MAX_LAYERS - 2}\n    layers: [relu]\n" if repeat else ""
     path.write_text("input: 8x8x1\nlayers:\n" + head + "  - relu\n" * (2 if repeat else MAX_LAYERS))
     result = run_cli("check", str(path))
     assert result.exit_code == 1
-    verb = "expands to" if repeat else "has"
     assert result.stderr.splitlines() == [
-        f"{path}:3:3: error[too-large]: the spec {verb} {MAX_LAYERS + 1:,} rows (the input's included), more "
-        f"than the limit of {MAX_LAYERS:,}", help_line]
+        f"{path}:{where}: error[too-large]: {message} (the input row included, a from or an empty branch counted as "
+        f"one), more than the limit of {MAX_LAYERS:,}", f"  help: {help_line}"]
+    assert "repeat count" not in result.stderr
+
+
+def test_a_repeat_past_the_row_limit_is_told_to_lower_its_count(run_cli, tmp_path):
+    path = tmp_path / "long.yaml"
+    path.write_text(f"input: 8x8x1\nlayers:\n  - repeat: {MAX_LAYERS}\n    layers: [relu]\n")
+    result = run_cli("check", str(path))
+    assert result.exit_code == 1
+    assert "error[too-large]: this repeat makes the spec" in result.stderr
+    assert "help: lower the count" in result.stderr
 
 
 LIST_NOT_A_SPEC = ("error[invalid-spec]: a spec is a mapping with 'input' and 'layers'; this list looks like the "

@@ -10,7 +10,7 @@ type: export_pytorch.py (the PyTorch module), diagram.py (how a box looks) and c
 from __future__ import annotations
 
 from fractions import Fraction
-from math import gcd
+from math import gcd, isqrt
 from typing import Any, ClassVar
 
 from pydantic_core import SchemaValidator
@@ -330,8 +330,9 @@ class Conv(_Windowed):
 
 
 def _groups_error(volume: Volume, filters: int, groups: int) -> Diagnostic:
-    fits = [g for g in range(1, min(volume.depth, filters) + 1) if volume.depth % g == 0 and filters % g == 0]
-    nearest = sorted(fits, key=lambda g: abs(g - groups))[:2]
+    common = gcd(volume.depth, filters)  # the groups that fit divide both: the divisors of their gcd
+    fits = {d for i in range(1, isqrt(common) + 1) if common % i == 0 for d in (i, common // i)}
+    nearest = sorted(fits, key=lambda g: (abs(g - groups), g))[:2]
     return error("invalid-groups", f"groups ({groups}) must divide the input depth ({volume.depth})",
                  suggestions=[f"groups: {g}" for g in nearest])
 

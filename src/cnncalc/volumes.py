@@ -129,6 +129,8 @@ def parse_pair(value: Any, what: str = "", minimum: int = 1) -> Pair:
     """One integer for both axes, `WxH` (width first), `[w, h]` or `{width: w, height: h}`."""
     if isinstance(value, Pair):
         return value
+    if type(value) is int and minimum <= value <= MAX_INTEGER:  # the common case, directly
+        return Pair(value, value)
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value, value]
     if isinstance(value, float) and not isinstance(value, bool):
