@@ -84,7 +84,7 @@ def load(text: str, *, source: str = STRING, name: str | None = None,
         data, locations = source_yaml.load(text)
         compact_line = None
         if isinstance(data, str):  # a YAML document that is one compact line
-            base = source_yaml.to_span(locations.get(()))
+            base = locations[()]
             data, locations = source_compact.parse(data, lambda c: Span(base.line, base.column + c - 1))
     spec, diagnostics = network_module.build(data, locations, default_name, compact_line, override)
     if spec is None:

@@ -18,7 +18,7 @@ from .engine.conventions import CONVENTIONS
 from .engine.conventions import DEFAULT as DEFAULT_CONVENTION
 from .engine.memory import DTYPE_BYTES, OPTIMIZER_STATES, MemorySettings
 from .engine.report import Report
-from .limits import MAX_FILE_BYTES
+from .limits import MAX_FILE_BYTES, MAX_INTEGER
 from .model.arithmetic import Rounding
 from .model.geometry import parse_volume
 from .render import FORMATS, render
@@ -67,7 +67,8 @@ _SHAPE_OPTIONS = [
                  help="Rounding of non-integer sizes, over the spec's (a block's or layer's own still wins)."),
 ]
 _COUNT_OPTIONS = [
-    click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Images per batch."),
+    click.option("--batch", type=click.IntRange(1, MAX_INTEGER), default=1, show_default=True,
+                 help="Images per batch."),
     click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True,
                  help="Element type of activations and parameters."),
     click.option("--optimizer", type=click.Choice(list(OPTIMIZER_STATES)), default="sgd", show_default=True,
@@ -131,6 +132,9 @@ def _print_diagnostics(diagnostics, source: str) -> None:
         click.echo(format_diagnostic(diagnostic, source), err=True)
 
 
+_CHUNK = 2**20  # characters written at a time
+
+
 def _use_color(no_color: bool) -> bool:
     return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()  # no-color.org: non-empty
 
@@ -180,7 +184,10 @@ def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, b
     for report in reports:
         _print_diagnostics(report.diagnostics, report.source)
     width = os.get_terminal_size().columns if color else 200
-    click.echo(render(fmt, reports, color=color, width=width, by_type=by_type, bars=bars))
+    text = render(fmt, reports, color=color, width=width, by_type=by_type, bars=bars)
+    for start in range(0, len(text), _CHUNK):  # in pieces: the stream encodes each, not a copy of it all
+        click.echo(text[start:start + _CHUNK], nl=False)
+    click.echo()
     sys.exit(max(r.exit_code for r in reports))
 
 

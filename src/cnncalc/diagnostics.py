@@ -48,14 +48,25 @@ class Diagnostic(NamedTuple):
         }
 
 
+LONGEST = 2_000  # characters of a message or suggestion; past it, its middle is left out
+
+
+def _cut(text: str) -> str:
+    """`text`, its middle left out when it is long: a message may quote the spec, and a key of a
+    megabyte used a thousand times through an alias would otherwise be printed a thousand times."""
+    if len(text) <= LONGEST:
+        return text
+    return f"{text[:LONGEST // 2]} … ({len(text) - LONGEST:,} characters left out) … {text[-LONGEST // 2:]}"
+
+
 def error(code: str, message: str, path: str | None = None, span: Span | None = None,
           suggestions: tuple[str, ...] | list[str] = ()) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, code, message, path, span, tuple(suggestions))
+    return Diagnostic(Severity.ERROR, code, _cut(message), path, span, tuple(map(_cut, suggestions)))
 
 
 def warning(code: str, message: str, path: str | None = None, span: Span | None = None,
             suggestions: tuple[str, ...] | list[str] = ()) -> Diagnostic:
-    return Diagnostic(Severity.WARNING, code, message, path, span, tuple(suggestions))
+    return Diagnostic(Severity.WARNING, code, _cut(message), path, span, tuple(map(_cut, suggestions)))
 
 
 class SpecError(Exception):

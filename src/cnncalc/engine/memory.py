@@ -34,6 +34,13 @@ class MemorySettings(NamedTuple):
             "optimizer": params * size * OPTIMIZER_STATES[self.optimizer] if self.training else 0,
         }
 
+    @property
+    def factor(self) -> int:
+        """The most a row's count is multiplied by in its JSON: twice the FLOPs backwards, and bytes."""
+        copies = 2 if self.training else 1
+        return max(2, self.batch * self.bytes_per_element * copies,
+                   self.bytes_per_element * max(1, OPTIMIZER_STATES[self.optimizer]))
+
     def peak(self, rows, totals) -> int:
         """What one accelerator must hold at once.
 

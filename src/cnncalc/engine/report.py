@@ -14,6 +14,15 @@ SCHEMA_VERSION = 1
 COUNTS = ("params", "weights", "biases", "macs", "flops", "backward_flops", "activations", "buffers")
 
 
+def numbers(data: dict, prefix: str = ""):
+    """(name, value) of every integer in a JSON dict, nested names joined by dots: `memory.params`."""
+    for key, value in data.items():
+        if isinstance(value, dict):
+            yield from numbers(value, f"{prefix}{key}.")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            yield prefix + key, value
+
+
 class Row(NamedTuple):
     index: int
     path: str
@@ -51,8 +60,11 @@ class Row(NamedTuple):
         if self.input is not None:
             row["input"] = self.input.to_dict()
         row["output"] = self.output.to_dict()
-        row.update({k: getattr(self, k) for k in COUNTS})
-        row["memory"] = memory.of(self.activations, self.params, self.buffers)
+        # the COUNTS, computed once each: the JSON of 10,000 rows is mostly this
+        params, flops, activations = self.weights + self.biases, self.flops, self.output.elements
+        row.update(params=params, weights=self.weights, biases=self.biases, macs=self.macs, flops=flops,
+                   backward_flops=2 * flops if params else flops, activations=activations, buffers=self.buffers)
+        row["memory"] = memory.of(activations, params, self.buffers)
         if self.field:
             row["receptive_field"] = self.field_dict()
         return row
@@ -74,11 +86,10 @@ class Totals(NamedTuple):
 
     @classmethod
     def of(cls, rows: list[Row]) -> "Totals":
-        sums = dict.fromkeys(COUNTS, 0)
-        for row in rows:
-            for key in COUNTS:
-                sums[key] += getattr(row, key)
-        return cls(**sums)
+        weights, biases = sum(row.weights for row in rows), sum(row.biases for row in rows)
+        return cls(params=weights + biases, weights=weights, biases=biases, macs=sum(row.macs for row in rows),
+                   flops=sum(row.flops for row in rows), backward_flops=sum(row.backward_flops for row in rows),
+                   activations=sum(row.activations for row in rows), buffers=sum(row.buffers for row in rows))
 
     def to_dict(self, memory: MemorySettings, rows) -> dict:
         totals = {k: getattr(self, k) for k in COUNTS}
@@ -147,7 +158,9 @@ class Report:
 
         return render([self])
 
-    def to_dict(self) -> dict:
+    def to_dict(self, layers: Any = None) -> dict:
+        """The JSON contract. `layers` stands in for the list of rows when given: the JSON renderer
+        writes each row as it makes it, so that they are never all held as dicts at once."""
         return {
             "schema_version": SCHEMA_VERSION,
             "name": self.name,
@@ -157,7 +170,7 @@ class Report:
             "output": self.output.to_dict() if self.output and self.valid else None,
             "flops_convention": self.convention,
             "memory_settings": self.memory.to_dict(),
-            "layers": [row.to_dict(self.memory) for row in self.rows],
+            "layers": [row.to_dict(self.memory) for row in self.rows] if layers is None else layers,
             "totals": self.totals.to_dict(self.memory, self.rows),
             "by_type": {kind: {"layers": count, **{k: getattr(t, k) for k in ("params", "macs", "flops")}}
                         for kind, (count, t) in self.by_type.items()},

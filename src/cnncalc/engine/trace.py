@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..diagnostics import Diagnostic, Span, error, warning
+from ..diagnostics import Diagnostic, Severity, Span, error, warning
+from ..limits import INT64_MAX, MAX_DIAGNOSTICS
 from ..model.arithmetic import Rounding
-from ..model.geometry import Volume
+from ..model.geometry import AXIS_NAMES, Volume
 from ..model.layers import Layer
 from ..model.network import Block, From, Network, Repeat, did_you_mean
 from ..model.receptive import INPUT_FIELD, widest
-from .report import Row
+from .huge import fits, huge_count, printed_digits, too_long
+from .memory import MemorySettings
+from .report import Row, numbers
 
 
 class State(NamedTuple):
@@ -56,29 +59,99 @@ class Walker:
     What a layer does to what flows (`carry`) and what a merge makes of its branches (`merge`) are
     the methods a subclass replaces."""
 
-    def __init__(self, network: Network, rounding: Rounding | None, rows: bool = True) -> None:
+    def __init__(self, network: Network, rounding: Rounding | None, rows: bool = True,
+                 memory: MemorySettings = MemorySettings()) -> None:
         self.network = network
         self.default_rounding = rounding or network.rounding
         self.keep_rows = rows
+        self.memory = memory
+        self.quick = INT64_MAX // memory.factor  # a row whose counts are at most this needs no closer look
         self.rows: list[Row] = []
         self.diagnostics: list[Diagnostic] = []
+        self.left_out: list[Severity] = []  # of the diagnostics past MAX_DIAGNOSTICS
+        self.huge: dict[str, list] = {}  # number's name -> [path, span, value, rows] where it first passes int64
         self.outputs: dict[str, tuple[State, str]] = {}  # id -> what that layer or block put out, and its path
         self.open_blocks: dict[str, Block] = {}  # id -> a block being walked: no output yet
         self.failed = False  # after the first error rows stop, but later faults are still sought
 
-    def add_row(self, **fields) -> Row | None:
+    def add_row(self, span: Span | None, fields_fit: bool = True, **fields) -> Row | None:
+        """Add a row (none after an error); `fields_fit`: its receptive field is int64s (huge.fits)."""
         if not self.keep_rows or self.failed:
             return None
         row = Row(index=len(self.rows), **fields)
+        if not fields_fit or max(row.weights + row.biases, row.macs, row.flops, row.buffers,
+                                 row.output.elements) > self.quick:
+            self.measure(row, span)
         self.rows.append(row)
         return row
 
+    def measure(self, row: Row, span: Span | None) -> None:
+        """Every number of a row whose counts pass `quick`: huge ones noted, too long ones refused."""
+        found = dict(numbers(row.to_dict(self.memory)))
+        for name, value in found.items():
+            if too_long(value):
+                self.report(error("too-large", f"the {name} of this layer has more than {printed_digits():,} digits, "
+                                  "more than cnncalc prints",
+                                  suggestions=["make the input or the layers smaller"]), row.path, span)
+                raise Stop
+        for name, value in found.items():
+            if abs(value) > INT64_MAX:
+                first = self.huge.setdefault(name, [row.path, span, value, 0])
+                first[3] += 1
+
+    def guard(self, volume: Volume, path: str, span: Span | None) -> None:
+        """End the walk at a volume too large to print: past it, the numbers would only grow."""
+        elements = volume.elements
+        if elements > INT64_MAX and too_long(elements):
+            self.report(error("too-large", f"the output volume's element count has more than "
+                              f"{printed_digits():,} digits, more than cnncalc prints",
+                              suggestions=["make the input or the upsampling smaller"]), path, span)
+            raise Stop
+
+    def guard_fields(self, fields, path: str, span: Span | None) -> None:
+        """End the walk at a receptive field that cannot be printed or kept exact: past it, the
+        numbers would only grow, and fractions cost more with every layer."""
+        for axis, field in zip(AXIS_NAMES, fields):
+            for name, value in zip(field._fields, field):
+                numerator, denominator = value.as_integer_ratio()
+                if denominator > 1 and max(abs(numerator), denominator) > INT64_MAX:
+                    problem = "a fraction whose terms pass 2^63 − 1"
+                elif too_long(numerator):
+                    problem = f"a number of more than {printed_digits():,} digits"
+                else:
+                    continue
+                self.report(error("too-large", f"the receptive field's {name} along the {axis} is {problem}; "
+                                  "cnncalc keeps receptive fields exact only within that",
+                                  suggestions=["fewer upsamplings, strides or layers"]), path, span)
+                raise Stop
+
     def report(self, diagnostic: Diagnostic, path: str, span) -> None:
-        self.diagnostics.append(diagnostic._replace(path=path, span=span))
         if diagnostic.is_error:
             self.failed = True
-            if not self.keep_rows:  # a yes/no question needs no further faults
+        if len(self.diagnostics) >= MAX_DIAGNOSTICS:
+            self.left_out.append(diagnostic.severity)
+            if diagnostic.is_error:  # enough errors: stop looking
                 raise Stop
+            return
+        self.diagnostics.append(diagnostic._replace(path=path, span=span))
+        if diagnostic.is_error and not self.keep_rows:  # a yes/no question needs no further faults
+            raise Stop
+
+    def closing_diagnostics(self) -> list[Diagnostic]:
+        """Where numbers first pass int64, and how many diagnostics were left out."""
+        rows_first: dict[str, list] = {}  # path -> [span, its numbers that pass first there, later rows]
+        for name, (path, span, value, rows) in self.huge.items():
+            first = rows_first.setdefault(path, [span, [], 0])
+            first[1].append((name, value))
+            first[2] = max(first[2], rows - 1)
+        closing = [huge_count(path, found, span, later) for path, (span, found, later) in rows_first.items()]
+        if self.left_out:
+            severity = Severity.ERROR if Severity.ERROR in self.left_out else Severity.WARNING
+            closing.append(Diagnostic(severity, "too-many-diagnostics", f"{len(self.left_out):,} more errors and "
+                                      f"warnings are not shown: cnncalc shows the first {MAX_DIAGNOSTICS:,}"
+                                      + (" and stops looking at the next error" if severity is Severity.ERROR
+                                         else "")))
+        return closing
 
     def sequence(self, nodes, state: State, prefix: str, rounding: Rounding | None,
                  steps: list[Step]) -> State:
@@ -112,11 +185,16 @@ class Walker:
                 out, _ = layer.shape(volume, Rounding.FLOOR)  # carry on to find later faults too
             if out is None:
                 raise Stop
+        self.guard(out, path, span)
         fields = state.fields
         row = None
         if self.keep_rows:  # a yes/no question (output_volume) needs neither fields nor counts
             fields = layer.fields(volume, state.fields)
-            row = self.add_row(path=path, type=layer.TYPE, label=layer.label(), input=volume, output=out,
+            fields_fit = fields is state.fields or fits(fields)
+            if not fields_fit:
+                self.guard_fields(fields, path, span)
+            row = self.add_row(span, fields_fit, path=path, type=layer.TYPE, label=layer.label(), input=volume,
+                               output=out,
                                weights=layer.weights(volume, out), biases=layer.biases(volume, out),
                                macs=layer.macs(volume, out), flops=layer.flops(volume, out),
                                buffers=layer.buffers(volume, out), field=fields, layer=layer, name=layer.name)
@@ -191,8 +269,10 @@ class Walker:
                                 f"effective strides ({', '.join(sorted(jumps))}); the receptive field "
                                 "shown is the largest"), f"{path}.{kind}", span)
         out = first if kind == "add" else first.with_depth(sum(s.volume.depth for s, _ in ends))
+        self.guard(out, f"{path}.{kind}", span)
         flops = (len(ends) - 1) * out.elements if kind == "add" else 0
-        row = self.add_row(path=f"{path}.{kind}", type=kind, label=kind.upper(), input=first, output=out, flops=flops,
+        row = self.add_row(span, fits(fields), path=f"{path}.{kind}", type=kind, label=kind.upper(), input=first,
+                           output=out, flops=flops,
                            field=fields, name=block.name)
         return State(out, fields), row
 
@@ -201,13 +281,13 @@ def _axes_text(axes: tuple[int, ...]) -> str:
     return " or ".join(f"{n}-D" for n in axes)
 
 
-def trace(network: Network, rounding: Rounding | None = None) -> Trace:
-    """Walk `network` once; `rounding` (the --rounding flag) overrides the spec's."""
-    walker = Walker(network, rounding)
+def trace(network: Network, rounding: Rounding | None = None, memory: MemorySettings = MemorySettings()) -> Trace:
+    """Walk `network` once; `rounding` (the --rounding flag) overrides the spec's, `memory` says
+    which byte counts to look at for numbers past int64."""
+    walker = Walker(network, rounding, memory=memory)
     fields = (INPUT_FIELD,) * network.input.axes
-    input_row = Row(index=0, path="input", type="input", label="INPUT", input=None, output=network.input,
-                    field=fields)
-    walker.rows.append(input_row)
+    input_row = walker.add_row(None, path="input", type="input", label="INPUT", input=None, output=network.input,
+                               field=fields)
     steps = [Step(None, "input", None, None, input_row)]
     out: State | None
     try:
@@ -215,7 +295,8 @@ def trace(network: Network, rounding: Rounding | None = None) -> Trace:
     except Stop:
         out = None
     output = None if walker.failed or out is None else out.volume
-    return Trace(tuple(steps), tuple(walker.rows), output, tuple(walker.diagnostics), walker.failed)
+    return Trace(tuple(steps), tuple(walker.rows), output, tuple(walker.diagnostics + walker.closing_diagnostics()),
+                 walker.failed)
 
 
 def output_volume(network: Network, rounding: Rounding | None = None) -> Volume | None:

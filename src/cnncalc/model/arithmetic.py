@@ -107,6 +107,10 @@ def transposed(axis: Axis, output_padding: int) -> int:
     return (axis.size - 1) * axis.stride - axis.pad_lo - axis.pad_hi + axis.span + output_padding
 
 
+REACH = 16  # candidates of each kind tried on either side of the value: a stride in the millions
+# would otherwise have millions, and its nearest fix, if that far, helps nobody
+
+
 def suggest_fixes(axis: Axis, allowed: Callable[[Axis], bool] = lambda _: True,
                   stride_is_kernel: bool = False) -> list[tuple[str, int, Axis]]:
     """The nearest changes of padding, stride, kernel or input size that make `axis` whole.
@@ -114,7 +118,7 @@ def suggest_fixes(axis: Axis, allowed: Callable[[Axis], bool] = lambda _: True,
     `allowed` says whether the layer accepts a candidate (a pool's padding is at most half its
     kernel); `stride_is_kernel` makes a kernel candidate move its stride along (a pool whose
     stride is left out). Each candidate is verified by recomputing its output with `slide`;
-    returns (what, output, axis).
+    returns (what, output, axis). Candidates are sought within REACH of the present values.
     """
     found: list[tuple[str, int, Axis]] = []
 
@@ -126,17 +130,20 @@ def suggest_fixes(axis: Axis, allowed: Callable[[Axis], bool] = lambda _: True,
 
     a = axis
 
-    def by_distance(values, origin: int) -> list[int]:
-        return sorted((v for v in values if v >= 1 and v != origin), key=lambda v: (abs(v - origin), -v))
+    def by_distance(low: int, high: int, origin: int) -> list[int]:
+        """The values from `low` to `high` (at least 1, and within REACH of `origin`), nearest first."""
+        values = range(max(low, origin - REACH, 1), min(high, origin + REACH) + 1)
+        return sorted((v for v in values if v != origin), key=lambda v: (abs(v - origin), -v))
 
-    symmetric = sorted((p for p in range(max(a.pad_lo, a.pad_hi) + a.stride + 1) if (p, p) != (a.pad_lo, a.pad_hi)),
-                       key=lambda p: (abs(p - a.pad_lo), p))
-    end_changes = [d for d in range(-a.pad_hi, a.stride) if d]  # more or less padding at the end only
+    pads = range(max(a.pad_lo - REACH, 0), min(max(a.pad_lo, a.pad_hi) + a.stride, a.pad_lo + REACH) + 1)
+    symmetric = sorted((p for p in pads if (p, p) != (a.pad_lo, a.pad_hi)), key=lambda p: (abs(p - a.pad_lo), p))
+    end_changes = [d for d in range(-min(a.pad_hi, REACH), min(a.stride, REACH + 1)) if d]  # at the end only
     first("padding", [a._replace(pad_lo=p, pad_hi=p) for p in symmetric]
           + [a._replace(pad_hi=a.pad_hi + d) for d in sorted(end_changes, key=abs)])
-    first("stride", [a._replace(stride=s) for s in by_distance(range(1, 2 * a.stride + 1), a.stride)])
+    first("stride", [a._replace(stride=s) for s in by_distance(1, 2 * a.stride, a.stride)])
     first("kernel", [a._replace(kernel=k, stride=k if stride_is_kernel else a.stride)
-                     for k in by_distance(range(1, a.kernel + a.stride + 1), a.kernel)])
-    first("input size", [a._replace(size=w) for w in range(a.size - 1, max(a.size - a.stride, 0), -1)])
-    first("input size", [a._replace(size=w) for w in range(a.size + 1, a.size + a.stride + 1)])
+                     for k in by_distance(1, a.kernel + a.stride, a.kernel)])
+    first("input size", [a._replace(size=w) for w in range(a.size - 1, max(a.size - a.stride, a.size - 1 - REACH, 0),
+                                                           -1)])
+    first("input size", [a._replace(size=w) for w in range(a.size + 1, a.size + min(a.stride, REACH) + 1)])
     return found

@@ -2,7 +2,8 @@
 it from plain spec data (YAML or the compact notation).
 
 The builder collects every fault, each with the source position the location index gives it, so
-that one run reports all of them; it records where each node stands (`Network.spans`) for the
+that one run reports all of them (up to MAX_DIAGNOSTICS); a spec past the row limit is refused at the
+item that passes it, and nothing after it is built; it records where each node stands (`Network.spans`) for the
 walk's diagnostics. Library users build the same tree directly:
 
     >>> from cnncalc.layers import Conv, ReLU
@@ -18,9 +19,9 @@ from pydantic_core import ValidationError
 
 from ..diagnostics import Diagnostic, Span, SpecError, error
 from ..engine.budget import KINDS, Limit, parse_quantity
-from ..limits import MAX_INTEGER, MAX_LAYERS
+from ..limits import MAX_DIAGNOSTICS, MAX_INTEGER, MAX_LAYERS, MAX_NAME, MAX_YAML_NODES
 from ..source.compact import Call, parse_item, render_call
-from ..source.yaml import KEY, Locations, to_span
+from ..source.yaml import KEY, Locations
 from .arithmetic import Rounding
 from .geometry import Volume, parse_volume
 from .geometry import shown as shown_value
@@ -165,6 +166,8 @@ class Network(Record):
 
 def did_you_mean(word: str, choices) -> str:
     import difflib  # only an error needs it
+    if len(word) > 100:  # no name is that long, and difflib's time grows with the word's length
+        return ""
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered and lowered[word.lower()] != word:
@@ -172,6 +175,10 @@ def did_you_mean(word: str, choices) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6) or \
         difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     return f"did you mean '{lowered.get(close[0], close[0])}'?" if close else ""
+
+
+class _Stop(Exception):
+    """Building ends here: the spec is past a limit, or has more errors than are worth listing."""
 
 
 class _Builder:
@@ -182,17 +189,17 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
         self.ids: dict[str, str] = {}
         self.layer_count = 0
-        self.repeated = False  # a repeat block was met: a count is what to lower when the spec is too long
+        self.compact_values = 0  # words and numbers of the compact layers read so far
 
     def span(self, path: tuple, key: bool = False) -> Span | None:
         """The position of `path` (its key when `key`), or of the nearest enclosing value that has one."""
         if key and path + (KEY,) in self.locations:
-            return to_span(self.locations[path + (KEY,)])
+            return self.locations[path + (KEY,)]
         while path:
             if path in self.locations:
-                return to_span(self.locations[path])
+                return self.locations[path]
             path = path[:-1]
-        return to_span(self.locations.get(()))
+        return self.locations.get(())
 
     def placed(self, node: Node, span: Span | None) -> Node:
         """Record where `node` stands in the source."""
@@ -201,6 +208,20 @@ class _Builder:
 
     def fail(self, code: str, message: str, where: tuple, key: bool = False, suggestions=(), path=None) -> None:
         self.diagnostics.append(error(code, message, path, self.span(where, key), [s for s in suggestions if s]))
+        self.stop_when_full()
+
+    def stop_when_full(self) -> None:
+        if len(self.diagnostics) >= MAX_DIAGNOSTICS:
+            self.diagnostics.append(error("too-many-diagnostics", f"cnncalc stops after {MAX_DIAGNOSTICS:,} errors",
+                                          suggestions=["fix these first"]))
+            raise _Stop
+
+    def refuse_rows(self, message: str, where: tuple, path: str, suggestion: str) -> None:
+        """Past the row limit: one error, and nothing more is built."""
+        self.diagnostics.append(error("too-large", f"{message} (the input row included, a from or an empty branch "
+                                      f"counted as one), more than the limit of {MAX_LAYERS:,}", path,
+                                      self.span(where), [suggestion]))
+        raise _Stop
 
     # -- the document -------------------------------------------------------------------------
     def spec(self, data: Any, default_name: str, input_override: Volume | None) -> Network | None:
@@ -220,6 +241,10 @@ class _Builder:
         name = data.get("name", default_name)
         if not isinstance(name, str):
             self.fail("invalid-value", "'name' must be text", ("name",))
+            name = default_name
+        elif len(name) > MAX_NAME:
+            self.fail("too-large", f"the name is {len(name):,} characters long, more than the limit of {MAX_NAME:,}",
+                      ("name",), suggestions=["a name is printed with every row of --format csv: keep it short"])
             name = default_name
         rounding = self.rounding(data.get("rounding", "exact"), ("rounding",)) or Rounding.EXACT
         volume = input_override
@@ -242,11 +267,6 @@ class _Builder:
                       suggestions=["layers:\n  - conv: {filters: 16, kernel: 3, padding: 1}\n  - relu"])
         else:
             nodes = self.sequence(layers, ("layers",), "layers")
-        if self.layer_count + 1 > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
-            self.fail("too-large", f"the spec {'expands to' if self.repeated else 'has'} {self.layer_count + 1:,} "
-                      f"rows (the input's included), more than the limit of {MAX_LAYERS:,}", ("layers",),
-                      suggestions=["lower a repeat count" if self.repeated else
-                                   f"split the network into specs of at most {MAX_LAYERS:,} rows each"])
         if self.compact_line is not None and any(d.code == "missing-parameter" for d in self.diagnostics):
             self.diagnostics.append(error("missing-parameter", "a complete line would read: "
                                           + self.completed_line(data), span=Span(1, 1, self.compact_line)))
@@ -311,6 +331,10 @@ class _Builder:
             node = self.node(item, where + (i,), f"{path}[{i}]", in_repeat)
             if node is not None:
                 nodes.append(node)
+            if self.layer_count + 1 > MAX_LAYERS:  # refused as soon as it is known, before the rest is built
+                self.refuse_rows(f"the spec is {self.layer_count + 1:,} rows long by here", where + (i,),
+                                 f"{path}[{i}]", "split the network into specs of fewer layers")
+            self.stop_when_full()
         return tuple(nodes)
 
     def node(self, item: Any, where: tuple, path: str, in_repeat: bool) -> Node | None:
@@ -346,10 +370,13 @@ class _Builder:
             return Span(base.line, base.column + column - 1)
 
         try:
-            item, locations = parse_item(text, span_of)
+            item, locations, values = parse_item(text, span_of, MAX_YAML_NODES - self.compact_values)
         except SpecError as exc:
             self.diagnostics.extend(exc.diagnostics)
+            if any(d.code == "too-large" for d in exc.diagnostics):
+                raise _Stop from None
             return None
+        self.compact_values += values
         for key, span in locations.items():
             self.locations[where + key] = span
         return item
@@ -477,6 +504,7 @@ class _Builder:
                 self.fail("invalid-value", "from: names the id of an earlier layer or block", where + (kind,),
                           path=path)
                 return None
+            self.layer_count += 1  # no row, but a step of the walk: repeats of it are bounded as rows are
             return self.placed(From(value), self.span(where + (kind,)))
         rounding = self.rounding(item["rounding"], where + ("rounding",)) if "rounding" in item else None
         ident = item.get("id")
@@ -508,7 +536,7 @@ class _Builder:
             return None
         branches = tuple(self.sequence(b, where + (kind, i), f"{path}.{kind}[{i}]", in_repeat=in_repeat)
                          for i, b in enumerate(value))
-        self.layer_count += 1
+        self.layer_count += 1 + sum(not branch for branch in branches)  # the merge row; an empty branch as a from
         self.claim_id(ident, where + ("id",), path)
         return self.placed((Add if kind == "add" else Concat)(branches, id=ident, rounding=rounding, name=label), span)
 
@@ -523,16 +551,14 @@ class _Builder:
             self.fail("missing-parameter", "a repeat block needs its layers", where + ("repeat",), key=True,
                       path=path, suggestions=[BLOCK_EXAMPLES["repeat"]])
             return None
-        self.repeated = True
         before = self.layer_count
         body = self.sequence(item["layers"], where + ("layers",), f"{path}.repeat", in_repeat=True)
         if not body and not self.diagnostics:
             self.fail("missing-layers", "a repeat block needs at least one layer", where + ("layers",), path=path)
         self.layer_count = before + (self.layer_count - before) * count
-        if self.layer_count + 1 > MAX_LAYERS and not any(d.code == "too-large" for d in self.diagnostics):
-            self.fail("too-large", f"this repeat makes the spec {self.layer_count + 1:,} rows long (the input's "
-                      f"included), more than the limit of {MAX_LAYERS:,}", where + ("repeat",), path=path,
-                      suggestions=["lower the count"])
+        if self.layer_count + 1 > MAX_LAYERS:
+            self.refuse_rows(f"this repeat makes the spec {self.layer_count + 1:,} rows long", where + ("repeat",),
+                             path, "lower the count")
         self.claim_id(ident, where + ("id",), path)
         return self.placed(Repeat(count, body, id=ident, rounding=rounding, name=label), span)
 
@@ -574,5 +600,8 @@ def build(data: Any, locations: Locations, default_name: str, compact_line: str 
           input_override: Volume | None = None) -> tuple[Network | None, list[Diagnostic]]:
     """Validate plain spec data. Returns the spec (None when it cannot be built) and every fault found."""
     builder = _Builder(locations, compact_line)
-    spec = builder.spec(data, default_name, input_override)
+    try:
+        spec = builder.spec(data, default_name, input_override)
+    except _Stop:
+        spec = None
     return (None if builder.diagnostics else spec), builder.diagnostics

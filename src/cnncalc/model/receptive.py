@@ -29,15 +29,22 @@ def _number(value: int | Fraction) -> int | float:
     return int(value) if value.denominator == 1 else float(value)
 
 
-def _half(value: int | Fraction) -> int | Fraction:
-    """value / 2, kept an int when it is whole: Fractions are slow, and most fields are whole."""
-    return value // 2 if isinstance(value, int) and value % 2 == 0 else Fraction(value, 2)
+def _exact(numerator: int, denominator: int) -> int | Fraction:
+    """numerator/denominator, kept an int when it is whole: Fractions are slow, and most fields are whole."""
+    return numerator // denominator if numerator % denominator == 0 else Fraction(numerator, denominator)
 
 
-def window(field: Field, span: int, stride: int | Fraction, pad_lo: int | Fraction) -> Field:
+def window(field: Field, span: int, stride: int | Fraction, pad_lo: int) -> Field:
     """Through a window `span` units wide (dilation included), moving by `stride`."""
-    return Field(field.size + (span - 1) * field.jump, field.jump * stride,
-                 field.start + _half((span - 1 - 2 * pad_lo) * field.jump))
+    size, jump, start = field
+    reach = span - 1
+    if type(size) is int and type(jump) is int and type(start) is int:  # the common case
+        return Field(size + reach * jump, jump * stride, start + _exact((reach - 2 * pad_lo) * jump, 2))
+    # the same over common denominators: a third of the Fraction operations (each one normalises)
+    (sn, sd), (jn, jd), (tn, td) = (v.as_integer_ratio() for v in field)
+    return Field(_exact(sn * jd + reach * jn * sd, sd * jd),
+                 _exact(jn * stride, jd) if type(stride) is int else jump * stride,
+                 _exact(2 * tn * jd + (reach - 2 * pad_lo) * jn * td, 2 * td * jd))
 
 
 def transposed(field: Field, span: int, stride: int, pad_lo: int) -> Field:

@@ -7,22 +7,36 @@ from __future__ import annotations
 
 import json
 
-
-def _row_lines(rows: list, indent: str) -> str:
-    if not rows:
-        return "[]"
-    inner = indent + "  "
-    return "[\n" + ",\n".join(inner + json.dumps(row, ensure_ascii=False) for row in rows) + f"\n{indent}]"
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps would make one per row
+_ROWS = "\0layers\0"
 
 
-def _report(data: dict, indent: str) -> str:
-    layers = data["layers"]
-    text = json.dumps({**data, "layers": "\0layers\0"}, indent=2, ensure_ascii=False)
-    text = text.replace("\n", "\n" + indent)
-    return text.replace('"\\u0000layers\\u0000"', _row_lines(layers, indent + "  "))
+def _pieces(report, indent: str):
+    """The report's JSON in pieces, joined once by `render`: the rows are never all held as dicts,
+    nor their text twice."""
+    text = json.dumps(report.to_dict(layers=_ROWS), indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
+    head, tail = text.split(_ENCODE(_ROWS), 1)
+    yield head
+    if not report.rows:
+        yield "[]"
+    else:
+        separator = "[\n"
+        for row in report.rows:
+            yield separator + indent + "    " + _ENCODE(row.to_dict(report.memory))
+            separator = ",\n"
+        yield f"\n{indent}  ]"
+    yield tail
+
+
+def _document(reports: list):
+    if len(reports) == 1:
+        yield from _pieces(reports[0], "")
+        return
+    for i, report in enumerate(reports):
+        yield ",\n  " if i else "[\n  "
+        yield from _pieces(report, "  ")
+    yield "\n]"
 
 
 def render(reports: list, **_options) -> str:
-    if len(reports) == 1:
-        return _report(reports[0].to_dict(), "")
-    return "[\n" + ",\n".join("  " + _report(r.to_dict(), "  ") for r in reports) + "\n]"
+    return "".join(_document(reports))

@@ -1,6 +1,8 @@
 """Number formatting shared by the renderers."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 _BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 _SI = ("", "K", "M", "G", "T", "P", "E")
 
@@ -17,8 +19,21 @@ def grouped(n: int) -> str:
     return f"{n:,}"
 
 
+def scientific(n: int) -> str:
+    """10**40 -> '1.00e+40', at any size: float() ends at 1.8e308 and str() at 4,300 digits."""
+    exponent = max(0, int((n.bit_length() - 1) * 0.30102999566398120))  # log10(2): a guess, at most one short
+    if 10 ** (exponent + 1) <= n:
+        exponent += 1
+    mantissa = round(Fraction(n, 10 ** exponent), 2)
+    if mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{float(mantissa):.2f}e+{exponent}"
+
+
 def binary_bytes(n: int) -> str:
     """1,234,567 bytes -> '1.2 MiB'."""
+    if n >= 1024 ** len(_BINARY):
+        return f"{scientific(n)} B"
     value, unit = float(n), 0
     while value >= 1024 and unit < len(_BINARY) - 1:
         value /= 1024
@@ -28,6 +43,8 @@ def binary_bytes(n: int) -> str:
 
 def si(n: int) -> str:
     """15,470,264,320 -> '15.47G'."""
+    if abs(n) >= 1000 ** len(_SI):
+        return ("-" if n < 0 else "") + scientific(abs(n))
     value, unit = float(n), 0
     while abs(value) >= 1000 and unit < len(_SI) - 1:
         value /= 1000

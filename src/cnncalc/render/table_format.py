@@ -1,7 +1,7 @@
 """--format table: a table per spec, a row per layer, totals underneath, then a summary line.
 
-In a terminal the table is drawn by rich, in colour; otherwise (a pipe, a file, NO_COLOR) it is
-plain aligned text, and rich is not even imported.
+In a terminal the table is drawn by rich, in colour; otherwise (a pipe, a file, NO_COLOR, or more
+than RICH_ROWS rows) it is plain aligned text, and rich is not even imported.
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from .numbers import (
     si,
 )
 
+RICH_ROWS = 1_000  # rich takes about half a millisecond a row: a longer table is plain, even in a terminal
+
 
 def render(reports: list, *, color: bool = False, width: int = 100, by_type: bool = False, bars: bool = False) -> str:
     parts = []
@@ -26,7 +28,7 @@ def render(reports: list, *, color: bool = False, width: int = 100, by_type: boo
         if not report.rows:
             parts.append(_summary(report))
             continue
-        parts.append(_rich(report, width, bars) if color else _plain(report, bars))
+        parts.append(_rich(report, width, bars) if color and len(report.rows) <= RICH_ROWS else _plain(report, bars))
         if by_type:
             parts.append(aligned(BY_TYPE_HEADER, by_type_cells(report), left={"Type"}))
     return "\n\n".join(parts)

@@ -16,18 +16,17 @@ import re
 from typing import Any, NamedTuple
 
 from ..diagnostics import Span, SpecError, error
-from ..limits import MAX_NESTING
+from ..limits import MAX_LAYERS, MAX_NESTING, MAX_YAML_NODES
 from ..model.geometry import to_int
 from .yaml import KEY, Locations
 
-_TOKEN = re.compile(r"""
-    (?P<space>\s+)
-  | (?P<arrow>->|→|-(?!\d))
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<arrow>->|→|-(?!\d))
   | (?P<dims>\d+(?:\s*[x×]\s*\d+)+)
   | (?P<number>-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<punct>[\[\]()*,=])
-""", re.VERBOSE)
+  | (?P<other>\S))""", re.VERBOSE)
 
 
 class Argument(NamedTuple):
@@ -46,25 +45,48 @@ class Token(NamedTuple):
     column: int  # 1-based
 
 
-def tokenize(text: str, span_of) -> list[Token]:
-    tokens, pos = [], 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if not match:
-            raise SpecError([error("compact-syntax", f"unexpected character {text[pos]!r}", span=span_of(pos + 1),
+_ARROW = re.compile(r"->|→|-(?!\d)")
+_VALUES = {"word", "number", "dims"}  # the tokens that count against MAX_YAML_NODES
+
+
+def tokenize(text: str, span_of, limit: int = MAX_YAML_NODES) -> list[Token]:
+    """The tokens of `text`; too-large once more than `limit` of them are words, numbers or sizes, or
+    more than 4·`limit` are tokens at all (a line needs at most 3 marks a word or number, and a few
+    more for its brackets: megabytes of commas are refused before they are read as tokens)."""
+    tokens, values = [], 0
+    for match in _TOKEN.finditer(text):  # each match is a token and the spaces before it
+        kind, start, value = match.lastgroup, match.start(match.lastgroup), match[match.lastgroup]
+        if kind == "other":
+            raise SpecError([error("compact-syntax", f"unexpected character {value!r}", span=span_of(start + 1),
                                    suggestions=["layers are written NAME(arguments) and joined by ->"])])
-        kind = match.lastgroup
-        if kind != "space":
-            tokens.append(Token(kind if kind != "punct" else match.group(), match.group(), pos + 1))
-        pos = match.end()
+        if kind in _VALUES:
+            values += 1
+        if values > limit or len(tokens) > 4 * limit:
+            raise SpecError([error("too-large", f"the spec has more than {MAX_YAML_NODES:,} names and values (or "
+                                   f"{4 * MAX_YAML_NODES:,} tokens, marks included)",
+                                   span=span_of(start + 1),
+                                   suggestions=["use [ … ]*N instead of writing layers out"])])
+        tokens.append(Token(value if kind == "punct" else kind, value, start + 1))
     tokens.append(Token("end", "", len(text) + 1))
     return tokens
 
 
+def _count_rows(text: str, span_of) -> None:
+    """Refuse a line of more layers than MAX_LAYERS rows before reading it: each layer but the first
+    follows an arrow, and each written layer is at least a row."""
+    if text.count("-") + text.count("→") < MAX_LAYERS:  # the arrows are fewer: no need to find them
+        return
+    for count, arrow in enumerate(_ARROW.finditer(text), start=2):
+        if count > MAX_LAYERS:
+            raise SpecError([error("too-large", f"the line has more than {MAX_LAYERS:,} layers (the input's "
+                                   "included), the limit of rows", span=span_of(arrow.start() + 1),
+                                   suggestions=["split the network into specs of fewer layers"])])
+
+
 class _Parser:
-    def __init__(self, text: str, span_of) -> None:
+    def __init__(self, text: str, span_of, limit: int = MAX_YAML_NODES) -> None:
         self.span_of = span_of
-        self.tokens = tokenize(text, span_of)
+        self.tokens = tokenize(text, span_of, limit)
         self.pos = 0
         self.depth = 0  # of [ … ]*N groups
         self.locations: Locations = {}
@@ -87,11 +109,12 @@ class _Parser:
                                    span=self.span_of(self.token.column))])
         return self.advance()
 
-    def chain(self, path: tuple, closing: str) -> list[Any]:
-        items = [self.item(path + (0,))]
+    def chain(self, path: tuple, closing: str, first: int = 0) -> list[Any]:
+        """The items up to `closing`, numbered from `first`."""
+        items = [self.item(path + (first,))]
         while self.token.kind == "arrow":
             self.advance()
-            items.append(self.item(path + (len(items),)))
+            items.append(self.item(path + (first + len(items),)))
         if self.token.kind != closing:
             self.expect("arrow", closing)
         return items
@@ -112,9 +135,7 @@ class _Parser:
             count_token = self.expect("number")
             self.locations[path + ("repeat",)] = self.span_of(count_token.column)
             return {"repeat": _number(count_token.text), "layers": body}
-        name = self.expect("word").text
-        self.locations[path + (name.lower(), KEY)] = self.span_of(start.column)
-        self.locations[path + (name.lower(),)] = self.span_of(start.column)
+        name = self.expect("word").text  # at the item's own location, which a lookup of the name falls back to
         args: Call | None = None
         if self.token.kind == "(":
             self.advance()
@@ -158,36 +179,30 @@ def _number(text: str) -> int | float:
 def parse(text: str, span_of=None) -> tuple[dict[str, Any], Locations]:
     """A whole compact line -> `{input?, layers}` and locations keyed like the YAML front end's."""
     span_of = span_of or (lambda column: Span(1, column, text))
+    _count_rows(text, span_of)
     parser = _Parser(text, span_of)
-    items = parser.chain(("layers",), "end")
-    locations = parser.locations
+    opens_with_input = parser.token.kind == "word" and parser.token.text.lower() == "input"
+    # INPUT(…) becomes the spec's `input`, so the layers after it are numbered from 0
+    items = parser.chain(("layers",), "end", -1 if opens_with_input else 0)
     data: dict[str, Any] = {}
-    first = items[0]
-    if first == "input" or (isinstance(first, dict) and "input" in first):
+    if opens_with_input:
+        first = items.pop(0)
         args = first["input"] if isinstance(first, dict) else Call()
         positional = [a.value for a in args if a.key is None]  # INPUT(32, 32, 3) is INPUT(32x32x3)
         named = {a.key: a.value for a in args if a.key}
         data["input"] = named.get("volume", positional[0] if len(positional) == 1 else positional or None)
-        locations[("input",)] = locations[("layers", 0)]
-        items = items[1:]
-        locations = {_shift(k): v for k, v in locations.items()}
+        parser.locations[("input",)] = parser.locations[("layers", -1)]
     data["layers"] = items
-    return data, locations
+    return data, parser.locations
 
 
-def parse_item(text: str, span_of) -> tuple[Any, Locations]:
-    """One layer in the compact notation, written as a YAML list item."""
-    parser = _Parser(text, span_of)
+def parse_item(text: str, span_of, limit: int = MAX_YAML_NODES) -> tuple[Any, Locations, int]:
+    """One layer in the compact notation, written as a YAML list item; with it, how many of `limit`
+    words and numbers it used."""
+    parser = _Parser(text, span_of, limit)
     item = parser.item(())
     parser.expect("end")
-    return item, parser.locations
-
-
-def _shift(path: tuple) -> tuple:
-    """Renumber top-level layer paths after INPUT(…) is taken out of the list."""
-    if len(path) >= 2 and path[0] == "layers" and isinstance(path[1], int):
-        return ("layers", path[1] - 1, *path[2:])
-    return path
+    return item, parser.locations, sum(token.kind in _VALUES for token in parser.tokens)
 
 
 def render_call(name: str, values: list[Any]) -> str:

@@ -1,7 +1,7 @@
 """Convolutions: conv, local (no weight sharing) and deconv (transposed), over 1 to 3 spatial axes."""
 from __future__ import annotations
 
-from math import prod
+from math import gcd, isqrt, prod
 
 from ...diagnostics import Diagnostic, error
 from .. import receptive
@@ -121,8 +121,9 @@ def _positions(out: Volume) -> str:
 
 
 def groups_error(volume: Volume, filters: int, groups: int) -> Diagnostic:
-    fits = [g for g in range(1, min(volume.depth, filters) + 1) if volume.depth % g == 0 and filters % g == 0]
-    nearest = sorted(fits, key=lambda g: abs(g - groups))[:2]
+    common = gcd(volume.depth, filters)  # the groups that fit divide both: the divisors of their gcd
+    fits = {d for i in range(1, isqrt(common) + 1) if common % i == 0 for d in (i, common // i)}
+    nearest = sorted(fits, key=lambda g: (abs(g - groups), g))[:2]
     return error("invalid-groups", f"groups ({groups}) must divide the input depth ({volume.depth})",
                  suggestions=[f"groups: {g}" for g in nearest])
 
