@@ -20,10 +20,10 @@ from ..limits import MAX_NESTING, MAX_YAML_NODES
 _INDENT = re.compile(r" *")
 _SPACES = re.compile(r"[ \t]*")
 # what may stand between a flow collection's opening and its first node: spaces, line breaks, comments, a `? `
-_GAP = re.compile(r"(?:[ \t\r\n]|#[^\n]*|\?(?=[ \t\r\n]))*")
+_GAP = re.compile(r"[ \t\r\n]*(?:(?:#[^\n]*|\?(?=[ \t\r\n]))[ \t\r\n]*)*")
 _PROPERTY = re.compile(r"[&!][^ \t\r\n]*[ \t]*")  # an anchor or a tag before a node
-_DOUBLE = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
-_SINGLE = re.compile(r"'(?:[^']|'')*'?")
+_DOUBLE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_SINGLE = re.compile(r"'[^']*(?:''[^']*)*'?")
 # flow text that cannot open, close or hide a bracket; in a sequence, nor make an entry a `key: value` pair
 _MAPPING_TEXT = re.compile(r"[^\[\]{}\"'#]*")
 _SEQUENCE_TEXT = re.compile(r"[^\[\]{}\"'#:]*")
@@ -37,11 +37,20 @@ _FLAT_SEQUENCE = re.compile(rf"\[\s*(?:(?:\w[\w.-]*:\s+)?{_FLAT}\s*(?:,\s*|(?=\]
 # `- relu`, `- conv: {filters: 16, kernel: 3}`, `- {fc: 10}`, `- pool: [2, 2]`
 _ENTRY = rf"- (?:\w[\w.-]*: )?{_FLAT_LINE}[ \t]*\r?\n"
 _ENTRIES = re.compile(rf"( *){_ENTRY}(?:\1{_ENTRY})*")
+_KEY_REACH = 1024 + 8  # YAML's longest implicit key, its quotes and the spaces before its colon
 # a block mapping key and its colon: quoted, plain up to the first ': ' before a comment, or none
 _KEY = re.compile(r"""
-    (?: "(?:[^"\\\n]|\\.)*" [ \t]* | '(?:[^'\n]|'')*' [ \t]*
-      | (?:[^\s"'\#:]|:(?![ \t\r\n])) (?:[^\n:\#]|:(?![ \t\r\n])|(?<![ \t])\#)*
+    (?: "[^"\\\n]*(?:\\.[^"\\\n]*)*" [ \t]* | '[^'\n]*(?:''[^'\n]*)*' [ \t]*
+      | (?:[^\s"'\#:]|:(?![ \t\r\n])) [^\n:\#]* (?:(?::(?![ \t\r\n])|(?<![ \t])\#) [^\n:\#]*)*
     )? :(?=[ \t\r\n]|$)""", re.VERBOSE)
+
+
+def _key(text: str, at: int, eol: int) -> re.Match | None:
+    """A block mapping key at `at`. YAML allows an implicit key at most 1,024 characters, so the
+    search stops soon after: on a line of megabytes it would otherwise backtrack over all of it."""
+    end = min(eol, at + _KEY_REACH)
+    key = _KEY.match(text, at, end)
+    return None if key is None or (key.end() == end < eol and text[end - 1] == ":") else key
 
 
 def check(text: str) -> None:
@@ -165,7 +174,7 @@ class _Scan:
             elif char in "|>":
                 self.node(at, len(blocks))
                 return self.block_scalar(eol + 1, blocks[-1][0] if blocks else -1)
-            elif key := _KEY.match(text, at, eol):
+            elif key := _key(text, at, eol):
                 top = blocks[-1] if blocks else None
                 if not (top and top[0] == column and not top[1]):
                     self.node(at, len(blocks))
