@@ -37,6 +37,10 @@ _FLAT_SEQUENCE = re.compile(rf"\[\s*(?:(?:\w[\w.-]*:\s+)?{_FLAT}\s*(?:,\s*|(?=\]
 # `- relu`, `- conv: {filters: 16, kernel: 3}`, `- {fc: 10}`, `- pool: [2, 2]`
 _ENTRY = rf"- (?:\w[\w.-]*: )?{_FLAT_LINE}[ \t]*\r?\n"
 _ENTRIES = re.compile(rf"( *){_ENTRY}(?:\1{_ENTRY})*")
+# The shortcuts over flat runs repeat a group once per entry, and Python's regular expressions keep
+# state for each repetition: they look at 64 KiB at a time (a longer flat run is stepped over in
+# several), or take the slow way, which keeps constant memory
+_WINDOW = 64 * 1024
 _KEY_REACH = 1024 + 8  # YAML's longest implicit key, its quotes and the spaces before its colon
 # a block mapping key and its colon: quoted, plain up to the first ': ' before a comment, or none
 _KEY = re.compile(r"""
@@ -142,7 +146,7 @@ class _Scan:
     def entries(self, pos: int, column: int) -> int:
         """Step over lines that each hold a flat entry of the sequence at `column` but the last, which may
         open a mapping that the next lines go on; where that last line starts."""
-        run = _ENTRIES.match(self.text, pos)
+        run = _ENTRIES.match(self.text, pos, pos + _WINDOW)  # a window at a time: see _WINDOW
         if not run or len(run[1]) != column:
             return pos
         last = self.text.rfind("\n", pos, run.end() - 1) + 1
@@ -224,9 +228,9 @@ class _Scan:
                 if nested + 1 > MAX_NESTING and first < end and text[first] not in "]}":
                     self.depth(first, nested + 1)
                 if char == "{":
-                    flat = _FLAT_MAPPING.match(text, at)
+                    flat = _FLAT_MAPPING.match(text, at, at + _WINDOW)
                 else:
-                    flat = _FLAT_SEQUENCE.match(text, at) if nested + 3 <= MAX_NESTING else None
+                    flat = _FLAT_SEQUENCE.match(text, at, at + _WINDOW) if nested + 3 <= MAX_NESTING else None
                 if flat:  # nothing nests in it too deep: count its entries and go on after it
                     self.count(at + 1, flat.end() - 1, char == "{", False)
                     at, char = flat.end() - 1, "]"
