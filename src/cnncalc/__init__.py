@@ -15,22 +15,19 @@ _PUBLIC = {
     "Report": "engine.report", "Row": "engine.report", "Totals": "engine.report",
     "Diagnostic": "diagnostics", "Severity": "diagnostics", "ExitCode": "diagnostics", "SpecError": "diagnostics",
     "Rounding": "model.arithmetic", "Volume": "model.geometry", "MemorySettings": "engine.memory",
-    "Residual": "layers", "Add": "layers", "Concat": "layers", "Repeat": "layers",
-    "From": "layers", "Network": "layers",
 }
-_LAYERS = ("Layer", "Input", "Conv", "Local", "Deconv", "Pool", "GlobalPool", "AdaptivePool", "FC", "Flatten",
-           "BatchNorm", "LRN", "Dropout", "Upsample", "Crop", "ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU",
-           "Sigmoid", "Tanh", "Softmax", "Identity")
-_PUBLIC.update(dict.fromkeys(_LAYERS, "layers"))
-__all__ = [*_PUBLIC, "__version__"]
+__all__ = [*_PUBLIC, "__version__"]  # and every name of cnncalc.layers: the layer and block classes
 
 
 def __getattr__(name: str):
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from importlib import import_module
 
-    value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+    if name in _PUBLIC:
+        value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+    elif not name.startswith("_") and name in (layers := import_module(".layers", __name__)).__all__:
+        value = getattr(layers, name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
     return value
 

@@ -3,15 +3,10 @@
     >>> from cnncalc.layers import Conv, ReLU, Residual
     >>> block = Residual([Conv(filters=8, kernel=3, padding=1), ReLU()])
 """
-from .model.layers import LAYER_TYPES, REGISTRY, Layer  # noqa: F401
-from .model.layers.activation import ELU, GELU, Dropout, Identity, LeakyReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Tanh
-from .model.layers.conv import Conv, Deconv, Local
-from .model.layers.dense import FC, Flatten
-from .model.layers.norm import LRN, BatchNorm
-from .model.layers.pool import AdaptivePool, GlobalPool, Pool
-from .model.layers.shape import Crop, Input, Upsample
+from .model import layers as _types
 from .model.network import Add, Concat, From, Network, Repeat, Residual
 
-__all__ = ["Layer", "LAYER_TYPES", "Input", "Conv", "Local", "Deconv", "Pool", "GlobalPool", "AdaptivePool", "FC",
-           "Flatten", "BatchNorm", "LRN", "Dropout", "Upsample", "Crop", "ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU",
-           "SiLU", "Sigmoid", "Tanh", "Softmax", "Identity", "Add", "Concat", "From", "Network", "Repeat", "Residual"]
+Layer, LAYER_TYPES = _types.Layer, _types.LAYER_TYPES
+globals().update({cls.__name__: cls for cls in LAYER_TYPES})  # Conv, Pool, ReLU, …: every type, by class name
+__all__ = ["Layer", "LAYER_TYPES", *(cls.__name__ for cls in LAYER_TYPES), "Add", "Concat", "From", "Network",
+           "Repeat", "Residual"]

@@ -1,6 +1,6 @@
 """The layer types, one module per family, and the registry of the names they answer to.
 
-Adding a type is one class in one of these modules, listed in LAYER_TYPES. The registry refuses,
+Adding a type is one class in one of these modules (LAYER_TYPES finds it). The registry refuses,
 at import, a type that lacks any of its declarations: a rule for every `--convention`, a diagram
 kind, a way to export it to PyTorch.
 """
@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from .activation import ELU, GELU, Dropout, Identity, LeakyReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Tanh
+from . import activation, conv, dense, norm, pool, shape  # noqa: F401  (each module defines its types)
 from .base import CONVENTION_NAMES, DIAGRAM_KINDS, Layer
-from .conv import Conv, Deconv, Local
-from .dense import FC, Flatten
-from .norm import LRN, BatchNorm
-from .pool import AdaptivePool, GlobalPool, Pool
-from .shape import Crop, Input, Upsample
 
-LAYER_TYPES: tuple[type[Layer], ...] = (
-    Input, Conv, Local, Deconv, Pool, GlobalPool, AdaptivePool, FC, Flatten, BatchNorm, LRN, Dropout,
-    Upsample, Crop, ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softmax, Identity,
-)
+
+def _types(cls: type[Layer]):
+    """The layer types (the classes that name a TYPE) below `cls`, in the order they are defined."""
+    for sub in cls.__subclasses__():
+        if "TYPE" in vars(sub):
+            yield sub
+        yield from _types(sub)
+
+
+LAYER_TYPES: tuple[type[Layer], ...] = tuple(dict.fromkeys(_types(Layer)))
 
 
 def missing_declarations(cls: type[Layer]) -> list[str]:
@@ -43,4 +44,5 @@ REGISTRY: dict[str, tuple[type[Layer], dict[str, Any]]] = {
     for name, preset in ((cls.TYPE, {}), *cls.ALIASES.items())
 }
 
+globals().update({cls.__name__: cls for cls in LAYER_TYPES})
 __all__ = ["Layer", "LAYER_TYPES", "REGISTRY", *(cls.__name__ for cls in LAYER_TYPES)]
