@@ -90,6 +90,10 @@ ALIASES = [
     ("flatten", "{}", "flatten"),
     *[(name, "{}", name) for name in ("relu", "relu6", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
                                        "identity")],
+    *[(name, "{}", name) for name in ("silu", "hardswish", "hardsigmoid", "mish", "softplus")],
+    ("swish", "{}", "silu"),
+    ("hswish", "{}", "hardswish"),
+    ("hsigmoid", "{}", "hardsigmoid"),
     ("RELU", "{}", "relu"),
     ("Leaky_ReLU", "{slope: 0.2}", "leaky_relu"),
 ]
@@ -216,3 +220,22 @@ def test_groups_must_divide(text, code):
     report = analyze(text)
     assert codes(report) == [code]
     assert "groups" in report.diagnostics[0].message
+
+
+# MobileNetV3's and EfficientNet's activations: the volume unchanged, nothing learned, one operation per
+# element in cnncalc's count (8×8×4 = 256), and 0 under every peer but the two that patch F.silu
+@pytest.mark.parametrize("name, module, peers", [
+    ("silu", "nn.SiLU()", {"ptflops": 256, "calflops": 256}),
+    ("hardswish", "nn.Hardswish()", {}),
+    ("hardsigmoid", "nn.Hardsigmoid()", {}),
+    ("mish", "nn.Mish()", {}),
+    ("softplus", "nn.Softplus()", {}),
+])
+def test_modern_activations(name, module, peers, run_cli):
+    spec = f"INPUT(8x8x4) -> {name.upper()}"
+    row = analyze(spec).rows[1]
+    assert (row.type, tuple(row.output), row.params, row.macs, row.flops) == (name, (8, 8, 4), 0, 0, 256)
+    for convention in CONVENTION_NAMES:
+        assert analyze(spec, convention=convention).rows[1].flops == peers.get(convention, 0), convention
+    assert module in run_cli("export", spec).stdout
+

@@ -41,6 +41,14 @@ GELU = _activation("GELU", "gelu", "nn.GELU()", "x·Φ(x), the Gaussian error li
                    ptflops=scaled(outputs, 2), calflops=inputs)
 SiLU = _activation("SiLU", "silu", "nn.SiLU()", "x·σ(x) (swish): EfficientNet's and MobileNetV3's activation.",
                    aliases=("swish",), ptflops=outputs, calflops=inputs)
+# hardswish, hardsigmoid, mish and softplus: no peer counts them (none has a hook or a patched
+# functional for them; fvcore has no handle for their aten ops)
+Hardswish = _activation("Hardswish", "hardswish", "nn.Hardswish()", "x·relu6(x + 3)/6: MobileNetV3's activation.",
+                        aliases=("hswish",))
+Hardsigmoid = _activation("Hardsigmoid", "hardsigmoid", "nn.Hardsigmoid()",
+                          "relu6(x + 3)/6: MobileNetV3's squeeze-excitation gate.", aliases=("hsigmoid",))
+Mish = _activation("Mish", "mish", "nn.Mish()", "x·tanh(softplus(x)).")
+Softplus = _activation("Softplus", "softplus", "nn.Softplus()", "log(1 + eˣ).")
 Sigmoid = _activation("Sigmoid", "sigmoid", "nn.Sigmoid()", "1 / (1 + e⁻ˣ).")
 Tanh = _activation("Tanh", "tanh", "nn.Tanh()", "tanh(x).")
 
