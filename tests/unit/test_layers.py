@@ -239,3 +239,36 @@ def test_modern_activations(name, module, peers, run_cli):
         assert analyze(spec, convention=convention).rows[1].flops == peers.get(convention, 0), convention
     assert module in run_cli("export", spec).stdout
 
+
+
+# Contract §8's norms, PReLU and drop_path on 8×8×4 (256 elements). cnncalc's own FLOPs: 4 per element for a
+# normalisation (sum, squared difference, subtraction, division), 5 with affine; 1 for PReLU; 0 for drop_path.
+# The peers' rules (read from each tool's source): fvcore and calflops 5·I with affine, 4·I without; ptflops
+# GroupNorm and InstanceNorm 2·I / I and PReLU 2·O (hook and patched functional); thop InstanceNorm 4·I / 2·I,
+# no GroupNorm rule (0), PReLU I; torchinfo the parameters; torchvision and Netscope 0.
+NEW_TYPES = [
+    ("GROUPNORM(2)", 8, 1280, {"fvcore": 1280, "ptflops": 512, "torchinfo": 8, "calflops": 1280}),
+    ("GN(2, affine=false)", 0, 1024, {"fvcore": 1024, "ptflops": 256, "calflops": 1024}),
+    ("INSTANCENORM", 0, 1024, {"fvcore": 1024, "ptflops": 256, "thop": 512, "calflops": 1024}),
+    ("INSTANCENORM(affine=true)", 8, 1280, {"fvcore": 1280, "ptflops": 512, "thop": 1024, "torchinfo": 8,
+                                            "calflops": 1280}),
+    ("PRELU", 1, 256, {"ptflops": 512, "thop": 256, "torchinfo": 1, "calflops": 256}),  # one shared slope
+    ("PRELU(false)", 4, 256, {"ptflops": 512, "thop": 256, "torchinfo": 4, "calflops": 256}),  # one per channel
+    ("DROP_PATH(0.1)", 0, 0, {}),
+    ("STOCHASTIC_DEPTH", 0, 0, {}),
+]
+
+
+@pytest.mark.parametrize("layer, params, flops, peers", NEW_TYPES)
+def test_norms_prelu_and_drop_path(layer, params, flops, peers):
+    spec = f"INPUT(8x8x4) -> {layer}"
+    row = analyze(spec).rows[1]
+    assert (tuple(row.output), row.params, row.macs, row.flops) == ((8, 8, 4), params, 0, flops)
+    for convention in CONVENTION_NAMES:
+        assert analyze(spec, convention=convention).rows[1].flops == peers.get(convention, 0), convention
+
+
+def test_groupnorm_groups_divide_the_depth():
+    report = analyze("INPUT(8x8x6) -> GROUPNORM(4)")
+    assert codes(report) == ["invalid-groups"]
+    assert report.diagnostics[0].suggestions == ("groups: 3", "groups: 2")  # the divisors of 6 nearest to 4

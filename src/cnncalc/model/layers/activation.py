@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..geometry import Volume
-from ..params import FLOAT, PROBABILITY, Param
-from .base import COMMON, CONVENTION_NAMES, Layer, Torch, call, inputs, outputs, scaled, zero
+from ..params import BOOL, FLOAT, PROBABILITY, Param
+from .base import COMMON, CONVENTION_NAMES, Layer, Term, Torch, call, inputs, outputs, params, scaled, zero
 
 _UNCOUNTED = dict.fromkeys(CONVENTION_NAMES, zero)  # no peer counts it
 
@@ -86,6 +86,8 @@ class Identity(Layer):
 
 
 class Dropout(Layer):
+    """Elements zeroed at random in training; the identity at inference."""
+
     TYPE = "dropout"
     PARAMS = {**COMMON, "p": Param(PROBABILITY, 0.5, doc="the probability of zeroing an element")}
     POSITIONAL = ("p",)
@@ -95,3 +97,35 @@ class Dropout(Layer):
 
     def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
         return [Torch(call("nn.Dropout", *([self.p] if self.p != 0.5 else [])))]
+
+
+class PReLU(_Activation):
+    """x, or a·x below zero, with the slope a learned: one for the whole layer, or one per channel."""
+
+    TYPE = "prelu"
+    PARAMS = {**COMMON, "shared": Param(BOOL, True, doc="one learned slope for every channel (false: one each)")}
+    POSITIONAL = ("shared",)
+    # ptflops: its module hook and the patched F.prelu it calls; thop and calflops one per element
+    CONVENTIONS = _counted(ptflops=scaled(outputs, 2), thop=inputs, calflops=inputs, torchinfo=params)
+    shared: bool
+
+    def weights(self, volume: Volume, out: Volume) -> int:
+        return 1 if self.shared else volume.depth
+
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
+        slopes = Term("weights", "1", (), 1) if self.shared else Term("weights", "D", (), volume.depth)
+        return [Term("same-volume", value=out), slopes]
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch(call("nn.PReLU", *([] if self.shared else [row.input.depth])))]
+
+
+class DropPath(Dropout):
+    """Stochastic depth: a whole sample's branch dropped in training, the identity at inference."""
+
+    TYPE = "drop_path"
+    ALIASES = {"stochastic_depth": {}}
+    PARAMS = {**COMMON, "p": Param(PROBABILITY, 0.0, doc="the probability of dropping the branch (changes no count)")}
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch("nn.Identity()", "drop_path: the identity at inference")]

@@ -1,8 +1,9 @@
-"""Normalisation layers: batchnorm and local response normalisation."""
+"""Normalisation layers: batchnorm, group and instance normalisation, local response normalisation."""
 from __future__ import annotations
 
+from ...diagnostics import error
 from ..geometry import Volume
-from ..params import POSITIVE_FLOAT, POSITIVE_INT, PROBABILITY, Param
+from ..params import BOOL, POSITIVE_FLOAT, POSITIVE_INT, PROBABILITY, Param
 from .base import COMMON, Layer, Term, Torch, call, inputs, params, scaled, torch_dims, zero
 
 
@@ -69,3 +70,81 @@ class LRN(Layer):
 
     def label(self) -> str:
         return f"LRN{self.size}"
+
+
+def _groups_divide(layer, volume: Volume) -> list:
+    """`invalid-groups` unless the layer's groups divide the input depth."""
+    if volume.depth % layer.groups == 0:
+        return []
+    near = [g for g in range(1, volume.depth + 1) if volume.depth % g == 0]
+    near = sorted(near, key=lambda g: (abs(g - layer.groups), g))[:2]
+    return [error("invalid-groups", f"groups ({layer.groups}) must divide the input depth ({volume.depth})",
+                  suggestions=[f"groups: {g}" for g in near])]
+
+
+class _Normalise(Layer):
+    """Each element less its group's mean, over its standard deviation; with `affine`, a learned scale
+    γ and shift β per channel. cnncalc counts 4 operations per element (a sum, a squared difference,
+    a subtraction and a division), 5 with affine: as fvcore and calflops count them."""
+
+    DIAGRAM = "elementwise"
+    affine: bool
+
+    def weights(self, volume: Volume, out: Volume) -> int:
+        return volume.depth if self.affine else 0  # γ
+
+    def biases(self, volume: Volume, out: Volume) -> int:
+        return volume.depth if self.affine else 0  # β
+
+    def flops(self, volume: Volume, out: Volume) -> int:
+        return (5 if self.affine else 4) * out.elements
+
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
+        if not self.affine:
+            return [Term("same-volume", value=out), Term("no-params", extra={"layer": "normalisation without affine"})]
+        return [Term("same-volume", value=out),
+                Term("affine", "2·D", (2, volume.depth), self.weights(volume, out) + self.biases(volume, out))]
+
+
+def _per_element(affine: int, plain: int):
+    """A peer's count: `affine` operations per input element with affine, `plain` without."""
+    return lambda row: (affine if row.layer.affine else plain) * inputs(row)
+
+
+class GroupNorm(_Normalise):
+    TYPE = "groupnorm"
+    ALIASES = {"gn": {}}
+    PARAMS = {**COMMON, "groups": Param(POSITIVE_INT, doc="channel groups normalised together; divides the depth"),
+              "eps": Param(POSITIVE_FLOAT, 1e-5), "affine": Param(BOOL, True)}
+    POSITIONAL = ("groups", "eps", "affine")
+    EXAMPLE = (1,)
+    # thop has no GroupNorm rule; ptflops counts I, and I more with affine
+    CONVENTIONS = {"torchvision": zero, "fvcore": _per_element(5, 4), "ptflops": _per_element(2, 1), "thop": zero,
+                   "torchinfo": params, "calflops": _per_element(5, 4), "netscope": zero}
+    groups: int
+
+    def shape(self, volume: Volume, rounding) -> tuple:
+        problems = _groups_divide(self, volume)
+        return (None if problems else volume), problems
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch(call("nn.GroupNorm", self.groups, row.input.depth, eps=(self.eps, 1e-5),
+                           affine=(self.affine, True)))]
+
+    def label(self) -> str:
+        return f"GN{self.groups}"
+
+
+class InstanceNorm(_Normalise):
+    TYPE = "instancenorm"
+    PARAMS = {**COMMON, "eps": Param(POSITIVE_FLOAT, 1e-5), "affine": Param(BOOL, False)}
+    POSITIONAL = ("eps", "affine")
+    CONVENTIONS = {"torchvision": zero, "fvcore": _per_element(5, 4), "ptflops": _per_element(2, 1),
+                   "thop": _per_element(4, 2), "torchinfo": params, "calflops": _per_element(5, 4), "netscope": zero}
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch(call(f"nn.InstanceNorm{torch_dims(row.input)}", row.input.depth, eps=(self.eps, 1e-5),
+                           affine=(self.affine, False)))]
+
+    def label(self) -> str:
+        return "IN"
