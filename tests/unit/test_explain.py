@@ -135,3 +135,10 @@ def test_explain_alexnet_first_conv(run_cli):
 def test_explain_rejects_a_row_out_of_range(run_cli):
     result = run_cli("explain", "INPUT(8x8x1) -> RELU", "--layer", "2")
     assert result.exit_code == 2 and "--layer" in result.stderr
+
+
+def test_a_field_of_one_pixel_is_one_pixel(run_cli):
+    # a ReLU on the input sees the one pixel under it
+    result = run_cli("explain", "INPUT(8x8x3) -> RELU", "--layer", "1")
+    assert "    receptive field: 1 input pixel, jump 1" in result.stdout.splitlines()
+

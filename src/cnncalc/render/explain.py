@@ -98,7 +98,9 @@ def explain_row(row: Row, bytes_per_element: int) -> list[str]:
                  f"{row.activations:,} "
                  f"({binary_bytes(row.activations * bytes_per_element)} at {bytes_per_element} bytes each)")
     if row.field:
-        lines.append(f"receptive field: {field_size(row)} input pixels, jump {shown_axes([f.jump for f in row.field])}")
+        size = field_size(row)
+        pixels = "pixel" if size == "1" else "pixels"
+        lines.append(f"receptive field: {size} input {pixels}, jump {shown_axes([f.jump for f in row.field])}")
     return lines
 
 
