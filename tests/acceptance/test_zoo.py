@@ -143,29 +143,33 @@ def test_vgg16_totals():
 # -- torchvision's published numbers ----------------------------------------------------------------
 
 # torchvision.models.<Model>_Weights.IMAGENET1K_V1.meta: "num_params" and "_ops" (GFLOPS, which are
-# multiply-accumulates: torchvision counts one per weight use), and the docs' table of GFLOPS (two decimals)
+# multiply-accumulates: torchvision counts one per weight use), and the docs' table of GFLOPS (`_ops` to two
+# decimals, docs/source/conf.py); each at the input size its weights are evaluated at (their transforms' crop).
+IMAGENET_224 = (224, 224, 3)
+IMAGENET_CLASSES = (1, 1, 1000)
 TORCHVISION = [
-    # (spec, num_params, _ops, docs GFLOPS)
-    ("vgg16", 138_357_544, 15.47, 15.47),
-    ("vgg16_bn", 138_365_992, 15.47, 15.47),
-    ("resnet50", 25_557_032, 4.089, 4.09),
-    ("resnet18", 11_689_512, 1.814, 1.81),
-    ("alexnet", 61_100_840, 0.714, 0.71),
-    ("googlenet", 6_624_904, 1.498, 1.50),
-    ("mobilenet_v2", 3_504_872, 0.301, 0.30),
-    ("squeezenet1_0", 1_248_424, 0.819, 0.82),
-    ("densenet121", 7_978_856, 2.834, 2.83),
+    # (spec, input, output, num_params, _ops, docs GFLOPS)
+    ("vgg16", IMAGENET_224, IMAGENET_CLASSES, 138_357_544, 15.47, 15.47),
+    ("vgg16_bn", IMAGENET_224, IMAGENET_CLASSES, 138_365_992, 15.47, 15.47),
+    ("resnet50", IMAGENET_224, IMAGENET_CLASSES, 25_557_032, 4.089, 4.09),
+    ("resnet18", IMAGENET_224, IMAGENET_CLASSES, 11_689_512, 1.814, 1.81),
+    ("alexnet", IMAGENET_224, IMAGENET_CLASSES, 61_100_840, 0.714, 0.71),
+    ("googlenet", IMAGENET_224, IMAGENET_CLASSES, 6_624_904, 1.498, 1.50),
+    ("mobilenet_v2", IMAGENET_224, IMAGENET_CLASSES, 3_504_872, 0.301, 0.30),
+    ("squeezenet1_0", IMAGENET_224, IMAGENET_CLASSES, 1_248_424, 0.819, 0.82),
+    ("densenet121", IMAGENET_224, IMAGENET_CLASSES, 7_978_856, 2.834, 2.83),
 ]
 
 
-@pytest.mark.parametrize("stem, params, ops, gflops", TORCHVISION, ids=[t[0] for t in TORCHVISION])
-def test_torchvision_published_numbers(stem, params, ops, gflops):
+@pytest.mark.parametrize("stem, volume_in, volume_out, params, ops, gflops", TORCHVISION,
+                         ids=[t[0] for t in TORCHVISION])
+def test_torchvision_published_numbers(stem, volume_in, volume_out, params, ops, gflops):
     result = report(stem)
     assert result.totals.params == params
     assert round(result.totals.macs / 1e9, 3) == ops
     assert round(result.totals.macs / 1e9, 2) == gflops
-    assert result.output == (1, 1, 1000)
-    assert result.input == (224, 224, 3)
+    assert result.input == volume_in
+    assert result.output == volume_out
 
 
 def test_vgg16_bn_adds_batchnorm_parameters_only():
