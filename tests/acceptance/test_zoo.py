@@ -27,7 +27,7 @@ def weighted(stem: str) -> list[tuple[int, int, int]]:
 def test_the_zoo_is_there():
     assert {p.stem for p in SPEC_FILES} >= {"vgg16", "vgg16_bn", "resnet18", "resnet50", "alexnet", "googlenet",
                                             "mobilenet_v2", "squeezenet1_0", "densenet121", "unet",
-                                            "resnext50_32x4d"}
+                                            "resnext50_32x4d", "wide_resnet50_2"}
 
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
@@ -159,8 +159,9 @@ TORCHVISION = [
     ("mobilenet_v2", IMAGENET_224, IMAGENET_CLASSES, 3_504_872, 0.301, 0.30),
     ("squeezenet1_0", IMAGENET_224, IMAGENET_CLASSES, 1_248_424, 0.819, 0.82),
     ("densenet121", IMAGENET_224, IMAGENET_CLASSES, 7_978_856, 2.834, 2.83),
-    # torchvision 0.28.0, torchvision/models/resnet.py: ResNeXt50_32X4D_Weights
+    # torchvision 0.28.0, torchvision/models/resnet.py: ResNeXt50_32X4D_Weights and Wide_ResNet50_2_Weights
     ("resnext50_32x4d", IMAGENET_224, IMAGENET_CLASSES, 25_028_904, 4.23, 4.23),  # _ops 4.230, written 4.23
+    ("wide_resnet50_2", IMAGENET_224, IMAGENET_CLASSES, 68_883_240, 11.398, 11.40),
 ]
 
 
@@ -242,6 +243,6 @@ def test_cs231n_cifar10_example():
 
 def test_resnets_warn_of_the_strided_shortcuts_border():
     # a 1x1 stride-2 shortcut on an even map skips the last column and row: (56 − 1)/2 + 1 = 28.5 -> 28
-    for stem in ("resnet18", "resnet50", "resnext50_32x4d"):
+    for stem in ("resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2"):
         warnings = [d for d in report(stem).diagnostics if d.code == "dropped-border"]
         assert len(warnings) == 3  # the shortcuts of the 2nd, 3rd and 4th stages
