@@ -27,7 +27,7 @@ def weighted(stem: str) -> list[tuple[int, int, int]]:
 def test_the_zoo_is_there():
     assert {p.stem for p in SPEC_FILES} >= {"vgg16", "vgg16_bn", "resnet18", "resnet50", "alexnet", "googlenet",
                                             "mobilenet_v2", "squeezenet1_0", "densenet121", "unet",
-                                            "resnext50_32x4d", "wide_resnet50_2"}
+                                            "resnext50_32x4d", "wide_resnet50_2", "inception_v3"}
 
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
@@ -174,6 +174,27 @@ def test_torchvision_published_numbers(stem, volume_in, volume_out, params, ops,
     assert round(result.totals.macs / 1e9, 2) == gflops
     assert result.input == volume_in
     assert result.output == volume_out
+
+
+def test_inception_v3_is_torchvisions_without_its_training_only_aux_head():
+    # torchvision 0.28.0, torchvision/models/inception.py: Inception_V3_Weights.IMAGENET1K_V1.meta gives
+    # num_params 27,161,264 and _ops 5.713 (5.71 in the docs), its transforms crop_size=299
+    result = report("inception_v3")
+    assert result.input == (299, 299, 3)
+    assert result.output == (1, 1, 1000)
+    # num_params counts the AuxLogits head: conv0 1x1 768->128 + BN, conv1 5x5 128->768 + BN, fc 768->1000
+    aux_params = (768 * 128 + 2 * 128) + (5 * 5 * 128 * 768 + 2 * 768) + (768 * 1000 + 1000)
+    assert result.totals.params == 27_161_264 - aux_params == 23_834_568
+    # _ops does not: the head runs only in training (`if self.training` in Inception3._forward). On its
+    # 17x17 -> 5x5 pooled map it would add 5·5·768·128 + 1·1·(5·5·128)·768 + 768·1000 MACs, making 5.719
+    aux_macs = 5 * 5 * 768 * 128 + 5 * 5 * 128 * 768 + 768 * 1000
+    assert round(result.totals.macs / 1e9, 3) == 5.713
+    assert round(result.totals.macs / 1e9, 2) == 5.71
+    assert round((result.totals.macs + aux_macs) / 1e9, 3) == 5.719
+    # the "N x C x H x W" comments of Inception3._forward after each Mixed block
+    mixed = [tuple(r.output) for r in result.rows if r.type == "concat" and "." not in (r.name or ".")]
+    assert mixed == [(35, 35, 256), (35, 35, 288), (35, 35, 288)] + [(17, 17, 768)] * 5 + \
+        [(8, 8, 1280), (8, 8, 2048), (8, 8, 2048)]
 
 
 def test_vgg16_bn_adds_batchnorm_parameters_only():
