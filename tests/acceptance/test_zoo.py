@@ -27,7 +27,8 @@ def weighted(stem: str) -> list[tuple[int, int, int]]:
 def test_the_zoo_is_there():
     assert {p.stem for p in SPEC_FILES} >= {"vgg16", "vgg16_bn", "resnet18", "resnet50", "alexnet", "googlenet",
                                             "mobilenet_v2", "squeezenet1_0", "densenet121", "unet",
-                                            "resnext50_32x4d", "wide_resnet50_2", "inception_v3"}
+                                            "resnext50_32x4d", "wide_resnet50_2", "inception_v3",
+                                            "dcgan_generator"}
 
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
@@ -260,6 +261,20 @@ def test_cs231n_cifar10_example():
     assert [tuple(r.output) for r in result.rows] == [(32, 32, 3), (32, 32, 12), (32, 32, 12), (16, 16, 12),
                                                       (1, 1, 10)]
     assert result.totals.params == 31_066
+
+
+def test_dcgan_generator_of_the_pytorch_tutorial():
+    # pytorch/tutorials beginner_source/dcgan_faces_tutorial.py (7d4b657): nz = 100, ngf = 64, nc = 3; the
+    # tutorial's comments give each state size: (ngf*8) x 4 x 4, (ngf*4) x 8 x 8, ... , (nc) x 64 x 64
+    result = report("dcgan_generator")
+    assert result.input == (1, 1, 100)
+    assert weighted("dcgan_generator") == [(4, 4, 512), (8, 8, 256), (16, 16, 128), (32, 32, 64), (64, 64, 3)]
+    # bias-free ConvTranspose2d(in, out, 4): 4·4·in·out weights; BatchNorm2d: 2 per channel
+    pairs = [(100, 512), (512, 256), (256, 128), (128, 64), (64, 3)]
+    assert result.totals.params == sum(4 * 4 * i * o for i, o in pairs) + 2 * (512 + 256 + 128 + 64) == 3_576_704
+    # a transposed conv's MACs: every input position meets all 4·4 taps of every in-out pair
+    inputs = [1 * 1, 4 * 4, 8 * 8, 16 * 16, 32 * 32]
+    assert result.totals.macs == sum(n * 4 * 4 * i * o for n, (i, o) in zip(inputs, pairs)) == 104_628_224
 
 
 def test_resnets_warn_of_the_strided_shortcuts_border():
