@@ -28,7 +28,7 @@ def test_the_zoo_is_there():
     assert {p.stem for p in SPEC_FILES} >= {"vgg16", "vgg16_bn", "resnet18", "resnet50", "alexnet", "googlenet",
                                             "mobilenet_v2", "squeezenet1_0", "densenet121", "unet",
                                             "resnext50_32x4d", "wide_resnet50_2", "inception_v3",
-                                            "dcgan_generator"}
+                                            "dcgan_generator", "r3d_18"}
 
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
@@ -196,6 +196,23 @@ def test_inception_v3_is_torchvisions_without_its_training_only_aux_head():
     mixed = [tuple(r.output) for r in result.rows if r.type == "concat" and "." not in (r.name or ".")]
     assert mixed == [(35, 35, 256), (35, 35, 288), (35, 35, 288)] + [(17, 17, 768)] * 5 + \
         [(8, 8, 1280), (8, 8, 2048), (8, 8, 2048)]
+
+
+def test_r3d_18_of_torchvisions_video_models():
+    # torchvision 0.28.0, torchvision/models/video/resnet.py: R3D_18_Weights.KINETICS400_V1.meta gives
+    # num_params 33,371,472 and _ops 40.697 (40.70 in the docs) for a clip of 16 frames (clip_len=16)
+    # cropped to 112x112 (crop_size=(112, 112)), into Kinetics-400's 400 classes
+    result = report("r3d_18")
+    assert result.input == (112, 112, 16, 3)
+    assert result.output == (1, 1, 1, 400)
+    assert result.totals.params == 33_371_472
+    assert round(result.totals.macs / 1e9, 3) == 40.697
+    assert round(result.totals.macs / 1e9, 2) == 40.70
+    # the stem's (1, 2, 2) stride halves width and height only; layer2..4's stride 2 halves the frames too
+    blocks = [tuple(r.output) for r in result.rows if r.type == "add"]
+    assert blocks == [(56, 56, 16, 64)] * 2 + [(28, 28, 8, 128)] * 2 + [(14, 14, 4, 256)] * 2 + [(7, 7, 2, 512)] * 2
+    # the 1x1x1 stride-2 downsamples skip the last column, row and frame: (56 − 1)/2 + 1 = 28.5 -> 28
+    assert [d.code for d in result.diagnostics] == ["dropped-border"] * 3
 
 
 def test_vgg16_bn_adds_batchnorm_parameters_only():
