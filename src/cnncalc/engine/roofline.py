@@ -63,7 +63,7 @@ class Roofline(NamedTuple):
 
     def time_s(self, bound: str | None = None) -> float:
         """The summed bound, or the part of it that rows bound by `bound` make."""
-        return sum(r.time_s for r in self.rows if r is not None and bound in (None, r.bound))
+        return sum((r.time_s for r in self.rows if r is not None and bound in (None, r.bound)), 0.0)
 
     @property
     def memory_share(self) -> float:
