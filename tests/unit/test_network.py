@@ -195,6 +195,34 @@ def test_fractional_counts_and_scales_are_errors(text):
     assert codes(analyze(text)) == ["invalid-value"]
 
 
+# The contract: a number may be written 1e-6 or 1.0e-6. PyYAML (YAML 1.1) reads an exponent without a
+# dot, 1e-6, and one without a sign, 1.0e6, as text; the compact notation reads both as numbers.
+@pytest.mark.parametrize("text, eps", [
+    (yaml_spec("input: 8x8x3", "- bn: {eps: 1e-6}"), 1e-6),
+    (yaml_spec("input: 8x8x3", "- bn: {eps: 1.0e-6}"), 1e-6),
+    (yaml_spec("input: 8x8x3", "- bn: {eps: 2E-3, momentum: 1e-2}"), 2e-3),
+    (yaml_spec("input: 8x8x3", "- groupnorm: {groups: 1, eps: 1.0e6}"), 1e6),
+    ("INPUT(8x8x3) -> BN(eps=1e-6)", 1e-6),
+    ("INPUT(8x8x3) -> LEAKY_RELU(1e-1)", 0.1),
+])
+def test_a_number_may_have_an_exponent(text, eps):
+    layer = valid(text).rows[1].layer
+    assert getattr(layer, "eps", getattr(layer, "slope", None)) == eps
+
+
+@pytest.mark.parametrize("value, message", [
+    (".nan", "'eps' must be a finite number, got nan"),
+    (".inf", "'eps' must be a finite number, got inf"),
+    ("1e999", "'eps' must be a finite number, got inf"),  # text that overflows a float
+    ("nan", "'eps' must be a number, got 'nan'"),  # plain text, never read as a number
+    ("inf", "'eps' must be a number, got 'inf'"),
+    ("1e", "'eps' must be a number, got '1e'"),
+])
+def test_a_number_is_finite_and_decimal(value, message):
+    [error] = analyze(yaml_spec("input: 8x8x3", f"- bn: {{eps: {value}}}")).diagnostics
+    assert (error.code, error.message, error.span.line) == ("invalid-value", f"batchnorm: {message}", 3)
+
+
 # -- blocks ---------------------------------------------------------------------------------------------
 
 def test_block_rows_and_paths():
