@@ -24,7 +24,7 @@ from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from cnncalc import analyze_text
-from conftest import ONE_TO_ONE, build, run_export, stands_for_a_row, tensor_volume, torch_modules
+from conftest import ONE_TO_ONE, build, run_export, stands_for_a_row, tensor_volume, torch_input, torch_modules
 
 torch, nn, FlopCounterMode = torch_modules()
 
@@ -714,13 +714,13 @@ def recorded_shapes(model: nn.Module) -> tuple[list, list]:
                     followed[id(first)] = then
     for module in model.modules():
         if stands_for_a_row(module) and id(module) not in followed:
-            module.register_forward_hook(lambda _m, _a, out: fixed.append(tensor_volume(out)))
+            module.register_forward_hook(lambda _m, _a, out: fixed.append(tensor_volume(out, 2)))
     for deconv_id, crop in followed.items():
         slot: list = []
         alternatives.append(slot)
         deconv = next(m for m in model.modules() if id(m) == deconv_id)
-        deconv.register_forward_hook(lambda _m, _a, out, slot=slot: slot.insert(0, tensor_volume(out)))
-        crop.register_forward_hook(lambda _m, _a, out, slot=slot: slot.append(tensor_volume(out)))
+        deconv.register_forward_hook(lambda _m, _a, out, slot=slot: slot.insert(0, tensor_volume(out, 2)))
+        crop.register_forward_hook(lambda _m, _a, out, slot=slot: slot.append(tensor_volume(out, 2)))
     return fixed, alternatives
 
 
@@ -742,10 +742,9 @@ def check_against_torch(example: Example, directory) -> None:
     path.write_text(example.text)
     model = build(run_export(str(path)))
     fixed, alternatives = recorded_shapes(model)
-    width, height, depth = report.input
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        out = model(torch.randn(1, depth, height, width))
-    assert tensor_volume(out) == tuple(report.output)
+        out = model(torch_input(report.input))
+    assert tensor_volume(out, 2) == tuple(report.output)
     rows = [tuple(r.output) for r in report.rows if r.type in ONE_TO_ONE[1]]
     assert matches(rows, fixed, alternatives), f"rows {sorted(rows)}, modules {sorted(fixed)} + {alternatives}"
     assert sum(p.numel() for p in model.parameters()) == report.totals.params

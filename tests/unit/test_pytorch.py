@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from cnncalc import analyze
 from cnncalc.cli import cli
-from conftest import ONE_TO_ONE, SPECS, build, run_export, stands_for_a_row, tensor_volume, torch_modules
+from conftest import ONE_TO_ONE, SPECS, build, run_export, stands_for_a_row, tensor_volume, torch_input, torch_modules
 
 torch, _, FlopCounterMode = torch_modules()  # Nones without torch: the tests marked `torch` are skipped then
 ZOO = sorted(SPECS.glob("*.yaml"))
@@ -165,14 +165,13 @@ def assert_agrees(spec: str, each_module: bool = True, **overrides: str) -> None
     report = analyze(spec, **overrides)
     assert report.valid, report.diagnostics
     model = build(run_export(spec, *(item for key, value in overrides.items() for item in (f"--{key}", value))))
-    shapes = []
+    shapes, axes = [], report.input.axes
     for module in model.modules():
         if stands_for_a_row(module):
-            module.register_forward_hook(lambda _module, _args, out: shapes.append(tensor_volume(out)))
-    width, height, depth = report.input
+            module.register_forward_hook(lambda _module, _args, out: shapes.append(tensor_volume(out, axes)))
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        out = model(torch.randn(1, depth, height, width))
-    assert tensor_volume(out) == tuple(report.output)
+        out = model(torch_input(report.input))
+    assert tensor_volume(out, axes) == tuple(report.output)
     if each_module:  # branches of a written-out block may run in another order: compare as multisets
         assert sorted(shapes) == sorted(tuple(r.output) for r in report.rows if r.type in ONE_TO_ONE[1])
     assert sum(p.numel() for p in model.parameters()) == report.totals.params
