@@ -46,13 +46,17 @@ CASES = {
     "weights": [(ALEXNET_CONV1, 1, ["weights = F·F·D·K = 11·11·3·96 = 34,848"]),
                 ("INPUT(32x32x4) -> CONV(8, 3, groups=2)", 1, ["weights = F·F·(D/groups)·K = 3·3·2·8 = 144"]),
                 (CONV_3D, 1, ["weights = F·F·F·D·K = 3·3·3·3·8 = 648"]),
-                (ALEXNET_FC, 1, ["weights = W·H·D·units = 27·27·96·1000 = 69,984,000"])],
+                (ALEXNET_FC, 1, ["weights = W·H·D·units = 27·27·96·1000 = 69,984,000"]),
+                # a factor per channel; γ alone per channel
+                ("INPUT(8x8x4) -> LAYER_SCALE", 1, ["weights = D = 4"]),
+                ("INPUT(8x8x4) -> BN(center=false)", 1, ["weights = D = 4"])],
     # 14·14 positions, 4 filters each, of 3·3·3: 196·4·27 = 21,168
     "local-weights": [(LOCAL, 1, ["weights = W2·H2·K·F·F·D = 14·14·4·3·3·3 = 21,168 "
                                   "(a filter of its own at every position)"])],
     # a bias per filter; per filter and position for local: 14·14·4 = 784; per unit for fc
     "biases": [(ALEXNET_CONV1, 1, ["biases = K = 96"]), (LOCAL, 1, ["biases = W2·H2·K = 14·14·4 = 784"]),
-               (ALEXNET_FC, 1, ["biases = units = 1,000"])],
+               (ALEXNET_FC, 1, ["biases = units = 1,000"]),
+               ("INPUT(8x8x4) -> BN(scale=false)", 1, ["biases = D = 4"])],
     "no-bias": [("INPUT(4x4x2) -> FC(3, bias=false)", 1, ["biases = 0 (bias: false)"]),
                 ("INPUT(8x8x3) -> DECONV(4, 3, bias=false)", 1, ["biases = 0 (bias: false)"])],
     # 34,848 + 96 = 34,944; 1-D: 3·1·8 = 24 weights + 8 biases = 32
@@ -70,9 +74,12 @@ CASES = {
                   ["without parameter sharing (a local layer): W2·H2·K·(F·F·D) = 30·30·8·(3·3·4) = 259,200 "
                    "params, instead of 288"])],
     # γ and β for each of 8 channels: 16; the running mean and variance: 16 more
-    "affine": [(CONV_3D, 2, ["params = 2·D = 2·8 = 16 (a scale γ and a shift β per channel)"])],
+    "affine": [(CONV_3D, 2, ["params = 2·D = 2·8 = 16 (a scale γ and a shift β per channel)"]),
+               ("INPUT(8x8x4) -> LN", 1, ["params = 2·D = 2·4 = 8 (a scale γ and a shift β per channel)"])],
     "buffers": [(CONV_3D, 2, ["buffers = 2·D = 16 (the running mean and variance, not learned)"])],
-    "no-params": [(CONV_3D, 3, ["no parameters: a pool has nothing to learn"])],
+    "no-params": [(CONV_3D, 3, ["no parameters: a pool has nothing to learn"]),
+                  ("INPUT(8x8x4) -> BN(scale=false, center=false)", 1,
+                   ["no parameters: a batchnorm without scale or center has nothing to learn"])],
     "elementwise": [("INPUT(55x55x96) -> RELU", 1, ["W2×H2×D2 = W×H×D = 55×55×96 (elementwise: no parameters)"]),
                     ("INPUT(98x8) -> DROPOUT", 1, ["W2×D2 = W×D = 98×8 (elementwise: no parameters)"])],
     "same-volume": [(CONV_3D, 2, ["W2×H2×T2×D2 = W×H×T×D = 16×16×8×8"])],

@@ -94,6 +94,10 @@ ALIASES = [
     ("swish", "{}", "silu"),
     ("hswish", "{}", "hardswish"),
     ("hsigmoid", "{}", "hardsigmoid"),
+    ("layernorm", "{}", "layernorm"),
+    ("ln", "{}", "layernorm"),
+    ("LN", "{eps: 1e-6}", "layernorm"),
+    ("layer_scale", "{}", "layer_scale"),
     ("RELU", "{}", "relu"),
     ("Leaky_ReLU", "{slope: 0.2}", "leaky_relu"),
 ]
@@ -272,3 +276,56 @@ def test_groupnorm_groups_divide_the_depth():
     report = analyze("INPUT(8x8x6) -> GROUPNORM(4)")
     assert codes(report) == ["invalid-groups"]
     assert report.diagnostics[0].suggestions == ("groups: 3", "groups: 2")  # the divisors of 6 nearest to 4
+
+
+# Contract §8's layernorm and layer scale, and batchnorm's scale and center (Keras' names for γ and β), on
+# 8×8×4 (256 elements). layernorm: γ and β per channel, 2·4 = 8 params, and 5 operations per element as for
+# groupnorm (1,280), 4 without affine (1,024). layer_scale: a factor per channel, 4 weights, a multiply per
+# element (256). batchnorm: γ 4 if scale, β 4 if center, the running mean and variance 2·4 = 8 buffers
+# whatever they are; a scale and a shift per element once folded (512).
+NORM_TYPES = [
+    # (layer, weights, biases, buffers, flops)
+    ("LAYERNORM", 4, 4, 0, 1280),
+    ("LN(1e-6, false)", 0, 0, 0, 1024),
+    ("LAYER_SCALE", 4, 0, 0, 256),
+    ("BN", 4, 4, 8, 512),
+    ("BN(scale=false)", 0, 4, 8, 512),
+    ("BN(center=false)", 4, 0, 8, 512),
+    ("BN(scale=false, center=false)", 0, 0, 8, 512),
+]
+
+
+@pytest.mark.parametrize("layer, weights, biases, buffers, flops", NORM_TYPES)
+def test_layernorm_layer_scale_and_batchnorm_keys(layer, weights, biases, buffers, flops):
+    row = analyze(f"INPUT(8x8x4) -> {layer}").rows[1]
+    assert (tuple(row.output), row.weights, row.biases, row.buffers, row.macs, row.flops) == \
+        ((8, 8, 4), weights, biases, buffers, 0, flops)
+
+
+@pytest.mark.parametrize("spec, output, params", [
+    ("INPUT(8x8x4) -> FC(10) -> LN", (1, 1, 10), 256 * 10 + 10 + 2 * 10),  # after fc, LayerNorm(10): 20 params
+    ("INPUT(16x4) -> LN", (16, 4), 8),  # 1-D: the 4 channels at each of 16 positions
+    ("INPUT(6x6x5x3) -> LAYER_SCALE", (6, 6, 5, 3), 3),  # 3-D: a factor per channel
+])
+def test_layernorm_and_layer_scale_in_any_dimension(spec, output, params):
+    report = valid(spec)
+    assert (tuple(report.output), report.totals.params) == (output, params)
+
+
+def test_layernorm_exports_by_what_it_normalises(run_cli):
+    # over the channels of a volume: the helper, as ConvNeXt's LayerNorm2d; after fc, PyTorch's own
+    code = run_cli("export", "INPUT(8x8x4) -> LN(1e-6) -> FC(10) -> LN(affine=false)").stdout
+    assert "ChannelLayerNorm(4, eps=1e-06)" in code and "nn.LayerNorm(10, elementwise_affine=False)" in code
+
+
+@pytest.mark.parametrize("layer, modules", [
+    ("BN", ["nn.BatchNorm2d(4)"]),
+    ("BN(scale=false, center=false)", ["nn.BatchNorm2d(4, affine=False)"]),
+    # PyTorch's affine is both γ and β: one of them is a helper beside an affine-free BatchNorm
+    ("BN(scale=false)", ["nn.BatchNorm2d(4, affine=False)", "ChannelAffine(4, scale=False)"]),
+    ("BN(center=false)", ["nn.BatchNorm2d(4, affine=False)", "ChannelAffine(4, center=False)"]),
+])
+def test_batchnorm_scale_and_center_export(layer, modules, run_cli):
+    code = run_cli("export", f"INPUT(8x8x4) -> {layer}").stdout
+    assert all(module in code for module in modules)
+    assert ("class ChannelAffine" in code) == (len(modules) == 2)

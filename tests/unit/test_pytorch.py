@@ -115,6 +115,22 @@ SMALL_SPECS = {
                  crop: 5x4, crop: {left: 1, right: 0, top: 0, bottom: 2}, upsample,
                  upsample: {scale: 1x2, mode: bicubic}, fc: 2, sigmoid]
         """,
+    "norms": """
+        input: 9x7x6
+        layers:
+          - layernorm
+          - ln: {eps: 1e-6, affine: false}
+          - layer_scale
+          - bn: {scale: false}
+          - bn: {center: false}
+          - bn: {scale: false, center: false}
+          - fc: 5
+          - layernorm                                                          # on N×C: nn.LayerNorm
+          - layer_scale
+          - bn: {center: false}
+          - conv: {filters: 4, kernel: 1}                                      # back to N×C×1×1
+          - layernorm                                                          # the helper on a 1×1 map
+        """,
     "blocks": """
         input: 16x12x8
         layers:
