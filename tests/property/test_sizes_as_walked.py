@@ -20,6 +20,8 @@ from cnncalc.layers import (
     AdaptivePool,
     Add,
     BatchNorm,
+    ChannelShuffle,
+    ChannelSlice,
     Concat,
     Conv,
     Crop,
@@ -27,8 +29,11 @@ from cnncalc.layers import (
     Flatten,
     From,
     GlobalPool,
+    GroupNorm,
     Local,
     Network,
+    PixelShuffle,
+    PixelUnshuffle,
     Pool,
     ReLU,
     Repeat,
@@ -208,6 +213,21 @@ def test_each_kind_of_layer_as_walked(layer):
         assert_as_walked(spec, 1, 30, axis)
 
 
+@pytest.mark.parametrize("layers", [
+    ["pixel_unshuffle: 3"],  # fits multiples of 3 only
+    ["pixel_shuffle: 2", "pixel_unshuffle: 4"],  # 2W must divide by 4: W even
+    ["conv: {filters: 3, kernel: 3, stride: 2, rounding: floor}", "flatten", "channel_shuffle: 2"],  # 3·m² even
+    ["flatten", "pixel_shuffle: 2"],  # the depth W·H·8 is divisible by 4 for every size
+    ["flatten", "channel_slice: {start: 10, stop: 100}"],  # the depth W·H·8 must reach 100: from 4x4 on
+    ["channel_shuffle: 3"],  # 3 does not divide 8: no size fits
+    ["groupnorm: 3"],  # nor for groupnorm
+])
+def test_channel_layers_as_walked(layers):
+    spec = load("input: 12x12x8\nlayers:\n" + "".join(f"  - {layer}\n" for layer in layers))
+    for axis in ("both", "width", "height"):
+        assert_as_walked(spec, 1, 30, axis)
+
+
 @pytest.mark.parametrize("line", [
     "INPUT(20x2) -> LRN",  # lrn works on 2-D volumes only
     "INPUT(20x2) -> CONV(2, 3x3)",  # a kernel of two axes on one
@@ -241,8 +261,9 @@ _ROUNDING = st.sampled_from([None, None, "exact", "floor", "ceil"])
 @st.composite
 def _layer(draw, ids: list[str], names: Iterator[str], axes: int):
     kinds = ["conv", "conv", "conv", "pool", "pool", "deconv", "gap", "adaptive", "fc", "flatten", "upsample", "crop",
-             "bn", "relu"]
-    kind = draw(st.sampled_from(kinds + ["local", "lrn"] if axes == 2 or _rarely(draw) else kinds))
+             "bn", "relu", "shuffle", "slice", "groupnorm"]
+    two_d = ["local", "lrn", "pixel_shuffle", "pixel_unshuffle"]  # the walk refuses them on 1-D and 3-D
+    kind = draw(st.sampled_from(kinds + two_d if axes == 2 or _rarely(draw) else kinds))
     common = {"rounding": draw(_ROUNDING)}
     if _sometimes(draw):
         common["id"] = next(names)
@@ -274,6 +295,14 @@ def _layer(draw, ids: list[str], names: Iterator[str], axes: int):
         return AdaptivePool(output=_per_axis(draw, 1, 3, axes), **common)
     if kind == "fc":
         return FC(units=draw(st.sampled_from([2, 3])), **common)
+    if kind in ("shuffle", "groupnorm"):  # the groups must divide the depth
+        return (ChannelShuffle if kind == "shuffle" else GroupNorm)(groups=draw(st.integers(1, 3)), **common)
+    if kind == "slice":
+        start = draw(st.integers(0, 3))
+        return ChannelSlice(start=start, stop=start + draw(st.integers(1, 3)), **common)
+    if kind in ("pixel_shuffle", "pixel_unshuffle"):
+        return (PixelShuffle if kind == "pixel_shuffle" else PixelUnshuffle)(factor=draw(st.integers(1, 3)),
+                                                                             **common)
     return Upsample(scale=_per_axis(draw, 1, 3, axes), **common)
 
 

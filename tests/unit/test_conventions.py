@@ -117,6 +117,12 @@ PEER_RULES = [
                                          "calflops": 256}),
     ("INPUT(8x8x4) -> BN(scale=false, center=false)", {"fvcore": 256, "ptflops": 256, "thop": 512,
                                                        "calflops": 256}),
+    # moving data: ChannelShuffle, slicing, PixelShuffle and PixelUnshuffle have no rule in any tool (thop's
+    # zero_ops for PixelShuffle); Netscope has no such Caffe layer
+    ("INPUT(8x8x4) -> CHANNEL_SHUFFLE(2)", {}),
+    ("INPUT(8x8x4) -> CHANNEL_SLICE(2)", {}),
+    ("INPUT(8x8x4) -> PIXEL_SHUFFLE(2)", {}),
+    ("INPUT(8x8x4) -> PIXEL_UNSHUFFLE(2)", {}),
 ]
 
 

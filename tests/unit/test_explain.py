@@ -41,7 +41,11 @@ CASES = {
     # (15 − 4)/2 + 1 = 6.5, which ceil makes 7
     "rounded": [("INPUT(15x3) -> CONV(4, 4, S=2, rounding=ceil)", 1,
                  ["W2 = (15 − 4 + 2·0)/2 + 1 = 6.5", "not whole: rounded to 7"])],
-    "depth": [(ALEXNET_CONV1, 1, ["D2 = K = 96"]), (CONV_3D, 3, ["D2 = D = 8"])],
+    # channels 4 to 11: 12 − 4 = 8; 12/2² = 3; 12·2² = 48
+    "depth": [(ALEXNET_CONV1, 1, ["D2 = K = 96"]), (CONV_3D, 3, ["D2 = D = 8"]),
+              ("INPUT(8x6x12) -> CHANNEL_SLICE(12, 4)", 1, ["D2 = stop − start = 8"]),
+              ("INPUT(8x6x12) -> PIXEL_SHUFFLE(2)", 1, ["W2×H2×D2 = 16×12×3", "D2 = D/r² = 3"]),
+              ("INPUT(8x6x12) -> PIXEL_UNSHUFFLE(2)", 1, ["W2×H2×D2 = 4×3×48", "D2 = D·r² = 48"])],
     # 11·11·3·96 = 34,848; grouped, each filter sees 4/2 = 2 channels: 3·3·2·8 = 144; 3-D: 3·3·3·3·8 = 648
     "weights": [(ALEXNET_CONV1, 1, ["weights = F·F·D·K = 11·11·3·96 = 34,848"]),
                 ("INPUT(32x32x4) -> CONV(8, 3, groups=2)", 1, ["weights = F·F·(D/groups)·K = 3·3·2·8 = 144"]),

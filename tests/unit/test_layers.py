@@ -98,6 +98,10 @@ ALIASES = [
     ("ln", "{}", "layernorm"),
     ("LN", "{eps: 1e-6}", "layernorm"),
     ("layer_scale", "{}", "layer_scale"),
+    ("channel_shuffle", "2", "channel_shuffle"),
+    ("channel_slice", "2", "channel_slice"),
+    ("pixel_shuffle", "2", "pixel_shuffle"),
+    ("pixel_unshuffle", "2", "pixel_unshuffle"),
     ("RELU", "{}", "relu"),
     ("Leaky_ReLU", "{slope: 0.2}", "leaky_relu"),
 ]
@@ -329,3 +333,40 @@ def test_batchnorm_scale_and_center_export(layer, modules, run_cli):
     code = run_cli("export", f"INPUT(8x8x4) -> {layer}").stdout
     assert all(module in code for module in modules)
     assert ("class ChannelAffine" in code) == (len(modules) == 2)
+
+
+# ShuffleNet's channel shuffle and split, and the pixel shuffles (depth to space and back), on 8×6×12: they move
+# data and learn nothing (0 params, MACs and FLOPs). The receptive field of an output unit, per axis (size,
+# jump): unchanged by a channel op; a pixel shuffle's output o is input ⌊o/r⌋, so the jump shrinks r times; a
+# pixel unshuffle's output reads an r×r patch at steps of r, a window of r, stride r.
+CHANNEL_TYPES = [
+    ("CHANNEL_SHUFFLE(3)", (8, 6, 12), (1, 1)),  # the 12 channels in another order
+    ("CHANNEL_SLICE(5)", (8, 6, 5), (1, 1)),  # channels 0 to 4
+    ("CHANNEL_SLICE(12, 4)", (8, 6, 8), (1, 1)),  # channels 4 to 11: 12 − 4 = 8
+    ("PIXEL_SHUFFLE(2)", (16, 12, 3), (1, 0.5)),  # 8·2 × 6·2 × 12/2²
+    ("PIXEL_UNSHUFFLE(2)", (4, 3, 48), (2, 2)),  # 8/2 × 6/2 × 12·2²
+]
+
+
+@pytest.mark.parametrize("layer, output, field", CHANNEL_TYPES)
+def test_channel_and_pixel_shuffles(layer, output, field):
+    row = valid(f"INPUT(8x6x12) -> {layer}").rows[1]
+    assert (tuple(row.output), row.params, row.macs, row.flops) == (output, 0, 0, 0)
+    assert [(f.size, f.jump) for f in row.field] == [field, field]
+
+
+@pytest.mark.parametrize("spec, output", [
+    ("INPUT(16x12) -> CHANNEL_SHUFFLE(4)", (16, 12)),  # 1-D
+    ("INPUT(6x6x4x12) -> CHANNEL_SLICE(8, 2)", (6, 6, 4, 6)),  # 3-D
+    ("INPUT(8x6x12) -> FC(10) -> CHANNEL_SLICE(6)", (1, 1, 6)),  # the first 6 units of an fc
+])
+def test_channel_layers_in_any_dimension(spec, output):
+    assert tuple(valid(spec).output) == output
+
+
+def test_channel_layers_export(run_cli):
+    code = run_cli("export", "INPUT(8x6x12) -> CHANNEL_SHUFFLE(3) -> CHANNEL_SLICE(10, 2) -> PIXEL_SHUFFLE(2) "
+                             "-> PIXEL_UNSHUFFLE(2)").stdout
+    for module in ("nn.ChannelShuffle(3)", "ChannelSlice(2, 10)", "nn.PixelShuffle(2)", "nn.PixelUnshuffle(2)",
+                   "class ChannelSlice"):
+        assert module in code

@@ -223,6 +223,32 @@ def test_a_number_is_finite_and_decimal(value, message):
     assert (error.code, error.message, error.span.line) == ("invalid-value", f"batchnorm: {message}", 3)
 
 
+# -- contract §8's layer types: their faults, at the layer ------------------------------------------------------
+# `  - ` puts each layer's name at column 5 of its line; the first layer stands on line 3.
+@pytest.mark.parametrize("input_line, layer, code, message, suggestions", [
+    ("input: 8x6x12", "channel_shuffle: 5", "invalid-groups", "groups (5) must divide the input depth (12)",
+     ("groups: 4", "groups: 6")),  # the divisors of 12 nearest to 5
+    ("input: 8x6x12", "channel_slice: 13", "invalid-slice",
+     "the slice 0:13 needs 13 channels, and the input has 12 (8×6×12)", ("stop: 12 keeps channels 0 to 11",)),
+    ("input: 8x6x12", "channel_slice: {start: 3, stop: 3}", "invalid-value",
+     "channel_slice: the slice keeps no channel: start (3) must be less than stop (3), which is exclusive",
+     ("stop: 4 keeps channel 3 alone",)),
+    # 18/2² = 4.5; 18 = 2·3², and the multiples of 4 around 18 are 16 and 20
+    ("input: 8x6x18", "pixel_shuffle: 2", "non-integer-output",
+     "the output depth is not a whole number: D/r² = 18/2² = 4.5",
+     ("factor: 3 gives 2 channels", "a depth of 16 before this layer gives 4",
+      "a depth of 20 before this layer gives 5")),
+    ("input: 7x6x3", "pixel_unshuffle: 2", "non-integer-output",
+     "the output size is not a whole number: width: 7/2 = 3.5", ("an input of 6x6 to this layer divides by 2",)),
+    ("input: 16x3", "pixel_shuffle: 2", "wrong-axes",
+     "pixel_shuffle works on 2-D volumes, not on 16×3 (1 spatial axis)", ()),
+])
+def test_faults_of_the_new_types(input_line, layer, code, message, suggestions):
+    [error] = analyze(yaml_spec(input_line, "- relu", f"- {layer}")).diagnostics
+    assert (error.code, error.message, error.span.line, error.span.column) == (code, message, 4, 5)
+    assert error.suggestions == suggestions
+
+
 # -- blocks ---------------------------------------------------------------------------------------------
 
 def test_block_rows_and_paths():

@@ -131,6 +131,20 @@ SMALL_SPECS = {
           - conv: {filters: 4, kernel: 1}                                      # back to N×C×1×1
           - layernorm                                                          # the helper on a 1×1 map
         """,
+    "channels": """
+        input: 10x6x12
+        layers:
+          - channel_shuffle: 3
+          - concat:
+              - [channel_slice: 6]                                             # ShuffleNet's split
+              - [channel_slice: {start: 6, stop: 12}, conv: {filters: 6, kernel: 1}]
+          - pixel_shuffle: 2                                                   # 20x12x3
+          - conv: {filters: 8, kernel: 1}
+          - pixel_unshuffle: 4                                                 # 5x3x128
+          - fc: 6
+          - channel_slice: {start: 1, stop: 5}                                 # on N×C
+          - channel_shuffle: 2                                                 # unflattened first
+        """,
     "blocks": """
         input: 16x12x8
         layers:

@@ -61,6 +61,15 @@ _HELPERS = {
             dim = x.dim() - 1 - axis  # the width is the last dimension of a tensor
             x = x.narrow(dim, before, x.shape[dim] - before - after)
         return x''',
+    "ChannelSlice": '''class ChannelSlice(nn.Module):
+    """The channels from start up to stop (exclusive)."""
+
+    def __init__(self, start, stop):
+        super().__init__()
+        self.start, self.stop = start, stop
+
+    def forward(self, x):
+        return x[:, self.start:self.stop]''',
     "ChannelLayerNorm": '''class ChannelLayerNorm(nn.LayerNorm):
     """LayerNorm over the channels at each position of an N×C×… tensor (ConvNeXt's LayerNorm2d)."""
 

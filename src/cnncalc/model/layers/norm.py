@@ -2,10 +2,24 @@
 and ConvNeXt's layer scale."""
 from __future__ import annotations
 
-from ...diagnostics import error
 from ..geometry import Volume
 from ..params import BOOL, POSITIVE_FLOAT, POSITIVE_INT, PROBABILITY, Param
-from .base import COMMON, CONVENTION_NAMES, Layer, Term, Torch, call, inputs, outputs, params, torch_dims, zero
+from .base import (
+    COMMON,
+    CONVENTION_NAMES,
+    DepthMap,
+    Layer,
+    Term,
+    Torch,
+    call,
+    depth_divisible_by,
+    groups_divide,
+    inputs,
+    outputs,
+    params,
+    torch_dims,
+    zero,
+)
 
 
 def _lrn_decomposed(row) -> int:
@@ -100,16 +114,6 @@ class LRN(Layer):
         return f"LRN{self.size}"
 
 
-def _groups_divide(layer, volume: Volume) -> list:
-    """`invalid-groups` unless the layer's groups divide the input depth."""
-    if volume.depth % layer.groups == 0:
-        return []
-    near = [g for g in range(1, volume.depth + 1) if volume.depth % g == 0]
-    near = sorted(near, key=lambda g: (abs(g - layer.groups), g))[:2]
-    return [error("invalid-groups", f"groups ({layer.groups}) must divide the input depth ({volume.depth})",
-                  suggestions=[f"groups: {g}" for g in near])]
-
-
 class _Normalise(Layer):
     """Each element less its group's mean, over its standard deviation; with `affine`, a learned scale
     γ and shift β per channel. cnncalc counts 4 operations per element (a sum, a squared difference,
@@ -152,8 +156,11 @@ class GroupNorm(_Normalise):
     groups: int
 
     def shape(self, volume: Volume, rounding) -> tuple:
-        problems = _groups_divide(self, volume)
+        problems = groups_divide(self.groups, volume)
         return (None if problems else volume), problems
+
+    def depth_map(self) -> DepthMap | None:
+        return depth_divisible_by(self.groups)
 
     def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
         return [Torch(call("nn.GroupNorm", self.groups, row.input.depth, eps=(self.eps, 1e-5),
