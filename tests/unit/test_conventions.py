@@ -123,6 +123,24 @@ PEER_RULES = [
     ("INPUT(8x8x4) -> CHANNEL_SLICE(2)", {}),
     ("INPUT(8x8x4) -> PIXEL_SHUFFLE(2)", {}),
     ("INPUT(8x8x4) -> PIXEL_UNSHUFFLE(2)", {}),
+    ("INPUT(8x8x4) -> PAD(1, reflect)", {}),  # fvcore ignores constant_pad_nd and has no handle for aten::pad
+    # upsample, O output elements: fvcore's handles are upsample_nearest2d (O) and upsample_bilinear2d (4·O);
+    # ptflops' hook counts O and its patched F.interpolate O again; thop 1, 5, 11, 259 per output element for
+    # nearest, linear, bilinear, bicubic, and 0 for trilinear; calflops I with a scale (it drops the scale's
+    # product), and the size it is given with size=, without N·C (an int size as itself)
+    # 2-D, 2×: O = 16·16·4 = 1,024 from I = 256
+    ("INPUT(8x8x4) -> UPSAMPLE", {"fvcore": 1024, "ptflops": 2048, "thop": 1024, "calflops": 256}),
+    ("INPUT(8x8x4) -> UPSAMPLE(2, bilinear)", {"fvcore": 4096, "ptflops": 2048, "thop": 11 * 1024, "calflops": 256}),
+    ("INPUT(8x8x4) -> UPSAMPLE(2, bicubic)", {"ptflops": 2048, "thop": 259 * 1024, "calflops": 256}),
+    # 1-D: O = 16·4 = 64 from I = 32; fvcore has no 1-D handle
+    ("INPUT(8x4) -> UPSAMPLE(2)", {"ptflops": 128, "thop": 64, "calflops": 32}),
+    ("INPUT(8x4) -> UPSAMPLE(2, linear)", {"ptflops": 128, "thop": 5 * 64, "calflops": 32}),
+    # 3-D: O = 16·16·16·4 = 16,384 from I = 2,048
+    ("INPUT(8x8x8x4) -> UPSAMPLE(2, trilinear)", {"ptflops": 32768, "calflops": 2048}),
+    # size=(20, 12) for 12×20×4: O = 960; calflops 12·20 = 240; size=12: O = 12·12·4 = 576, calflops 12
+    ("INPUT(8x8x4) -> UPSAMPLE(output=12x20, mode=bilinear)", {"fvcore": 3840, "ptflops": 1920, "thop": 11 * 960,
+                                                                "calflops": 240}),
+    ("INPUT(8x8x4) -> UPSAMPLE(output=12)", {"fvcore": 576, "ptflops": 1152, "thop": 576, "calflops": 12}),
 ]
 
 

@@ -89,7 +89,8 @@ CASES = {
     "same-volume": [(CONV_3D, 2, ["W2×H2×T2×D2 = W×H×T×D = 16×16×8×8"])],
     # a global pool leaves 1×1 of the depth; upsampling 2×3 makes 8×12 16×36
     "volume": [("INPUT(16x16x4) -> GAP", 1, ["W2×H2×D2 = 1×1×4"]),
-               ("INPUT(8x12x3) -> UPSAMPLE(2x3)", 1, ["W2×H2×D2 = 16×36×3"])],
+               ("INPUT(8x12x3) -> UPSAMPLE(2x3)", 1, ["W2×H2×D2 = 16×36×3"]),
+               ("INPUT(8x12x3) -> PAD(2x1)", 1, ["W2×H2×D2 = 12×14×3"])],  # 8 + 2 + 2, 12 + 1 + 1
     # 27·27·96 = 69,984 inputs; 1-D: the pool leaves 98/2 = 49 positions of 8: 392
     "dense": [(ALEXNET_FC, 1, ["W2×H2×D2 = 1×1×1000: every unit sees all 69,984 inputs"]),
               (CONV_1D, 3, ["W2×D2 = 1×4: every unit sees all 392 inputs"])],

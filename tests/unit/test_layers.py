@@ -3,6 +3,8 @@ something else, each answers to its names and aliases, takes its own parameters,
 biases, MACs and FLOPs as worked out by hand in the comments."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from cnncalc.engine.conventions import CONVENTIONS
@@ -86,6 +88,7 @@ ALIASES = [
     ("lrn", "{}", "lrn"),
     ("dropout", "0.5", "dropout"),
     ("upsample", "2", "upsample"),
+    ("pad", "1", "pad"),
     ("crop", "2", "crop"),
     ("flatten", "{}", "flatten"),
     *[(name, "{}", name) for name in ("relu", "relu6", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
@@ -369,4 +372,62 @@ def test_channel_layers_export(run_cli):
                              "-> PIXEL_UNSHUFFLE(2)").stdout
     for module in ("nn.ChannelShuffle(3)", "ChannelSlice(2, 10)", "nn.PixelShuffle(2)", "nn.PixelUnshuffle(2)",
                    "class ChannelSlice"):
+        assert module in code
+
+
+# pad: W + left + right along each axis (and H + top + bottom, T + front + back); it learns and computes
+# nothing. PyTorch's bounds: a reflection pads less than the size, a circular pad at most the size.
+@pytest.mark.parametrize("spec, output", [
+    ("INPUT(8x6x3) -> PAD(1)", (10, 8, 3)),
+    ("INPUT(8x6x3) -> PAD(1, zeros)", (10, 8, 3)),
+    ("INPUT(8x6x3) -> PAD(1, constant, -1.5)", (10, 8, 3)),
+    ("INPUT(8x6x3) -> PAD(2x1, reflect)", (12, 8, 3)),  # 8 + 2 + 2, 6 + 1 + 1
+    ("INPUT(8x6x3) -> PAD(5x3, reflect)", (18, 12, 3)),  # 5 < 8, 3 < 6
+    ("INPUT(8x6x3) -> PAD(6, circular)", (20, 18, 3)),  # 6 ≤ 6: around the height once
+    ("INPUT(8x6x3) -> PAD(9, replicate)", (26, 24, 3)),  # the edge repeated: any amount
+    (yaml_spec("input: 8x6x3", "- pad: {padding: {left: 1, bottom: 2}}"), (9, 8, 3)),
+    ("INPUT(16x2) -> PAD(15, reflect)", (46, 2)),  # 1-D: 16 + 15 + 15
+    ("INPUT(4x4x2x3) -> PAD(1x0x2)", (6, 4, 6, 3)),  # 3-D: 4 + 1 + 1, 4, 2 + 2 + 2
+])
+def test_pad(spec, output):
+    row = valid(spec).rows[1]
+    assert (tuple(row.output), row.params, row.macs, row.flops) == (output, 0, 0, 0)
+
+
+def test_pad_moves_the_first_unit_into_the_padding():
+    # the first output unit is padding: 2 columns and 1 row before the input's first pixel
+    row = valid(yaml_spec("input: 8x6x3", "- pad: {padding: {left: 2, top: 1}, mode: replicate}")).rows[1]
+    assert [(f.size, f.jump, f.start) for f in row.field] == [(1, 1, -2), (1, 1, -1)]
+
+
+@pytest.mark.parametrize("layer, modules", [
+    ("PAD(1)", "nn.ZeroPad2d((1, 1, 1, 1))"),
+    ("PAD(1, constant, 0.5)", "nn.ConstantPad2d((1, 1, 1, 1), 0.5)"),
+    ("PAD(2x1, reflect)", "nn.ReflectionPad2d((2, 2, 1, 1))"),  # PyTorch's order: the width's sides first
+    ("PAD(1, replicate)", "nn.ReplicationPad2d((1, 1, 1, 1))"),
+    ("PAD(1, circular)", "nn.CircularPad2d((1, 1, 1, 1))"),
+])
+def test_pad_exports(layer, modules, run_cli):
+    assert modules in run_cli("export", f"INPUT(8x6x3) -> {layer}").stdout
+
+
+# upsample: a mode for each number of spatial axes, and an output size instead of a scale. The receptive field
+# (nearest): output o repeats input ⌊o·W/W2⌋, so the jump is W/W2.
+@pytest.mark.parametrize("spec, output, jump", [
+    ("INPUT(8x3) -> UPSAMPLE(2, linear)", (16, 3), 0.5),
+    ("INPUT(8x6x3) -> UPSAMPLE(2x3, bicubic)", (16, 18, 3), 0.5),  # the height's jump: 1/3
+    ("INPUT(8x6x3) -> UPSAMPLE(output=20x9, mode=bilinear)", (20, 9, 3), Fraction(2, 5)),  # 8/20; the height's 6/9
+    ("INPUT(8x6x4x3) -> UPSAMPLE(2, trilinear)", (16, 12, 8, 3), 0.5),
+    ("INPUT(8x6x4x3) -> UPSAMPLE(output=4)", (4, 4, 4, 3), 2),  # 8/4: an output smaller than the input
+])
+def test_upsample_modes_and_output(spec, output, jump):
+    row = valid(spec).rows[1]
+    assert (tuple(row.output), row.params, row.flops, row.field[0].jump) == (output, 0, 0, jump)
+
+
+def test_upsample_exports_a_size_or_a_scale(run_cli):
+    code = run_cli("export", "INPUT(8x6x3) -> UPSAMPLE(output=20x9, mode=bilinear) -> UPSAMPLE(3) "
+                             "-> UPSAMPLE(output=7)").stdout
+    for module in ('nn.Upsample(size=(9, 20), mode="bilinear")', "nn.Upsample(scale_factor=3)",
+                   "nn.Upsample(size=7)"):
         assert module in code

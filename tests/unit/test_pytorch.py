@@ -145,6 +145,49 @@ SMALL_SPECS = {
           - channel_slice: {start: 1, stop: 5}                                 # on N×C
           - channel_shuffle: 2                                                 # unflattened first
         """,
+    "pads-upsamples": """
+        input: 9x7x3
+        layers:
+          - pad: 1                                                             # 11x9
+          - pad: {padding: {left: 2, right: 0, top: 1, bottom: 3}, mode: reflect}     # 13x13
+          - pad: {padding: 3x1, mode: replicate}
+          - pad: {padding: 2, mode: circular, name: wrap}
+          - pad: {padding: {top: 1}, mode: constant, value: -1.5}
+          - upsample: {output: 10x6, mode: bicubic}                            # smaller than its input
+          - upsample: {scale: 2x3, mode: bilinear}
+          - upsample: {output: 25}
+          - conv: {filters: 4, kernel: 3}
+        """,
+    "one-d": """
+        input: 40x3
+        layers:
+          - conv: {filters: 8, kernel: 5, padding: 2}
+          - pad: {padding: 4, mode: reflect}                                   # 48
+          - upsample: {scale: 2, mode: linear}                                 # 96
+          - pad: {padding: {left: 3, right: 1}, mode: circular}                # 100
+          - layernorm
+          - channel_shuffle: 4
+          - upsample: {output: 30}
+          - pool: 3                                                            # 10
+          - layer_scale
+          - bn: {center: false}
+          - fc: 5
+        """,
+    "three-d": """
+        input: 10x8x4x6
+        layers:
+          - upsample: {scale: 2x1x2, mode: trilinear}                          # 20x8x8
+          - pad: {padding: {left: 1, right: 1, front: 2, back: 0}}             # 22x8x10
+          - layernorm: {eps: 1e-6}
+          - channel_shuffle: 3
+          - conv: {filters: 8, kernel: 3, stride: 2, rounding: floor}
+          - pad: {padding: 1x1x2, mode: reflect}
+          - channel_slice: {start: 2, stop: 6}
+          - upsample: {output: 5x4x3}
+          - bn: {scale: false}
+          - gap
+          - fc: 4
+        """,
     "blocks": """
         input: 16x12x8
         layers:

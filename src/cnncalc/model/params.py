@@ -80,6 +80,7 @@ PER_AXIS = _function(parse_per_axis, _PER_AXIS_INPUT)
 PER_AXIS_FROM_ZERO = _function(lambda v: parse_per_axis(v, minimum=0), _per_axis_input(0))
 DILATION = _function(_dilation, _PER_AXIS_INPUT)
 PADDING = _function(parse_padding, cs.union_schema([_per_axis_input(0), cs.literal_schema(["same", "valid"]), _SIDES]))
+NUMERIC_PADDING = _function(lambda v: parse_padding(v, allow_same=False), cs.union_schema([_per_axis_input(0), _SIDES]))
 VOLUME = _function(parse_volume, cs.union_schema([
     cs.str_schema(pattern=r"^\s*\d+\s*([x×]\s*\d+\s*){1,3}$"),
     cs.list_schema(cs.int_schema(ge=1), min_length=2, max_length=4),

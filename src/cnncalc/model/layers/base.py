@@ -157,6 +157,7 @@ class Layer(Record):
     ALIASES: ClassVar[dict[str, dict[str, Any]]] = {}  # alias -> parameters it presets
     POSITIONAL: ClassVar[tuple[str, ...]] = ()
     EXAMPLE: ClassVar[tuple[Any, ...]] = ()  # positional values for the required parameters, for hints
+    NOT_PARAMS: ClassVar[dict[str, str]] = {}  # keys people expect (from PyTorch) that are not parameters -> why
     AXES: ClassVar[tuple[int, ...]] = (1, 2, 3)  # the spatial axes it works on
     DIAGRAM: ClassVar[str]
     CONVENTIONS: ClassVar[dict[str, Rule]]

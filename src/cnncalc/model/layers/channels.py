@@ -33,7 +33,7 @@ class ChannelShuffle(Layer):
     """The channels of `groups` groups interleaved: ShuffleNet's shuffle."""
 
     TYPE = "channel_shuffle"
-    PARAMS = {**COMMON, "groups": Param(POSITIVE_INT, doc="the groups whose channels are interleaved; divides the depth")}
+    PARAMS = {**COMMON, "groups": Param(POSITIVE_INT, doc="groups whose channels are interleaved; divides the depth")}
     POSITIONAL = ("groups",)
     EXAMPLE = (2,)
     DIAGRAM = "elementwise"
