@@ -29,15 +29,9 @@ def _lrn_decomposed(row) -> int:
     return 3 * volume.elements + (volume.depth + row.layer.size - 1) * volume.positions
 
 
-def _batchnorm_affine(row) -> bool:
-    """Whether PyTorch's BatchNorm has its affine γ and β: both kept (a layer that keeps one exports as
-    affine=False and a helper that learns the other)."""
-    return row.layer.scale and row.layer.center
-
-
-def _affine_or_not(affine: int, plain: int):
-    """A peer's BatchNorm count: `affine` operations per input element as PyTorch's affine, else `plain`."""
-    return lambda row: (affine if _batchnorm_affine(row) else plain) * inputs(row)
+def _per_element(affine: int, plain: int):
+    """A peer's count: `affine` operations per input element with PyTorch's affine, `plain` without."""
+    return lambda row: (affine if row.layer.affine else plain) * inputs(row)
 
 
 class BatchNorm(Layer):
@@ -51,18 +45,22 @@ class BatchNorm(Layer):
     DIAGRAM = "elementwise"
     # eval mode, as each tool runs (fvcore traces the model as given: cnncalc's export is in eval mode);
     # Netscope: Caffe's BatchNorm + Scale, one multiply–add per element, and no Scale without γ
-    CONVENTIONS = {"torchvision": zero, "fvcore": _affine_or_not(2, 1), "ptflops": _affine_or_not(2, 1),
-                   "thop": _affine_or_not(4, 2), "torchinfo": params, "calflops": _affine_or_not(2, 1),
+    CONVENTIONS = {"torchvision": zero, "fvcore": _per_element(2, 1), "ptflops": _per_element(2, 1),
+                   "thop": _per_element(4, 2), "torchinfo": params, "calflops": _per_element(2, 1),
                    "netscope": lambda row: inputs(row) if row.layer.scale else 0}
     scale: bool
     center: bool
 
+    @property
+    def affine(self) -> bool:
+        """PyTorch's affine: both γ and β (one of them alone exports as affine=False and a helper)."""
+        return self.scale and self.center
+
     def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
         kind = "nn.BatchNorm1d" if flat else f"nn.BatchNorm{torch_dims(row.input)}"
-        affine = self.scale and self.center
         norm = Torch(call(kind, row.input.depth, eps=(self.eps, 1e-5), momentum=(self.momentum, 0.1),
-                          affine=(affine, True)))
-        if affine or not (self.scale or self.center):
+                          affine=(self.affine, True)))
+        if self.affine or not (self.scale or self.center):
             return [norm]
         return [norm, Torch(call("ChannelAffine", row.input.depth, scale=(self.scale, True),
                                  center=(self.center, True)))]
@@ -136,11 +134,6 @@ class _Normalise(Layer):
             return [Term("same-volume", value=out), Term("no-params", extra={"layer": "normalisation without affine"})]
         return [Term("same-volume", value=out),
                 Term("affine", "2·D", (2, volume.depth), self.weights(volume, out) + self.biases(volume, out))]
-
-
-def _per_element(affine: int, plain: int):
-    """A peer's count: `affine` operations per input element with affine, `plain` without."""
-    return lambda row: (affine if row.layer.affine else plain) * inputs(row)
 
 
 class GroupNorm(_Normalise):
