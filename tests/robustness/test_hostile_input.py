@@ -53,7 +53,10 @@ WORDS = ["name", "input", "rounding", "layers", "repeat", "residual", "shortcut"
          "identity", "input", "filters", "kernel", "stride", "padding", "dilation", "groups", "bias",
          "output_padding", "mode", "units", "eps", "momentum", "size", "alpha", "beta", "k", "p", "scale", "output",
          "slope", "left", "right", "top", "bottom", "width", "height", "depth", "channels", "K", "F", "S", "P",
-         "exact", "floor", "ceil", "same", "valid", "max", "avg", "nearest", "true", "false", "s", "kernal", "covn"]
+         "exact", "floor", "ceil", "same", "valid", "max", "avg", "nearest", "true", "false", "s", "kernal", "covn",
+         "layernorm", "ln", "layer_scale", "channel_shuffle", "channel_slice", "pixel_shuffle", "pixel_unshuffle",
+         "pad", "affine", "center", "start", "stop", "factor", "value", "reflect", "circular", "trilinear",
+         "align_corners", "1e-6", "nan", "-inf"]
 
 INTEGERS = st.one_of(st.integers(-2, 40), st.sampled_from([0, 1, 64, 2 ** 31 - 1, 2 ** 31, 10 ** 100]))
 SCALARS = st.one_of(

@@ -195,6 +195,102 @@ def test_fractional_counts_and_scales_are_errors(text):
     assert codes(analyze(text)) == ["invalid-value"]
 
 
+# The contract: a number may be written 1e-6 or 1.0e-6. PyYAML (YAML 1.1) reads an exponent without a
+# dot, 1e-6, and one without a sign, 1.0e6, as text; the compact notation reads both as numbers.
+@pytest.mark.parametrize("text, eps", [
+    (yaml_spec("input: 8x8x3", "- bn: {eps: 1e-6}"), 1e-6),
+    (yaml_spec("input: 8x8x3", "- bn: {eps: 1.0e-6}"), 1e-6),
+    (yaml_spec("input: 8x8x3", "- bn: {eps: 2E-3, momentum: 1e-2}"), 2e-3),
+    (yaml_spec("input: 8x8x3", "- groupnorm: {groups: 1, eps: 1.0e6}"), 1e6),
+    ("INPUT(8x8x3) -> BN(eps=1e-6)", 1e-6),
+    ("INPUT(8x8x3) -> LEAKY_RELU(1e-1)", 0.1),
+])
+def test_a_number_may_have_an_exponent(text, eps):
+    layer = valid(text).rows[1].layer
+    assert getattr(layer, "eps", getattr(layer, "slope", None)) == eps
+
+
+@pytest.mark.parametrize("value, message", [
+    (".nan", "'eps' must be a finite number, got nan"),
+    (".inf", "'eps' must be a finite number, got inf"),
+    ("1e999", "'eps' must be a finite number, got inf"),  # text that overflows a float
+    ("nan", "'eps' must be a number, got 'nan'"),  # plain text, never read as a number
+    ("inf", "'eps' must be a number, got 'inf'"),
+    ("1e", "'eps' must be a number, got '1e'"),
+])
+def test_a_number_is_finite_and_decimal(value, message):
+    [error] = analyze(yaml_spec("input: 8x8x3", f"- bn: {{eps: {value}}}")).diagnostics
+    assert (error.code, error.message, error.span.line) == ("invalid-value", f"batchnorm: {message}", 3)
+
+
+# -- contract §8's layer types: their faults, at the layer ------------------------------------------------------
+# `  - ` puts each layer's name at column 5 of its line; the first layer stands on line 3.
+@pytest.mark.parametrize("input_line, layer, code, message, suggestions", [
+    ("input: 8x6x12", "channel_shuffle: 5", "invalid-groups", "groups (5) must divide the input depth (12)",
+     ("groups: 4", "groups: 6")),  # the divisors of 12 nearest to 5
+    ("input: 8x6x12", "channel_slice: 13", "invalid-slice",
+     "the slice 0:13 needs 13 channels, and the input has 12 (8×6×12)", ("stop: 12 keeps channels 0 to 11",)),
+    ("input: 8x6x12", "channel_slice: {start: 3, stop: 3}", "invalid-value",
+     "channel_slice: the slice keeps no channel: start (3) must be less than stop (3), which is exclusive",
+     ("stop: 4 keeps channel 3 alone",)),
+    # 18/2² = 4.5; 18 = 2·3², and the multiples of 4 around 18 are 16 and 20
+    ("input: 8x6x18", "pixel_shuffle: 2", "non-integer-output",
+     "the output depth is not a whole number: D/r² = 18/2² = 4.5",
+     ("factor: 3 gives 2 channels", "a depth of 16 before this layer gives 4",
+      "a depth of 20 before this layer gives 5")),
+    ("input: 7x6x3", "pixel_unshuffle: 2", "non-integer-output",
+     "the output size is not a whole number: width: 7/2 = 3.5", ("an input of 6x6 to this layer divides by 2",)),
+    ("input: 16x3", "pixel_shuffle: 2", "wrong-axes",
+     "pixel_shuffle works on 2-D volumes, not on 16×3 (1 spatial axis)", ()),
+    # PyTorch: a reflection pads less than the size, a circular pad at most the size
+    ("input: 8x6x3", "pad: {padding: 2x6, mode: reflect}", "invalid-padding",
+     "reflect padding must be less than the input's size, as PyTorch requires (a reflection cannot reach past "
+     "the far edge): the height is 6, padded by 6",
+     ("at most 5 on each side of the height", "mode: replicate or constant pads any amount")),
+    ("input: 8x6x3", "pad: {padding: {left: 9, top: 7}, mode: circular}", "invalid-padding",
+     "circular padding must be at most the input's size, as PyTorch requires (it wraps around the input once at "
+     "most): the width is 8, padded by 9; the height is 6, padded by 7",
+     ("at most 8 on each side of the width", "at most 6 on each side of the height",
+      "mode: replicate or constant pads any amount")),
+    ("input: 8x6x3", "pad: {padding: 1, mode: reflect, value: 2}", "invalid-value",
+     "pad: value (2) is what constant padding fills with: reflect padding takes its values from the input",
+     ("remove value, or write mode: constant",)),
+    ("input: 8x6x3", "pad: {padding: 1x1x1}", "wrong-axes",
+     "padding needs 2 values (width, height) or one number, got 3",
+     ("give one number for every axis, or one per spatial axis of the input, width first",)),
+    ("input: 16x3", "upsample: {scale: 2, mode: bilinear}", "wrong-axes",
+     "upsample's mode bilinear interpolates over 2 spatial axes, and 16×3 has 1",
+     ("mode: linear or nearest on a 1-D volume",)),
+    ("input: 8x6x4x3", "upsample: {mode: bicubic}", "wrong-axes",
+     "upsample's mode bicubic interpolates over 2 spatial axes, and 8×6×4×3 has 3",
+     ("mode: trilinear or nearest on a 3-D volume",)),
+    ("input: 8x6x3", "upsample: {scale: 2, output: 16x12}", "invalid-value",
+     "upsample: give scale or output, not both: an output of 16x12 fixes the size that the scale 2 would "
+     "compute", ("remove scale or output",)),
+])
+def test_faults_of_the_new_types(input_line, layer, code, message, suggestions):
+    [error] = analyze(yaml_spec(input_line, "- relu", f"- {layer}")).diagnostics
+    assert (error.code, error.message, error.span.line, error.span.column) == (code, message, 4, 5)
+    assert error.suggestions == suggestions
+
+
+@pytest.mark.parametrize("value", ["same", "valid"])
+def test_pad_takes_numbers_only(value):
+    # `  - pad: {padding: ` is 19 wide: the value stands at column 20 of line 3
+    [error] = analyze(yaml_spec("input: 8x6x3", f"- pad: {{padding: {value}}}")).diagnostics
+    assert (error.code, error.span.line, error.span.column) == ("invalid-value", 3, 20)
+    assert error.message == (f"pad: 'padding': '{value}' is a window's padding (conv, pool), and this layer has no "
+                             "window: give the padding as numbers, e.g. 1, 2x1 or {left: 1, right: 2}")
+
+
+def test_align_corners_is_not_a_key_and_says_why():
+    # PyTorch's align_corners moves the samples, not the size: `  - upsample: {mode: bilinear, ` is 31 wide
+    [error] = analyze(yaml_spec("input: 8x6x3", "- upsample: {mode: bilinear, align_corners: true}")).diagnostics
+    assert (error.code, error.span.line, error.span.column) == ("unknown-key", 3, 32)
+    assert error.message == "unknown key 'align_corners' for upsample: it changes no size and no count"
+    assert error.suggestions == ("leave it out",)
+
+
 # -- blocks ---------------------------------------------------------------------------------------------
 
 def test_block_rows_and_paths():

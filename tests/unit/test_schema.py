@@ -78,3 +78,12 @@ def test_schema_accepts_type_names_in_any_case(validator):
     text = "input: 8x8x1\nlayers:\n  - Conv: {filters: 8, kernel: 3}\n  - MaxPool: 2\n"
     assert cnncalc.analyze(text).valid
     assert validator.is_valid(yaml.safe_load(text))
+
+
+def test_schema_accepts_a_number_with_an_exponent(validator):
+    # YAML 1.1 (yaml.safe_load here) reads 1e-6 as text, YAML 1.2 (yaml-language-server) as a number
+    text = "input: 8x8x1\nlayers:\n  - bn: {eps: 1e-6, momentum: 1.0e-2}\n"
+    assert cnncalc.analyze(text).valid
+    assert validator.is_valid(yaml.safe_load(text))
+    assert validator.is_valid({"input": "8x8x1", "layers": [{"bn": {"eps": 1e-6}}]})
+    assert not validator.is_valid({"input": "8x8x1", "layers": [{"bn": {"eps": "small"}}]})

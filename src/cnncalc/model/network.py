@@ -484,8 +484,10 @@ class _Builder:
             if kind == "missing":
                 continue
             if kind == "extra_forbidden":
-                self.fail("unknown-key", f"unknown key '{field_name}' for {name}", where, key=True, path=path,
-                          suggestions=[did_you_mean(field_name, keys), f"{name} takes {', '.join(keys)}"])
+                why = cls.NOT_PARAMS.get(field_name)  # a key from elsewhere (PyTorch) that cnncalc has no use for
+                self.fail("unknown-key", f"unknown key '{field_name}' for {name}" + (f": {why}" if why else ""),
+                          where, key=True, path=path, suggestions=["leave it out"] if why else
+                          [did_you_mean(field_name, keys), f"{name} takes {', '.join(keys)}"])
                 continue
             self.fail("invalid-value", f"{name}: {_describe(field_name, err)}", where, path=path)
 

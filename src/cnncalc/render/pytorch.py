@@ -61,6 +61,45 @@ _HELPERS = {
             dim = x.dim() - 1 - axis  # the width is the last dimension of a tensor
             x = x.narrow(dim, before, x.shape[dim] - before - after)
         return x''',
+    "ChannelSlice": '''class ChannelSlice(nn.Module):
+    """The channels from start up to stop (exclusive)."""
+
+    def __init__(self, start, stop):
+        super().__init__()
+        self.start, self.stop = start, stop
+
+    def forward(self, x):
+        return x[:, self.start:self.stop]''',
+    "ChannelLayerNorm": '''class ChannelLayerNorm(nn.LayerNorm):
+    """LayerNorm over the channels at each position of an N×C×… tensor (ConvNeXt's LayerNorm2d)."""
+
+    def forward(self, x):
+        return super().forward(x.movedim(1, -1)).movedim(-1, 1)''',
+    "LayerScale": '''class LayerScale(nn.Module):
+    """Each channel times a learned factor (ConvNeXt's layer scale)."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(channels))
+
+    def forward(self, x):
+        return x * self.gamma.view(-1, *[1] * (x.dim() - 2))''',
+    "ChannelAffine": '''class ChannelAffine(nn.Module):
+    """A learned scale and a learned shift per channel, either of which may be left out: BatchNorm's
+    gamma and beta when only one is kept (Keras' scale and center)."""
+
+    def __init__(self, channels, scale=True, center=True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels)) if scale else None
+        self.bias = nn.Parameter(torch.zeros(channels)) if center else None
+
+    def forward(self, x):
+        shape = (-1, *[1] * (x.dim() - 2))
+        if self.weight is not None:
+            x = x * self.weight.view(shape)
+        if self.bias is not None:
+            x = x + self.bias.view(shape)
+        return x''',
 }
 
 
