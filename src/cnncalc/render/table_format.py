@@ -8,7 +8,6 @@ from __future__ import annotations
 from .numbers import (
     BAR_HEADER,
     BY_TYPE_HEADER,
-    HEADER,
     LEFT,
     aligned,
     bar_cells,
@@ -36,10 +35,10 @@ def render(reports: list, *, color: bool = False, width: int = 100, by_type: boo
 
 def _with_bars(report, bars: bool):
     """The layer cells, with the share columns appended when asked for."""
-    rows, footer = layer_cells(report)
+    header, rows, footer = layer_cells(report)
     if not bars:
-        return HEADER, rows, footer
-    return HEADER + BAR_HEADER, [r + b for r, b in zip(rows, bar_cells(report))], footer + ("", "")
+        return header, rows, footer
+    return header + BAR_HEADER, [r + b for r, b in zip(rows, bar_cells(report))], footer + ("", "")
 
 
 def _plain(report, bars: bool) -> str:
@@ -58,7 +57,7 @@ def _rich(report, width: int, bars: bool) -> str:
     table = Table(title=f"{report.name} ({report.source})", box=box.SIMPLE_HEAD, show_footer=True,
                   header_style="bold cyan", footer_style="bold", title_style="bold")
     for name, total in zip(header, footer):
-        table.add_column(name, justify="right" if name in HEADER and name not in LEFT else "left", footer=total,
+        table.add_column(name, justify="left" if name in LEFT or name in BAR_HEADER else "right", footer=total,
                          no_wrap=True, style="magenta" if name in BAR_HEADER else None)
     for row in rows:
         table.add_row(*row)
