@@ -156,6 +156,38 @@ SMALL_SPECS = {
           - repeat: 2
             layers: [concat: [[], [from: inner]]]
         """,
+    "squeeze-excitation": """
+        input: 12x9x8
+        layers:
+          - conv: {filters: 16, kernel: 3, padding: 1, id: feat}
+          - multiply:                                                          # N×16×1×1 broadcast by torch
+              - []
+              - [global_pool, conv: {filters: 4, kernel: 1}, relu, conv: {filters: 16, kernel: 1}, sigmoid]
+            name: se
+          - multiply:
+              - [gap, fc: 4, relu, fc: 16, sigmoid]                            # N×C: unflattened to meet
+              - []
+          - multiply: [[relu], [tanh], [gmp, sigmoid]]                         # equal volumes and a gate
+          - multiply: [[], [from: feat, gap, sigmoid]]                         # written out: a * b
+          - gap
+          - multiply: [[], [fc: 16, sigmoid]]                                  # 1×1 both
+        """,
+    "groups-names": """
+        input: 15x11x3
+        layers:
+          - group: [conv: {filters: 8, kernel: 3, stride: 2, padding: 1, name: conv1}, bn: {name: bn1}, relu]
+            name: stem                                                         # 8x6x8
+          - repeat: 2
+            layers:
+              - group:
+                  - residual: [conv: {filters: 8, kernel: 3, padding: 1, name: "layer1.{i}.conv1"}, bn]
+                  - relu
+                name: "layer1.{i}"
+          - group: [conv: {filters: 8, kernel: 1}]
+            id: g
+          - add: [[], [from: g, conv: {filters: 8, kernel: 3, padding: 1}]]
+          - group: [gap, fc: {units: 5, name: fc}]
+        """,
 }
 
 
