@@ -72,7 +72,7 @@ LINES: dict[str, Callable[[Term], str]] = {
 
 
 # a merge row's type -> how its branches are joined
-MERGES = {"add": "summed element by element", "concat": "stacked along the depth",
+JOINED = {"add": "summed element by element", "concat": "stacked along the depth",
           "multiply": "multiplied element by element"}
 
 
@@ -96,7 +96,7 @@ def explain_row(row: Row, bytes_per_element: int) -> list[str]:
         if row.type == "input":
             return [f"{_dims(row.output)} = {row.output} (the input)",
                     f"activations = {_product(row.output)} = {row.activations:,}"]
-        how = MERGES[row.type]
+        how = JOINED[row.type]
         if row.type == "multiply":
             gates = dict.fromkeys(str(v) for v in row.branches if v != row.output)
             how += "".join(f", {gate} broadcast over every position" for gate in gates)
