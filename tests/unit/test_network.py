@@ -307,6 +307,7 @@ def test_multiply_output_and_flops(branches, output, flops):
     report = valid(yaml_spec("input: 4x3x2", f"- multiply: {branches}"))
     assert report.output == output
     assert report.rows[-1].flops == flops
+    assert report.rows[-1].input == output  # the merge row's input is the map the gates multiply
 
 
 @pytest.mark.parametrize("branches, first, second, hint", [

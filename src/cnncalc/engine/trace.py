@@ -278,7 +278,7 @@ class Walker:
         out = Volume(*block.merged(volumes))
         self.guard(out, f"{path}.{kind}", span)
         row = self.add_row(span, fits(fields), path=f"{path}.{kind}", type=kind, label=kind.upper(),
-                           input=volumes[0], output=out, flops=block.flops(volumes, out), field=fields,
+                           input=volumes[first], output=out, flops=block.flops(volumes, out), field=fields,
                            name=block.name, branches=tuple(volumes))
         return State(out, fields), row
 
