@@ -2,11 +2,12 @@
 
 A hypothesis strategy writes specs as YAML text that use every layer type but `local` (which has no
 PyTorch module), every block (repeat, residual with and without a shortcut, add, concat with an
-empty branch, `from` with ids, crops), every padding form, and rounding set on the spec, on blocks
-and on layers. The specs are valid by construction: the strategy carries the volume along as it
-draws, with its own arithmetic written from the contract (/work/shared/spec-format.md), and picks
-windows, strides, paddings and roundings that fit; branches that must meet are brought together
-with a crop, an upsample, an adaptive pool, a `same` window or a 1×1 conv.
+empty branch, multiply with gates that broadcast, group, `from` with ids, crops), every padding
+form, and rounding set on the spec, on blocks and on layers. The specs are valid by construction:
+the strategy carries the volume along as it draws, with its own arithmetic written from the
+contract (/work/shared/spec-format.md), and picks windows, strides, paddings and roundings that
+fit; branches that must meet are brought together with a crop, an upsample, an adaptive pool, a
+`same` window or a 1×1 conv, or squeezed by a global pool into a gate.
 
 Each spec is analysed by cnncalc, exported by the CLI, and the module is run on one input in eval
 mode. Torch must agree on the output shape, on the output of every module that stands for one layer
@@ -104,7 +105,7 @@ FIRST = {"conv": "filters", "deconv": "filters", "pool": "kernel", "global_pool"
          "upsample": "scale", "crop": "size", "leaky_relu": "slope", "layernorm": "eps", "pad": "padding",
          "channel_shuffle": "groups", "channel_slice": "stop", "pixel_shuffle": "factor", "pixel_unshuffle": "factor"}
 LETTERS = {"K": "filters", "F": "kernel", "S": "stride", "P": "padding"}
-BLOCKS = ("repeat", "residual", "add", "concat")
+BLOCKS = ("repeat", "residual", "add", "concat", "multiply", "group")
 DEFAULT_MODES = {"pool": "max", "global_pool": "avg", "adaptive_pool": "avg"}
 
 
@@ -136,6 +137,8 @@ def run_block(node: dict, vol: tuple, rounding: str, ids: dict) -> tuple[int, in
         for _ in range(node["repeat"]):
             vol = run(node["layers"], vol, rounding, ids)
         out = vol
+    elif kind == "group":
+        out = run(node["group"], vol, rounding, ids)
     else:
         branches = [node["residual"], node.get("shortcut", [])] if kind == "residual" else node[kind]
         ends = [run(branch, vol, rounding, ids) for branch in branches]
@@ -143,6 +146,11 @@ def run_block(node: dict, vol: tuple, rounding: str, ids: dict) -> tuple[int, in
             if len({end[:2] for end in ends}) > 1:
                 raise Invalid(f"concat of {ends}")
             out = (*ends[0][:2], sum(end[2] for end in ends))
+        elif kind == "multiply":  # contract §8: a branch 1×1 of the same depth broadcasts
+            maps = {end for end in ends if end[:2] != (1, 1)} or set(ends)
+            if len(maps) > 1 or any(end[2] != ends[0][2] for end in ends):
+                raise Invalid(f"multiply of {ends}")
+            out = maps.pop()
         else:
             if len(set(ends)) > 1:
                 raise Invalid(f"{kind} of {ends}")
@@ -627,7 +635,7 @@ class Writer:
 
     # blocks
     def block(self, vol, rounding: str, in_repeat: bool, nesting: int):
-        kind = self.pick("repeat", "residual", "add", "concat")
+        kind = self.pick("repeat", "residual", "add", "concat", "multiply", "group")
         own = self.own_rounding(0.25)
         if own:
             self.note(f"rounding: {own} on a block")
@@ -666,6 +674,28 @@ class Writer:
                 nodes, end = self.branch(vol, inner, in_repeat, nesting, 0, 2)
                 branches.append(nodes + self.fit(end, target, inner, depth=True))
             node = {"add": branches}
+        elif kind == "multiply":
+            first, target = self.branch(vol, inner, in_repeat, nesting, 0, 2)
+            branches, gates = [first], []
+            for _ in range(self.num(1, 2)):
+                if self.chance(0.6):  # a gate: squeezed by a global pool, excited to the map's depth
+                    gate = [self.layer_node("global_pool", {})]
+                    if vol[2] != target[2] or self.chance(0.5):
+                        gate.append(self.layer_node("conv", {"filters": target[2], "kernel": 1}) if self.chance(0.5)
+                                    else self.layer_node("fc", {"units": target[2]}))
+                    gates.append(gate + [self.layer_node("sigmoid", {})])
+                    self.note("multiply: a gate")
+                else:
+                    nodes, end = self.branch(vol, inner, in_repeat, nesting, 0, 2)
+                    branches.append(nodes + self.fit(end, target, inner, depth=True))
+            for gate in gates:  # anywhere: a gate holds no id and no from
+                branches.insert(self.num(0, len(branches)), gate)
+            node = {"multiply": branches}
+        elif kind == "group":
+            body, _ = self.sequence(vol, inner, in_repeat, nesting, 1, 3)
+            node = {"group": body}
+            if self.chance(0.5):
+                node["name"] = self.pick("layer1", "features.0")
         else:
             count = self.num(2, 3)
             empty = self.num(0, count - 1) if self.chance(0.4) else None

@@ -29,8 +29,10 @@ from cnncalc.layers import (
     Flatten,
     From,
     GlobalPool,
+    Group,
     GroupNorm,
     Local,
+    Multiply,
     Network,
     Pad,
     PixelShuffle,
@@ -328,7 +330,7 @@ def _sequence(draw, ids: list[str], names: Iterator[str], axes: int, depth: int 
     """Layers and blocks; `ids` are those a from may refer to, `names` the ids not yet given."""
     nodes = []
     for _ in range(draw(st.integers(0 if depth else 1, 4))):
-        blocks = ["residual", "add", "concat", "repeat"] if depth < 2 else []
+        blocks = ["residual", "add", "concat", "multiply", "repeat", "group"] if depth < 2 else []
         kind = draw(st.sampled_from(["layer"] * 5 + blocks + ["from"] * bool(ids)))
         if depth == 0 and _rarely(draw):
             kind = "nowhere"
@@ -344,12 +346,16 @@ def _sequence(draw, ids: list[str], names: Iterator[str], axes: int, depth: int 
             options = {"id": ident, "rounding": draw(_ROUNDING)}
             if kind == "repeat":
                 nodes.append(Repeat(draw(st.integers(1, 3)), draw(_sequence(ids, names, axes, depth + 1)), **options))
+            elif kind == "group":
+                nodes.append(Group(draw(_sequence(ids, names, axes, depth + 1)), **options))
             elif kind == "residual":
                 body, shortcut = (draw(_sequence(ids, names, axes, depth + 1)) for _ in range(2))
                 nodes.append(Residual(body, shortcut, **options))
             else:
                 branches = [draw(_sequence(ids, names, axes, depth + 1)) for _ in range(draw(st.integers(1, 3)))]
-                nodes.append((Add if kind == "add" else Concat)(branches, **options))
+                if kind == "multiply" and _sometimes(draw):  # a gate, to broadcast
+                    branches.insert(draw(st.integers(0, len(branches))), (GlobalPool(),))
+                nodes.append({"add": Add, "concat": Concat, "multiply": Multiply}[kind](branches, **options))
             if ident and not inside:
                 ids.append(ident)
     return tuple(nodes)

@@ -148,3 +148,28 @@ PEER_RULES = [
 def test_each_peer_rule_of_the_new_types(spec, peers):
     for convention in CONVENTION_NAMES:
         assert analyze(spec, convention=convention).rows[-1].flops == peers.get(convention, 0), convention
+
+
+# -- merge rows --------------------------------------------------------------------------------------------------
+# A multiply is a `*` in forward(), as torchvision's SqueezeExcitation writes it: no module, and no peer but
+# Netscope counts it (ptflops and calflops patch torch.mul, not Tensor.__mul__). Netscope reads Caffe, where a
+# product with a per-channel gate is a Scale layer (macc = O, analyzer.coffee) and a product of equal volumes an
+# Eltwise PROD, which its analyzer reads as a SUM (macc 0).
+MULTIPLIES = ("input: 6x5x4\nlayers:\n"
+              "  - multiply: [[], [gap, sigmoid]]\n"          # one gate on 6·5·4 = 120 elements
+              "  - multiply: [[relu], [tanh]]\n"              # equal volumes
+              "  - multiply: [[gap], [], [gmp]]\n"            # two gates
+              "  - add: [[], []]\n"
+              "  - concat: [[], []]\n")
+
+
+@pytest.mark.parametrize("convention, merges", [
+    ("cnncalc", [120, 120, 2 * 120, 120, 0]),  # (branches − 1)·O for multiply and add, 0 for concat
+    ("netscope", [120, 0, 2 * 120, 0, 0]),
+    *((peer, [0] * 5) for peer in ("torchvision", "fvcore", "ptflops", "thop", "torchinfo", "calflops")),
+])
+def test_merge_rows_under_each_convention(run_cli, tmp_path, convention, merges):
+    path = tmp_path / "merges.yaml"
+    path.write_text(MULTIPLIES)
+    rows = flops(run_cli, str(path), convention)["layers"]
+    assert [row["flops"] for row in rows if row["type"] in ("multiply", "add", "concat")] == merges

@@ -154,3 +154,18 @@ def test_a_field_of_one_pixel_is_one_pixel(run_cli):
     result = run_cli("explain", "INPUT(8x8x3) -> RELU", "--layer", "1")
     assert "    receptive field: 1 input pixel, jump 1" in result.stdout.splitlines()
 
+
+
+@pytest.mark.parametrize("spec, index, line", [
+    # the gate, 1×1×4, is multiplied into each of the 6·5 positions of the 6×5×4 map
+    ("input: 6x5x4\nlayers: [multiply: [[], [gap, sigmoid]]]\n", 3,
+     "the branches are multiplied element by element, 1×1×4 broadcast over every position: W2×H2×D2 = 6×5×4"),
+    ("input: 6x5x4\nlayers: [multiply: [[relu], []]]\n", 2,
+     "the branches are multiplied element by element: W2×H2×D2 = 6×5×4"),
+    ("input: 6x5x4\nlayers: [add: [[relu], []]]\n", 2, "the branches are summed element by element: W2×H2×D2 = 6×5×4"),
+    ("input: 6x5x4\nlayers: [concat: [[relu], []]]\n", 2, "the branches are stacked along the depth: W2×H2×D2 = 6×5×8"),
+])
+def test_merge_rows_say_how_the_branches_are_joined(spec, index, line, run_cli):
+    result = run_cli("explain", "-", "--layer", index, input=spec)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [f"    {line}"]

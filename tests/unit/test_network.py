@@ -338,6 +338,28 @@ def test_structural_errors(text, code):
     assert codes(analyze(text)) == [code]
 
 
+@pytest.mark.parametrize("layers, code, line, column", [
+    # yaml_spec puts the first item on line 3, its key at column 5: `  - multiply: …`
+    (["- multiply: [[], [pool: 2]]"], "shape-mismatch", 3, 5),
+    (["- add: [[conv: {filters: 8, kernel: 1}], []]"], "shape-mismatch", 3, 5),
+    (["- concat: [[pool: 2], []]"], "shape-mismatch", 3, 5),
+    (["- residual: [conv: {filters: 8, kernel: 1}]"], "shape-mismatch", 3, 5),
+    (["- group: [relu]", "  rounding: flor"], "invalid-value", 4, 15),
+    (["- group: []"], "missing-layers", 3, 12),               # at the value: `group: ` is 7 characters
+    (["- multiply: 3"], "invalid-value", 3, 15),
+    (["- residual: 4"], "invalid-spec", 3, 15),
+    (["- group: [relu]", "  nme: x"], "unknown-key", 4, 5),
+    (["- repeat: 2", "  layers: [{multiply: [[], [pool: 2]]}]"], "shape-mismatch", 4, 15),  # in a repeat's copy
+    (["- group: [conv: {filters: 4, kernel: 3, stride: 2}]"], "non-integer-output", 3, 13),  # (8 − 3)/2 + 1
+])
+def test_block_faults_are_positioned(layers, code, line, column, run_cli, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml_spec("input: 8x8x4", *layers))
+    result = run_cli("check", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}:{line}:{column}: error[{code}]: ")
+
+
 @pytest.mark.parametrize("text", ["INPUT(8x8x1) -> CONCAT", yaml_spec("input: 8x8x1", "- concat"),
                                   yaml_spec("input: 8x8x1", "- residual")])
 def test_a_block_name_used_as_a_layer_does_not_suggest_itself(text):
@@ -346,6 +368,124 @@ def test_a_block_name_used_as_a_layer_does_not_suggest_itself(text):
     [error] = report.diagnostics
     word = "residual" if "residual" in text else "concat"
     assert f"did you mean '{word}'?" not in error.suggestions
+
+
+# squeeze-and-excitation on a 10×6×16 map: the gate is 1×1×16, broadcast over the 10·6 positions
+SQUEEZE_EXCITATION = yaml_spec("input: 10x6x16",
+                               "- multiply:",
+                               "    - []",
+                               "    - [gap, conv: {filters: 4, kernel: 1}, relu, conv: {filters: 16, kernel: 1},",
+                               "       sigmoid]",
+                               "  name: se")
+
+
+def test_multiply_broadcasts_a_gate_over_the_map():
+    report = valid(SQUEEZE_EXCITATION)
+    assert [(r.path, r.type) for r in report.rows[1:]] == [
+        ("layers[0].multiply[1][0]", "global_pool"), ("layers[0].multiply[1][1]", "conv"),
+        ("layers[0].multiply[1][2]", "relu"), ("layers[0].multiply[1][3]", "conv"),
+        ("layers[0].multiply[1][4]", "sigmoid"), ("layers[0].multiply", "multiply")]
+    merge = report.rows[-1]
+    assert (merge.output, merge.name, merge.label) == ((10, 6, 16), "se", "MULTIPLY")
+    assert report.output == (10, 6, 16)
+    # the squeeze: 16·4 weights + 4 biases = 68; the excitation: 4·16 + 16 = 80
+    assert report.totals.params == 68 + 80
+    assert merge.flops == 10 * 6 * 16  # (2 branches − 1) multiplies per output element
+    assert (merge.params, merge.macs) == (0, 0)
+
+
+@pytest.mark.parametrize("branches, output, flops", [
+    ("[[relu], [tanh], []]", (4, 3, 2), 2 * 4 * 3 * 2),     # equal volumes: (3 − 1)·24
+    ("[[gap], [gmp]]", (1, 1, 2), 2),                      # all 1×1: their common volume, (2 − 1)·2
+    ("[[gap], [], [gmp]]", (4, 3, 2), 2 * 4 * 3 * 2),      # two gates on the map, wherever they stand
+])
+def test_multiply_output_and_flops(branches, output, flops):
+    report = valid(yaml_spec("input: 4x3x2", f"- multiply: {branches}"))
+    assert report.output == output
+    assert report.rows[-1].flops == flops
+    assert report.rows[-1].input == output  # the merge row's input is the map the gates multiply
+
+
+@pytest.mark.parametrize("branches, first, second, hint", [
+    # the gate's depth, 8, is not the map's 16: depth never broadcasts
+    ("[[], [gap, conv: {filters: 8, kernel: 1}]]", "10×6×16 from layers[0].multiply[0]",
+     "1×1×8 from layers[0].multiply[1]", "depth never broadcasts: end the gate with a depth of 16"),
+    # a 5×3 map is neither 10×6 nor 1×1
+    ("[[], [maxpool: 2]]", "10×6×16 from layers[0].multiply[0]", "5×3×16 from layers[0].multiply[1]",
+     "or end the gate with a global_pool"),
+    # the reference is the first branch that is not 1×1, wherever it stands
+    ("[[gap], [maxpool: 2], []]", "5×3×16 from layers[0].multiply[1]", "10×6×16 from layers[0].multiply[2]",
+     "make the branches' strides and paddings agree"),
+    # gates alone must agree on their depth
+    ("[[gap], [gap, conv: {filters: 3, kernel: 1}]]", "1×1×16 from layers[0].multiply[0]",
+     "1×1×3 from layers[0].multiply[1]", "a depth of 16"),
+])
+def test_multiply_mismatch_names_both_volumes_and_where_they_come_from(branches, first, second, hint):
+    report = analyze(yaml_spec("input: 10x6x16", f"- multiply: {branches}"))
+    [error] = report.diagnostics
+    assert error.code == "shape-mismatch" and error.path == "layers[0].multiply"
+    assert f"{first} but {second}" in error.message
+    assert hint in error.suggestions[0]
+
+
+def test_group_makes_no_row_and_its_paths_show_it():
+    text = yaml_spec("input: 8x8x3",
+                     "- group: [conv: {filters: 4, kernel: 3, padding: 1}, relu]",
+                     "  name: layer1",
+                     "  id: l1",
+                     "- group:",
+                     "    - pool: {kernel: 3, stride: 2}",          # (8 − 3)/2 + 1 = 3.5
+                     "    - group: [relu: {name: inner}]",
+                     "  rounding: floor",                          # reaches the pool, nested groups too
+                     "- from: l1",                                 # the first group's 8×8×4
+                     "- fc: 2")
+    report = valid(text)
+    assert [(r.path, r.type) for r in report.rows] == [
+        ("input", "input"), ("layers[0].group[0]", "conv"), ("layers[0].group[1]", "relu"),
+        ("layers[1].group[0]", "pool"), ("layers[1].group[1].group[0]", "relu"), ("layers[3]", "fc")]
+    assert report.rows[3].output == (3, 3, 4)
+    assert report.rows[4].name == "inner"
+    assert report.rows[5].weights == 8 * 8 * 4 * 2
+    assert codes(analyze(text.replace("rounding: floor", "rounding: exact"))) == ["non-integer-output"]
+
+
+@pytest.mark.parametrize("layers, code", [
+    (["- group: []"], "missing-layers"),
+    (["- group: relu"], "invalid-value"),
+    (["- group: [relu]", "  names: layer1"], "unknown-key"),
+    (["- repeat: 2", "  layers: [{group: [relu], id: g}]"], "id-in-repeat"),
+    (["- group: [relu]", "  id: g", "- group: [from: g]"], None),  # refers to the group before it: fine
+    (["- group: [relu, from: g]", "  id: g"], "unknown-id"),       # its own output is not made yet
+])
+def test_group_faults(layers, code):
+    report = analyze(yaml_spec("input: 8x8x1", *layers))
+    assert codes(report) == ([code] if code else [])
+
+
+def test_names_in_a_repeat_number_its_copies_from_0():
+    text = yaml_spec("input: 4x4x2",
+                     "- repeat: 2",
+                     "  layers:",
+                     "    - conv: {filters: 2, kernel: 1, name: 'layer{i}.conv'}",
+                     "    - repeat: 3",                                     # {i} is the innermost copy's
+                     "      layers: [relu: {name: 'act.{i}'}]",
+                     "    - add: [[], []]",                                 # the outer copy's again
+                     "      name: 'add{i}'",
+                     "- relu: {name: '{i}'}")                               # outside a repeat, as written
+    names = [r.name for r in valid(text).rows[1:]]
+    assert names == ["layer0.conv", "act.0", "act.1", "act.2", "add0",
+                     "layer1.conv", "act.0", "act.1", "act.2", "add1", "{i}"]
+
+
+def test_multiply_and_group_from_python():
+    from cnncalc.layers import Conv, GlobalPool, Group, Multiply, Network, Sigmoid
+
+    assert cnncalc.Multiply is Multiply and cnncalc.Group is Group
+    gate = [GlobalPool(), Conv(filters=4, kernel=1), Sigmoid()]
+    network = Network(input=cnncalc.Volume(5, 3, 4), layers=[Group([Multiply([[], gate], name="se")], name="g")])
+    report = cnncalc.analyze(network)
+    assert [r.path for r in report.rows][-1] == "layers[0].group[0].multiply"
+    assert report.output == (5, 3, 4) and report.rows[-1].name == "se"
 
 
 # -- a parameter given twice ----------------------------------------------------------------------------

@@ -20,8 +20,7 @@ from conftest import ONE_TO_ONE, SPECS, build, run_export, stands_for_a_row, ten
 torch, _, FlopCounterMode = torch_modules()  # Nones without torch: the tests marked `torch` are skipped then
 # assert_agrees feeds a 2-D image: r3d_18's clip (112x112x16x3) waits for it to take N-d volumes; strict, so
 # that the mark fails as soon as the harness takes the clip, and goes
-_CLIP = pytest.mark.xfail(raises=ValueError, strict=True, reason="the harness feeds a 2-D image, not a clip")
-ZOO = [pytest.param(p, marks=_CLIP) if p.stem == "r3d_18" else p for p in sorted(SPECS.glob("*.yaml"))]
+ZOO = sorted(SPECS.glob("*.yaml"))
 
 # Small specs that between them use every layer type, padding form, rounding and block. Inputs are
 # not square, so a width/height swap shows.
@@ -231,6 +230,38 @@ SMALL_SPECS = {
           - add: [[], [from: merged, conv: {filters: 4, kernel: 1}]]
           - repeat: 2
             layers: [concat: [[], [from: inner]]]
+        """,
+    "squeeze-excitation": """
+        input: 12x9x8
+        layers:
+          - conv: {filters: 16, kernel: 3, padding: 1, id: feat}
+          - multiply:                                                          # N×16×1×1 broadcast by torch
+              - []
+              - [global_pool, conv: {filters: 4, kernel: 1}, relu, conv: {filters: 16, kernel: 1}, sigmoid]
+            name: se
+          - multiply:
+              - [gap, fc: 4, relu, fc: 16, sigmoid]                            # N×C: unflattened to meet
+              - []
+          - multiply: [[relu], [tanh], [gmp, sigmoid]]                         # equal volumes and a gate
+          - multiply: [[], [from: feat, gap, sigmoid]]                         # written out: a * b
+          - gap
+          - multiply: [[], [fc: 16, sigmoid]]                                  # 1×1 both
+        """,
+    "groups-names": """
+        input: 15x11x3
+        layers:
+          - group: [conv: {filters: 8, kernel: 3, stride: 2, padding: 1, name: conv1}, bn: {name: bn1}, relu]
+            name: stem                                                         # 8x6x8
+          - repeat: 2
+            layers:
+              - group:
+                  - residual: [conv: {filters: 8, kernel: 3, padding: 1, name: "layer1.{i}.conv1"}, bn]
+                  - relu
+                name: "layer1.{i}"
+          - group: [conv: {filters: 8, kernel: 1}]
+            id: g
+          - add: [[], [from: g, conv: {filters: 8, kernel: 3, padding: 1}]]
+          - group: [gap, fc: {units: 5, name: fc}]
         """,
 }
 
