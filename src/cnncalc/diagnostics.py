@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # what the spec itself asked for (a dropped border under its own floor): shown with --verbose
 
 
 class Span(NamedTuple):
@@ -35,6 +36,14 @@ class Diagnostic(NamedTuple):
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity is Severity.WARNING
+
+    @property
+    def is_note(self) -> bool:
+        return self.severity is Severity.NOTE
 
     def to_dict(self) -> dict:
         return {
@@ -78,13 +87,14 @@ class SpecError(Exception):
         self.exit_code = exit_code
 
 
-def format_diagnostic(diag: Diagnostic, source: str) -> str:
-    """`FILE:LINE:COL: error[CODE]: message`, a caret line for one-line sources, then suggestions."""
+def format_diagnostic(diag: Diagnostic, source: str, caret: bool = True) -> str:
+    """`FILE:LINE:COL: error[CODE]: message`, a caret line for one-line sources (unless `caret` is
+    false), then suggestions."""
     where = source
     if diag.span:
         where = f"{source}:{diag.span.line}:{diag.span.column}"
     lines = [f"{where}: {diag.severity.value}[{diag.code}]: {diag.message}"]
-    if diag.span and diag.span.text is not None:
+    if caret and diag.span and diag.span.text is not None:
         text, caret = diag.span.text, diag.span.column - 1
         if len(text) > 100:  # show the part around the fault of a long line
             start = max(0, caret - 40)

@@ -39,6 +39,7 @@ class Row(NamedTuple):
     layer: Any = None  # the layer that made the row (None for the input and merge rows); not in the JSON
     name: str | None = None  # the spec's `name:` of the layer or block
     branches: tuple[Volume, ...] = ()  # a merge row: what its branches put out; not in the JSON
+    level: int = 1  # where it stands in the tree of blocks: 1 at the top, one more inside each block
 
     @property
     def params(self) -> int:
@@ -56,7 +57,7 @@ class Row(NamedTuple):
 
     def to_dict(self, memory: MemorySettings, roofline: Any = None) -> dict:
         """The row's JSON; `roofline` its Roof on the report's device (engine/roofline.py), if any."""
-        row = {"index": self.index, "path": self.path, "type": self.type, "label": self.label}
+        row = {"index": self.index, "path": self.path, "level": self.level, "type": self.type, "label": self.label}
         if self.name is not None:
             row["name"] = self.name
         if self.input is not None:
@@ -136,9 +137,14 @@ class Report:
     @property
     def exit_code(self) -> ExitCode:
         """0 valid (warnings allowed), 1 any error in the spec, 2 the source could not be read."""
+        return self.exit_status()
+
+    def exit_status(self, strict: bool = False) -> ExitCode:
+        """The exit code; `strict` (for CI) makes a warning fail as an error does, a note never."""
         if self.unreadable:
             return ExitCode.USAGE
-        return ExitCode.OK if self.valid else ExitCode.INVALID_SPEC
+        failed = not self.valid or (strict and any(d.is_warning for d in self.diagnostics))
+        return ExitCode.INVALID_SPEC if failed else ExitCode.OK
 
     @property
     def bytes_per_element(self) -> int:
@@ -158,9 +164,9 @@ class Report:
 
     def _repr_html_(self) -> str:
         """A table in Jupyter."""
-        from ..render.html_format import render
+        from ..render.html_format import section
 
-        return render([self])
+        return section(self)
 
     def layer_dicts(self):
         """Each row's JSON, in order."""

@@ -130,7 +130,7 @@ class _Compiler(Walker):
         self.steps.append(step)
         return len(self.steps)
 
-    def carry(self, layer: Layer, source: int, path: str, rounding: Rounding, steps) -> int:
+    def carry(self, layer: Layer, source: int, path: str, rounding: Rounding, steps, asked: bool = False) -> int:
         if self.axes not in layer.AXES:
             raise Stop  # the walk's wrong-axes, whatever the sizes
         try:

@@ -64,6 +64,7 @@ class Walker:
     def __init__(self, network: Network, rounding: Rounding | None, rows: bool = True,
                  memory: MemorySettings = MemorySettings()) -> None:
         self.network = network
+        self.flag_rounding = rounding  # --rounding: what it makes is no choice of the spec's own
         self.default_rounding = rounding or network.rounding
         self.keep_rows = rows
         self.memory = memory
@@ -76,6 +77,7 @@ class Walker:
         self.open_blocks: dict[str, Block] = {}  # id -> a block being walked: no output yet
         self.failed = False  # after the first error rows stop, but later faults are still sought
         self.copies: list[int] = []  # the copy of each repeat being walked, from 0, the innermost last
+        self.level = 1  # the rows' level: 1 at the top, one more inside each block (a block's merge row included)
 
     def add_row(self, span: Span | None, fields_fit: bool = True, **fields) -> Row | None:
         """Add a row (none after an error); `fields_fit`: its receptive field is int64s (huge.fits)."""
@@ -83,7 +85,7 @@ class Walker:
             return None
         if self.copies and fields.get("name"):
             fields["name"] = fields["name"].replace("{i}", str(self.copies[-1]))
-        row = Row(index=len(self.rows), **fields)
+        row = Row(index=len(self.rows), level=self.level, **fields)
         if not fields_fit or max(row.weights + row.biases, row.macs, row.flops, row.buffers,
                                  row.output.elements) > self.quick:
             self.measure(row, span)
@@ -151,7 +153,7 @@ class Walker:
             first[2] = max(first[2], rows - 1)
         closing = [huge_count(path, found, span, later) for path, (span, found, later) in rows_first.items()]
         if self.left_out:
-            severity = Severity.ERROR if Severity.ERROR in self.left_out else Severity.WARNING
+            severity = min(self.left_out, key=list(Severity).index)  # the gravest of them
             closing.append(Diagnostic(severity, "too-many-diagnostics", f"{len(self.left_out):,} more errors and "
                                       f"warnings are not shown: cnncalc shows the first {MAX_DIAGNOSTICS:,}"
                                       + (" and stops looking at the next error" if severity is Severity.ERROR
@@ -171,12 +173,16 @@ class Walker:
         return state
 
     def layer(self, layer: Layer, state: State, path: str, inherited: Rounding | None, steps: list[Step]) -> State:
-        result = self.carry(layer, state, path, layer.rounding or inherited or self.default_rounding, steps)
+        written = layer.rounding or inherited or (None if self.flag_rounding else self.network.rounding)
+        result = self.carry(layer, state, path, written or self.default_rounding, steps,
+                            asked=written is Rounding.FLOOR)
         if layer.id:
             self.outputs[layer.id] = (result, path)
         return result
 
-    def carry(self, layer: Layer, state: State, path: str, rounding: Rounding, steps: list[Step]) -> State:
+    def carry(self, layer: Layer, state: State, path: str, rounding: Rounding, steps: list[Step],
+              asked: bool = False) -> State:
+        """`asked`: the spec wrote the floor rounding itself, so the border it drops is a note, not a warning."""
         volume, span = state.volume, self.network.span(layer)
         if volume.axes not in layer.AXES:
             self.report(error("wrong-axes", f"{layer.TYPE} works on {_axes_text(layer.AXES)} volumes, not on "
@@ -184,6 +190,8 @@ class Walker:
             raise Stop
         out, problems = layer.shape(volume, rounding)
         for problem in problems:
+            if asked and problem.code == "dropped-border":
+                problem = problem._replace(severity=Severity.NOTE)
             self.report(problem, path, span)
         if out is None:
             if any(p.code == "non-integer-output" for p in problems):
@@ -231,6 +239,7 @@ class Walker:
         if block.id:
             self.open_blocks[block.id] = block
         branches: list[tuple[Step, ...]] = []
+        self.level += 1
         if isinstance(block, Repeat):
             for k in range(block.count):
                 self.copies.append(k)
@@ -252,6 +261,7 @@ class Walker:
                 ends.append((self.sequence(nodes, state, prefix, rounding, branch), prefix))
                 branches.append(tuple(branch))
             out, row = self.merge(block, ends, path, span)
+        self.level -= 1
         steps.append(Step(block, path, span, rounding, row, tuple(branches)))
         if block.id:
             del self.open_blocks[block.id]
