@@ -436,7 +436,7 @@ def _rows_of(items: list, max_width: float) -> list[list]:
     return _greedy(items, high)
 
 
-def _header(spec: Network, report: Report, stopped: str | None) -> list[tuple[str, int, bool, str]]:
+def _header(spec: Network | Report, report: Report, stopped: str | None) -> list[tuple[str, int, bool, str]]:
     totals = report.totals
     output = str(report.output) if report.output else "?"
 
@@ -455,8 +455,9 @@ def _header(spec: Network, report: Report, stopped: str | None) -> list[tuple[st
     return lines
 
 
-def diagram_svg(spec: Network, report: Report, *, max_width: int = 1400) -> str:
+def diagram_svg(spec: Network | Report, report: Report, *, max_width: int = 1400) -> str:
     """The network of `spec` (with the volumes of `report`, its analysis) as a self-contained SVG.
+    Of `spec`, only the name and the input volume are read: the report, which carries both, may stand in.
 
     `max_width` is the width, in pixels, past which the chain of boxes wraps into a new row.
     """

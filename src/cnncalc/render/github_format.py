@@ -19,9 +19,10 @@ def command(diagnostic, source: str) -> str:
         properties += [f"line={diagnostic.span.line}", f"col={diagnostic.span.column}"]
     properties.append(f"title={_escape(diagnostic.code, True)}")
     message = diagnostic.message + "".join(f"\nhelp: {s}" for s in diagnostic.suggestions)
-    return f"::{diagnostic.severity.value} {','.join(properties)}::{_escape(message)}"
+    kind = "notice" if diagnostic.is_note else diagnostic.severity.value  # GitHub's word for a note
+    return f"::{kind} {','.join(properties)}::{_escape(message)}"
 
 
 def render(reports: list, **options) -> str:
-    commands = [command(d, r.source) for r in reports for d in r.diagnostics]
+    commands = [command(d, r.source) for r in reports for d in r.diagnostics if options["verbose"] or not d.is_note]
     return "\n".join([*commands, markdown_format.render(reports, **options)])

@@ -1,19 +1,21 @@
 """--format markdown: a pipe table per spec, for a README or a pull-request comment."""
 from __future__ import annotations
 
+from ..engine.outline import outline
+from .columns import default_columns, table
 from .numbers import (
     BY_TYPE_HEADER,
-    LEFT,
     by_type_cells,
     grouped,
-    layer_cells,
     memory_summary,
     si,
 )
 
 
-def render(reports: list, *, by_type: bool = False, **_options) -> str:
-    return "\n\n".join(_one(report) + (_by_type(report) if by_type else "") for report in reports)
+def render(reports: list, *, by_type: bool = False, depth: int | None = None, columns: tuple[str, ...] | None = None,
+           verbose: bool = False, **_options) -> str:
+    return "\n\n".join(_one(report, depth, columns, verbose) + (_by_type(report) if by_type else "")
+                       for report in reports)
 
 
 def _by_type(report) -> str:
@@ -21,15 +23,18 @@ def _by_type(report) -> str:
     return "\n".join(lines + [_row(cells) for cells in by_type_cells(report)])
 
 
-def _one(report) -> str:
-    header, rows, footer = layer_cells(report)
-    align = ["---:" if h not in LEFT else "---" for h in header]
-    lines = [f"### {report.name} (`{report.source}`)", "", _row(header), "|" + "|".join(align) + "|"]
-    lines += [_row(cells) for cells in rows]
-    lines.append(_row(tuple(f"**{c}**" if c else "" for c in footer)))
-    lines += ["", _verdict(report)]
-    lines += [f"- **{d.severity.value}** `{d.code}` at `{d.path}`: {d.message}" for d in report.diagnostics]
-    return "\n".join(lines)
+def _one(report, depth: int | None, keys: tuple[str, ...] | None, verbose: bool) -> str:
+    lines = outline(report, depth)
+    columns, rows, footer = table(report, lines, keys or default_columns(report, lines))
+    align = ["---" if c.left else "---:" for c in columns]
+    text = [f"### {report.name} (`{report.source}`)", "", _row(tuple(c.header for c in columns)),
+            "|" + "|".join(align) + "|"]
+    text += [_row(cells) for cells in rows]
+    text.append(_row(tuple(f"**{c}**" if c else "" for c in footer)))
+    text += ["", _verdict(report)]
+    text += [f"- **{d.severity.value}** `{d.code}` at `{d.path}`: {d.message}" for d in report.diagnostics
+             if verbose or not d.is_note]
+    return "\n".join(text)
 
 
 def _row(cells) -> str:

@@ -1,6 +1,7 @@
 """Number formatting shared by the renderers."""
 from __future__ import annotations
 
+import unicodedata
 from fractions import Fraction
 
 _BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
@@ -13,6 +14,29 @@ def field_size(row) -> str:
         return ""
     sizes = [str(f.size.numerator) if f.size.denominator == 1 else f"{float(f.size):.1f}" for f in row.field]
     return sizes[0] if len(set(sizes)) == 1 else "x".join(sizes)
+
+
+def text_width(text: str) -> int:
+    """The columns a terminal gives `text`: two for each wide (East Asian) character, none for a combining one."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, width: int | None, indent: str = "  ") -> list[str]:
+    """`text`'s lines, each broken at spaces to fit `width` (None: as they are), the lines it breaks
+    into indented by `indent` more than the line; a word is never cut, so a number stays whole (a word
+    longer than the width stands on a line of its own)."""
+    if width is None:
+        return text.split("\n")
+    import textwrap
+
+    pieces = []
+    for line in text.split("\n"):
+        lead = line[:len(line) - len(line.lstrip(" "))]
+        pieces += textwrap.wrap(line.strip(" "), width, initial_indent=lead, subsequent_indent=lead + indent,
+                                break_long_words=False, break_on_hyphens=False) or [""]
+    return pieces
 
 
 def grouped(n: int) -> str:
@@ -52,28 +76,6 @@ def si(n: int) -> str:
     return f"{n}" if unit == 0 else f"{value:.2f}{_SI[unit]}"
 
 
-HEADER = ("#", "Layer", "Output", "RF", "Activations", "Weights", "Params", "MACs", "Memory")
-LEFT = {"Layer", "Name"}
-
-
-def layer_cells(report) -> tuple[tuple[str, ...], list[tuple[str, ...]], tuple[str, ...]]:
-    """The table's header, its cells (a tuple of strings per row) and the totals underneath; a Name
-    column after the Layer column when any row has a name."""
-    memory = report.memory
-    rows = [(str(r.index), r.label, str(r.output), field_size(r),
-             grouped(r.activations), grouped(r.weights), grouped(r.params), grouped(r.macs),
-             binary_bytes(memory.of(r.activations, 0)["activations"]))
-            for r in report.rows]
-    t = report.totals
-    footer = ("", "TOTAL", "", "", grouped(t.activations), grouped(t.weights), grouped(t.params), grouped(t.macs),
-              binary_bytes(memory.of(t.activations, 0)["activations"]))
-    if not any(r.name for r in report.rows):
-        return HEADER, rows, footer
-    rows = [(*cells[:2], r.name or "", *cells[2:]) for cells, r in zip(rows, report.rows)]
-    return (*HEADER[:2], "Name", *HEADER[2:]), rows, (*footer[:2], "", *footer[2:])
-
-
-ROOFLINE_HEADER = ("FLOP/B", "Time ≥", "Bound")
 _TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
 
 
@@ -99,16 +101,6 @@ def gbps(value: int) -> str:
     return f"{value / 10**9:,g} GB/s"
 
 
-def roofline_cells(report) -> tuple[list[tuple[str, str, str]], tuple[str, str, str]]:
-    """The roofline's columns: each row's intensity, its bound on time and what binds it; the totals."""
-    roofline = report.roofline
-    rows = [("", "", "") if roof is None else (intensity(roof.intensity), seconds(roof.time_s), roof.bound)
-            for roof in roofline.rows]
-    totals = roofline.totals()
-    return rows, (intensity(totals["intensity"]), seconds(totals["time_s"]),
-                  f"{totals['memory_bound_share']:.0%} memory")
-
-
 def roofline_summary(report) -> str:
     """The device, its roof at the dtype, and the network's bound: a lower bound, said so."""
     roofline, settings = report.roofline, report.memory
@@ -119,7 +111,6 @@ def roofline_summary(report) -> str:
             "memory-bound (a lower bound on time, not a prediction)")
 
 
-BAR_HEADER = ("Params share", "MACs share")
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
@@ -130,19 +121,17 @@ def bar(part: int, whole: int, width: int = 12) -> str:
     return ("█" * full + (_EIGHTHS[rest] if rest else "")).ljust(width)
 
 
-def bar_cells(report) -> list[tuple[str, str]]:
-    t = report.totals
-    return [(bar(r.params, t.params), bar(r.macs, t.macs)) for r in report.rows]
-
-
 def aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], footer: tuple[str, ...] | None = None,
-             left: set[str] = LEFT | set(BAR_HEADER)) -> str:
-    """Plain columns, numbers to the right, with a rule under the header (and above a footer)."""
+             left: set[str] = frozenset()) -> str:
+    """Plain columns, numbers to the right and the columns headed in `left` to the left, with a rule
+    under the header (and above a footer)."""
     every = [header, *rows, *([footer] if footer else [])]
-    widths = [max(len(row[i]) for row in every) for i in range(len(header))]
+    widths = [max(text_width(row[i]) for row in every) for i in range(len(header))]
 
     def line(cells) -> str:
-        return "  ".join(c.ljust(w) if h in left else c.rjust(w) for c, w, h in zip(cells, widths, header)).rstrip()
+        padded = (c + " " * (w - text_width(c)) if h in left else " " * (w - text_width(c)) + c
+                  for c, w, h in zip(cells, widths, header))
+        return "  ".join(padded).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *map(line, rows), *([rule, line(footer)] if footer else [])])
