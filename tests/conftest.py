@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent  # the repository
 SPECS = ROOT / "specs"
 
 # `FILE:LINE:COL: error[CODE]` or, when the fault has no position, `FILE: error[CODE]` (contract §4)
-DIAGNOSTIC_LINE = re.compile(r"^(?P<source>.+?)(?::(?P<line>\d+):(?P<column>\d+))?: (?P<severity>error|warning)"
+DIAGNOSTIC_LINE = re.compile(r"^(?P<source>.+?)(?::(?P<line>\d+):(?P<column>\d+))?: (?P<severity>error|warning|note)"
                              r"\[(?P<code>[a-z0-9-]+)\]: \S", re.MULTILINE)
 
 
@@ -75,11 +75,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 @pytest.fixture
 def run_cli():
-    """run_cli(*args, input=None) -> click Result, checked to have ended without a crash."""
+    """run_cli(*args, input=None, env=None) -> click Result, checked to have ended without a crash. The table
+    has no width to fit unless `env` gives COLUMNS, whatever the environment the tests run in."""
     runner = CliRunner()
 
-    def run(*args: str, input: str | bytes | None = None) -> Result:
-        result = runner.invoke(cli, [str(a) for a in args], input=input)
+    def run(*args: str, input: str | bytes | None = None, env: dict | None = None) -> Result:
+        result = runner.invoke(cli, [str(a) for a in args], input=input, env={"COLUMNS": None, **(env or {})})
         assert_no_crash(result)
         return result
 
@@ -210,7 +211,10 @@ REFERENCE_YAML = yaml_spec("input: 32x32x3", "- conv: {filters: 16, kernel: 3, s
 
 WALKTHROUGH = "INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)"  # the notes' CIFAR-10 example
 INVALID = "INPUT(10x10x3) -> CONV(8, 3, S=2)"                                   # (10 − 3)/2 + 1 = 4.5
-WARNS = "INPUT(10x10x3) -> CONV(8, 3, S=2, rounding=floor)"                    # 4 with a dropped border
+# 4 with a dropped border: a note, since the spec asked for floor (under --rounding floor, a warning)
+NOTES = "INPUT(10x10x3) -> CONV(8, 3, S=2, rounding=floor)"
+# a warning: the pool's branch sees the input at a jump of 2, the conv's (8 − 5 + 1 = 4 wide) at 1
+WARNS = "input: 8x8x3\nlayers:\n  - concat: [[pool: 2], [conv: {filters: 3, kernel: 5}]]\n"
 ANSI = re.compile(r"\x1b\[")
 # (10 − 3 + 2·0)/2 + 1 = 4.5 at the conv, which stands on line 4; its key `conv` is at column 5
 NON_INTEGER = "input: 10x10x3\nlayers:\n  - relu\n  - conv: {filters: 8, kernel: 3, stride: 2}\n"

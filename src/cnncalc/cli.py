@@ -22,6 +22,7 @@ from .limits import MAX_FILE_BYTES, MAX_INTEGER
 from .model.arithmetic import Rounding
 from .model.geometry import parse_volume
 from .render import FORMATS, render
+from .render.columns import parse_columns
 
 
 class Parsed(click.ParamType):
@@ -160,9 +161,11 @@ def load_one(argument: str, settings: Settings):
     return spec, analyze_network(spec, source, settings)
 
 
-def _print_diagnostics(diagnostics, source: str) -> None:
+def _print_diagnostics(diagnostics, source: str, verbose: bool = False) -> None:
+    """Each diagnostic on standard error, in the contract's form; notes only when `verbose`."""
     for diagnostic in diagnostics:
-        click.echo(format_diagnostic(diagnostic, source), err=True)
+        if verbose or not diagnostic.is_note:
+            click.echo(format_diagnostic(diagnostic, source), err=True)
 
 
 _CHUNK = 2**20  # characters written at a time
@@ -198,12 +201,21 @@ def cli(ctx: click.Context) -> None:
 @click.option("--by-type", is_flag=True, help="Add a breakdown of params, MACs and FLOPs by layer type.")
 @click.option("--bars", is_flag=True, help="Add a bar per row showing its share of the params and the MACs.")
 @click.option("--no-color", is_flag=True, help="Plain text even in a terminal (as does NO_COLOR).")
-def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, bars: bool, no_color: bool) -> None:
+@click.option("--depth", type=click.IntRange(1), metavar="N",
+              help="Fold the blocks N levels down into a line each (1: the spec's top level); JSON keeps every row.")
+@click.option("--columns", type=Parsed("a,b,c", parse_columns), help="The table's columns, by their JSON names "
+              "(e.g. label,output,params,macs).")
+@click.option("-v", "--verbose", is_flag=True, help="Show notes too: what the spec asked for (a border its own "
+              "floor rounding drops).")
+@click.option("--strict", is_flag=True, help="Fail (status 1) on warnings too, not on notes (for CI).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result here instead of to stdout.")
+def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, bars: bool, no_color: bool,
+          depth: int | None, columns: tuple[str, ...] | None, verbose: bool, strict: bool, output: str | None) -> None:
     """Check SPECs and print each layer's volume, parameters, MACs and memory.
 
     SPEC is a YAML file, - for standard input, or a line in the compact notation.
     Exit status: 0 all valid (warnings allowed), 1 a spec has an error or is over
-    its budget, 2 usage or an unreadable file.
+    its budget (or, with --strict, a warning), 2 usage or an unreadable file.
 
     \b
     Examples:
@@ -212,17 +224,35 @@ def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, b
       cnncalc check specs/*.yaml --format json --max-params 30M
       cnncalc check specs/resnet50.yaml --training --batch 32 --optimizer adam --dtype bfloat16
       cnncalc check specs/mobilenet_v2.yaml --device a100 --dtype float16 --batch 64
+      cnncalc check specs/resnet50.yaml --depth 2
+      cnncalc check specs/resnet50.yaml --format html -o resnet50.html
     """
     reports = build_reports(specs, settings)
-    color = _use_color(no_color)
+    color = output is None and _use_color(no_color)
     for report in reports:
-        _print_diagnostics(report.diagnostics, report.source)
-    width = os.get_terminal_size().columns if color else 200
-    text = render(fmt, reports, color=color, width=width, by_type=by_type, bars=bars)
-    for start in range(0, len(text), _CHUNK):  # in pieces: the stream encodes each, not a copy of it all
-        click.echo(text[start:start + _CHUNK], nl=False)
-    click.echo()
-    sys.exit(max(r.exit_code for r in reports))
+        _print_diagnostics(report.diagnostics, report.source, verbose)
+    text = render(fmt, reports, color=color, width=None if output else _width(), by_type=by_type, bars=bars,
+                  depth=depth, columns=columns, verbose=verbose)
+    if output is not None:
+        _write(text, output)
+    else:
+        for start in range(0, len(text), _CHUNK):  # in pieces: the stream encodes each, not a copy of it all
+            click.echo(text[start:start + _CHUNK], nl=False)
+        click.echo()
+    sys.exit(max(r.exit_status(strict) for r in reports))
+
+
+def _width() -> int | None:
+    """The width the table must fit: the terminal's, elsewhere $COLUMNS when set, else none."""
+    if sys.stdout.isatty():
+        try:
+            size = os.get_terminal_size(sys.stdout.fileno()).columns
+        except OSError:
+            size = 0
+        if size > 0:  # a terminal that does not say its size (0 columns) is taken as elsewhere
+            return size
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
 
 @cli.command()

@@ -6,14 +6,15 @@ import json
 
 import pytest
 
-from conftest import INVALID, WALKTHROUGH, WARNS, diagnostics_in, volume
+from conftest import INVALID, NOTES, WALKTHROUGH, WARNS, diagnostics_in, volume, write
 
 # -- several specs, exit codes --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("specs, code", [
     ([WALKTHROUGH], 0),
-    ([WARNS], 0),                                 # warnings allowed
-    ([WALKTHROUGH, WARNS], 0),
+    (["{warns}"], 0),                             # warnings allowed
+    ([NOTES], 0),                                 # and notes
+    ([WALKTHROUGH, "{warns}"], 0),
     ([INVALID], 1),
     ([WALKTHROUGH, INVALID], 1),
     ([INVALID, WALKTHROUGH], 1),
@@ -24,7 +25,8 @@ from conftest import INVALID, WALKTHROUGH, WARNS, diagnostics_in, volume
 ])
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
 def test_worst_exit_code(specs, code, fmt, run_cli, tmp_path):
-    specs = [s.format(missing=tmp_path / "missing.yaml") if s == "{missing}" else s for s in specs]
+    files = {"{missing}": str(tmp_path / "missing.yaml"), "{warns}": write(tmp_path, "warns.yaml", WARNS)}
+    specs = [files.get(s, s) for s in specs]
     result = run_cli("check", "--format", fmt, *specs)
     assert result.exit_code == code
     assert result.stdout.strip()  # every spec is still reported
@@ -95,3 +97,42 @@ def test_input_and_rounding_flags(check_json):
     assert result.exit_code == 0
     assert volume(data["input"]) == [12, 12, 3]
     assert volume(data["output"]) == [6, 6, 3]   # (12 − 3)/2 + 1 = 5.5 -> 6; (6 − 1)·2 = 10 < 12, kept
+
+
+# -- notes, --verbose and --strict ------------------------------------------------------------------------
+
+def test_a_border_the_specs_own_floor_drops_is_a_note_shown_with_verbose(run_cli, check_json):
+    # (10 − 3)/2 + 1 = 4.5: floor, written in the spec, keeps 4 and drops column and row 9
+    quiet = run_cli("check", NOTES)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert "1 note (dropped-border; --verbose shows them)" in quiet.stdout
+    assert "warning" not in quiet.stdout
+    loud = run_cli("check", "-v", NOTES)
+    [note] = diagnostics_in(loud.stderr)
+    assert (note["severity"], note["code"], note["line"], note["column"]) == ("note", "dropped-border", "1", "19")
+    _, data = check_json(NOTES)  # JSON has it whatever the flags
+    assert [(d["severity"], d["code"]) for d in data["diagnostics"]] == [("note", "dropped-border")]
+
+
+@pytest.mark.parametrize("where", ["layer", "block", "top"])
+def test_floor_written_anywhere_in_the_spec_makes_notes_and_the_flag_warnings(where, check_json, tmp_path):
+    conv = "conv: {filters: 8, kernel: 3, stride: 2" + (", rounding: floor}" if where == "layer" else "}")
+    body = {"layer": f"  - {conv}\n", "block": f"  - group: [{conv}]\n    rounding: floor\n",
+            "top": f"  - {conv}\n"}[where]
+    path = write(tmp_path, "net.yaml", "input: 10x10x3\n" + ("rounding: floor\n" if where == "top" else "")
+                 + "layers:\n" + body)
+    _, data = check_json(path)
+    assert [(d["severity"], d["code"]) for d in data["diagnostics"]] == [("note", "dropped-border")]
+    plain = write(tmp_path, "plain.yaml", "input: 10x10x3\nlayers:\n  - conv: {filters: 8, kernel: 3, stride: 2}\n")
+    _, data = check_json(plain, "--rounding", "floor")  # the command line's floor: no choice of the spec's
+    assert [(d["severity"], d["code"]) for d in data["diagnostics"]] == [("warning", "dropped-border")]
+
+
+def test_strict_fails_on_warnings_not_on_notes(run_cli, tmp_path):
+    warns = write(tmp_path, "warns.yaml", WARNS)
+    assert run_cli("check", warns).exit_code == 0
+    assert run_cli("check", "--strict", warns).exit_code == 1
+    assert run_cli("check", "--strict", NOTES).exit_code == 0
+    assert run_cli("check", "--strict", "--rounding", "floor", "INPUT(10x10x3) -> CONV(8, 3, S=2)").exit_code == 1
+    assert run_cli("check", "--strict", WALKTHROUGH).exit_code == 0
+    assert run_cli("check", "--strict", INVALID).exit_code == 1

@@ -9,7 +9,7 @@ import re
 import pytest
 
 import cnncalc
-from conftest import ANSI, INVALID, NON_INTEGER, SPECS, WALKTHROUGH, WARNS, volume, write
+from conftest import ANSI, INVALID, NON_INTEGER, NOTES, SPECS, WALKTHROUGH, volume, write
 
 # -- the table ------------------------------------------------------------------------------------
 
@@ -50,9 +50,11 @@ def test_labels_in_the_notes_style(spec, label, run_cli):
 def test_table_of_an_invalid_spec_stops_before_the_error(run_cli):
     result = run_cli("check", "INPUT(32x32x3) -> CONV(8, 3) -> RELU -> CONV(8, 3, S=4)")  # (30 − 3)/4 + 1 = 7.75
     assert result.exit_code == 1
-    assert "CONV3-8" in result.stdout and "RELU" in result.stdout
-    assert "CONV3-8/4" not in result.stdout
-    assert "non-integer-output" in result.stderr and "non-integer-output" not in result.stdout
+    table, summary = result.stdout.split("\ndiagnostics: ")
+    assert "CONV3-8" in table and "RELU" in table
+    assert "CONV3-8/4" not in table
+    assert "non-integer-output" in result.stderr and "non-integer-output" not in table
+    assert summary.startswith("1 error (non-integer-output)\n  <string>:1:41: error[non-integer-output]: ")
 
 
 NAMED = "INPUT(8x8x3) -> [CONV(4, 3, P=1, name=layer1.{i}.conv1) -> RELU]*2 -> FC(2, name=fc)"
@@ -62,10 +64,12 @@ def test_table_shows_names_beside_the_labels_when_any_row_has_one(run_cli):
     lines = run_cli("check", NAMED).stdout.splitlines()
     assert lines[1].split() == ["#", "Layer", "Name", "Output", "RF", "Activations", "Weights", "Params", "MACs",
                                 "Memory"]
-    assert lines[4].split()[:4] == ["1", "CONV3-4", "layer1.0.conv1", "8×8×4"]
-    assert lines[5].split()[:3] == ["2", "RELU", "8×8×4"]  # an unnamed row leaves the cell empty
-    assert lines[6].split()[:3] == ["3", "CONV3-4", "layer1.1.conv1"]
-    assert lines[8].split()[:3] == ["5", "FC-2", "fc"]
+    assert lines[4].split() == ["REPEAT×2", "8×8×4"]  # the repeat's line, above its rows
+    assert lines[5].split()[:5] == ["1", "├─", "CONV3-4", "layer1.0.conv1", "8×8×4"]
+    assert lines[6].split()[:4] == ["2", "├─", "RELU", "8×8×4"]  # an unnamed row leaves the cell empty
+    assert lines[7].split()[:4] == ["3", "├─", "CONV3-4", "layer1.1.conv1"]
+    assert lines[8].split()[:3] == ["4", "└─", "RELU"]
+    assert lines[9].split()[:3] == ["5", "FC-2", "fc"]
     assert "Name" not in run_cli("check", WALKTHROUGH).stdout  # no names, no column
 
 
@@ -73,10 +77,11 @@ def test_markdown_and_html_show_names(run_cli):
     table = [line for line in run_cli("check", "--format", "markdown", NAMED).stdout.splitlines()
              if line.startswith("|")]
     assert table[0].startswith("| # | Layer | Name | Output |")
-    assert table[3].startswith("| 1 | CONV3-4 | layer1.0.conv1 | 8×8×4 |")
+    assert table[3].startswith("|  | REPEAT×2 |  | 8×8×4 |")
+    assert table[4].startswith("| 1 | ├─ CONV3-4 | layer1.0.conv1 | 8×8×4 |")
     assert len({line.count("|") for line in table}) == 1
     html = cnncalc.analyze(NAMED)._repr_html_()
-    assert ">Name</th>" in html and ">layer1.1.conv1</td>" in html
+    assert ">Name</button></th>" in html and ">layer1.1.conv1</td>" in html
 
 
 def test_a_pipe_in_a_name_is_escaped_in_markdown(run_cli):
@@ -99,7 +104,7 @@ COUNT_KEYS = ("params", "weights", "biases", "macs", "flops", "activations", "bu
 
 
 def test_json_keys_per_contract(check_json):
-    result, data = check_json(WARNS)
+    result, data = check_json(NOTES)
     assert result.exit_code == 0
     assert REPORT_KEYS <= set(data)
     assert data["schema_version"] == 1
@@ -119,7 +124,7 @@ def test_json_keys_per_contract(check_json):
     assert all(type(data["totals"][k]) is int for k in COUNT_KEYS)
     [diagnostic] = data["diagnostics"]
     assert set(diagnostic) == DIAGNOSTIC_KEYS
-    assert diagnostic["severity"] == "warning" and diagnostic["code"] == "dropped-border"
+    assert diagnostic["severity"] == "note" and diagnostic["code"] == "dropped-border"  # the spec's own floor
     assert diagnostic["path"] == "layers[0]"
     assert (diagnostic["line"], diagnostic["column"]) == (1, 19)
     assert isinstance(diagnostic["suggestions"], list)
@@ -220,8 +225,9 @@ def test_by_type_in_the_table_and_markdown(run_cli):
 
 # -- --format github ---------------------------------------------------------------------------------------
 
-# the same under floor: 4 windows at 0, 2, 4, 6 read columns 0..8, so column 9 is dropped (a warning)
-DROPPED = "input: 10x10x3\nlayers:\n  - relu\n  - conv: {filters: 8, kernel: 3, stride: 2, rounding: floor}\n"
+# the same under --rounding floor: 4 windows at 0, 2, 4, 6 read columns 0..8, so column 9 is dropped (a warning;
+# a note when the spec writes the floor)
+DROPPED = "input: 10x10x3\nlayers:\n  - relu\n  - conv: {filters: 8, kernel: 3, stride: 2}\n"
 
 
 def test_github_error_command(run_cli, tmp_path):
@@ -237,12 +243,21 @@ def test_github_error_command(run_cli, tmp_path):
 
 def test_github_warning_command(run_cli, tmp_path):
     path = write(tmp_path, "warn.yaml", DROPPED)
-    result = run_cli("check", path, "--format", "github")
+    result = run_cli("check", path, "--format", "github", "--rounding", "floor")
     assert result.exit_code == 0
     commands = [line for line in result.stdout.splitlines() if line.startswith("::")]
     assert commands == [line for line in commands if line.startswith(
         f"::warning file={path},line=4,col=5,title=dropped-border::")]
     assert len(commands) == 1
+
+
+def test_github_notice_command_for_a_note_with_verbose(run_cli, tmp_path):
+    path = write(tmp_path, "note.yaml", DROPPED.replace("stride: 2}", "stride: 2, rounding: floor}"))
+    assert not [line for line in run_cli("check", path, "--format", "github").stdout.splitlines()
+                if line.startswith("::")]
+    commands = [line for line in run_cli("check", path, "--format", "github", "-v").stdout.splitlines()
+                if line.startswith("::")]
+    assert len(commands) == 1 and commands[0].startswith(f"::notice file={path},line=4,col=5,title=dropped-border::")
 
 
 def test_github_escapes_the_file_property_and_percent_signs(run_cli, tmp_path):
@@ -261,8 +276,8 @@ def test_github_escapes_the_file_property_and_percent_signs(run_cli, tmp_path):
 
 def test_github_ends_with_the_markdown_table(run_cli, tmp_path):
     path = write(tmp_path, "warn.yaml", DROPPED)
-    github = run_cli("check", path, "--format", "github").stdout
-    markdown = run_cli("check", path, "--format", "markdown").stdout
+    github = run_cli("check", path, "--format", "github", "--rounding", "floor").stdout
+    markdown = run_cli("check", path, "--format", "markdown", "--rounding", "floor").stdout
     lines = github.splitlines()
     commands = [line for line in lines if line.startswith("::")]
     assert lines[:len(commands)] == commands  # the workflow commands first

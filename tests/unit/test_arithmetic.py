@@ -443,7 +443,7 @@ HEIGHT_FAULTS = [
 
 @pytest.mark.parametrize("line, says", HEIGHT_FAULTS)
 def test_a_fault_in_the_height_speaks_of_the_height(line, says, run_cli):
-    result = run_cli("check", line)
+    result = run_cli("check", "-v", line)  # a note too
     message = result.stderr.splitlines()[0]
     assert says in message
     assert not re.search(r"width|wide|column", message), message

@@ -65,6 +65,9 @@ def test_repr_html_is_a_table_with_every_label():
     report = cnncalc.analyze(str(SPECS / "googlenet.yaml"))
     html = report._repr_html_()
     assert "<table" in html and "</table>" in html
-    assert html.count("<tr>") == len(report.rows) + 2  # the header, a row per layer, the totals
+    assert html.count("<tr>") == 2  # the header and the totals
+    assert html.count('<tr class="row"') == len(report.rows)  # a line per row, each block's line besides
+    assert html.count('<tr class="block"') == 9  # a line for each of its nine Inception modules (concat blocks)
     for row in report.rows:
-        assert f">{escape(row.label)}<" in html
+        assert f"{escape(row.label)}</td>" in html
+    assert "<script" not in html and "<svg" not in html  # a notebook's cell: no script, no diagram
