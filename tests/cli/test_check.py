@@ -136,3 +136,17 @@ def test_strict_fails_on_warnings_not_on_notes(run_cli, tmp_path):
     assert run_cli("check", "--strict", "--rounding", "floor", "INPUT(10x10x3) -> CONV(8, 3, S=2)").exit_code == 1
     assert run_cli("check", "--strict", WALKTHROUGH).exit_code == 0
     assert run_cli("check", "--strict", INVALID).exit_code == 1
+
+
+# -- porting from PyTorch -----------------------------------------------------------------------------------
+
+def test_a_stride_2_conv_of_pytorch_is_answered_with_floor_first(run_cli):
+    # Conv2d(3, 64, 3, stride=2, padding=1) on 224: (224 − 3 + 2·1)/2 + 1 = 112.5, which PyTorch floors to 112
+    result = run_cli("check", "INPUT(224x224x3) -> CONV(64, 3, S=2, P=1)")
+    assert result.exit_code == 1
+    helps = [line for line in result.stderr.splitlines() if line.startswith("  help: ")]
+    assert helps[0] == "  help: rounding: floor — PyTorch's rule — gives 112"
+    assert helps[-1] == "  help: rounding: ceil gives 113 (as Caffe and ceil_mode=True do)"  # ⌈111.5⌉ + 1
+    # a locally connected layer has no PyTorch module: the nearest changes come first there
+    local = run_cli("check", "INPUT(10x10x1) -> LOCAL(2, 3, S=2)")  # (10 − 3)/2 + 1 = 4.5
+    assert not local.stderr.split("help: ")[1].startswith("rounding")

@@ -190,7 +190,8 @@ def check_axis(axis: Axis1D, rounding: str) -> str:
     changes = 0
     for suggestion in problem.suggestions:
         if suggestion.startswith("rounding: "):
-            mode, width = re.fullmatch(r"rounding: (floor|ceil) gives (\d+)×1 .*", suggestion).groups()
+            mode, width = re.fullmatch(r"rounding: (floor|ceil)(?: — PyTorch's rule —)? gives (\d+)(?:×1)?(?: .*)?",
+                                       suggestion).groups()
             windows = (floor if mode == "floor" else
                        ceil_windows(axis.W, axis.F, axis.S, axis.p_lo, axis.p_hi, axis.d))
             assert int(width) == len(windows), (suggestion, len(windows))

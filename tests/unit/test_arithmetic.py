@@ -330,7 +330,7 @@ NON_INTEGER = [
 
 _SETTING = re.compile(r"^(padding|stride|kernel): (.+?) gives (\d+)(?: in (width|height))?(?: \(.*\))?$")
 _INPUT = re.compile(r"^an input(?: (width|height))? of (\d+) instead of (\d+) to this layer gives (\d+)$")
-_ROUNDING = re.compile(r"^rounding: (floor|ceil) gives (\d+)×(\d+)")
+_ROUNDING = re.compile(r"^rounding: (floor|ceil)(?: — PyTorch's rule —)? gives (\d+)(?:×(\d+))?")
 
 
 def _apply(volume: str, kind: str, params: dict, suggestion: str) -> tuple[str, object]:
@@ -349,7 +349,7 @@ def _apply(volume: str, kind: str, params: dict, suggestion: str) -> tuple[str, 
             h = new
         return one_layer_yaml(f"{w}x{h}x{d}", kind, params), (axis, size)
     if m := _ROUNDING.match(suggestion):
-        mode, width, height = m.group(1), int(m.group(2)), int(m.group(3))
+        mode, width, height = m.group(1), int(m.group(2)), int(m.group(3) or m.group(2))
         return one_layer_yaml(volume, kind, {**params, "rounding": mode}), (width, height)
     raise AssertionError(f"a suggestion of an unknown form: {suggestion!r}")
 
@@ -375,6 +375,8 @@ def test_every_non_integer_case_has_suggestions_of_each_kind():
         assert any(_SETTING.match(s) for s in found), found
         assert any(_INPUT.match(s) for s in found), found
         assert [m.group(1) for s in found if (m := _ROUNDING.match(s))] == ["floor", "ceil"], found
+        if kind != "local":  # PyTorch's rule first: a port from PyTorch wants what PyTorch computes
+            assert found[0].startswith("rounding: floor — PyTorch's rule — gives "), found
 
 
 @pytest.mark.parametrize("volume, kind, params, suggestion", [_suggestion_case(*c) for c in SUGGESTIONS])

@@ -42,7 +42,7 @@ class _Node(NamedTuple):
 def outline(report: Any, depth: int | None = None) -> list[Line]:
     """The lines of `report` (an engine.report.Report) in the order they run; `depth` (1 or more) folds
     every block at that level into one line, and shows nothing deeper. The totals never change."""
-    if report.trace is None:
+    if report.trace is None or not report.rows:  # no walk, or its rows dropped (a total too long to print)
         return [_row_line(row) for row in report.rows]
     lines: list[Line] = []
     _flatten(_nodes(report.trace.steps, report.rows, 1, None, {}), depth, (), report, lines)

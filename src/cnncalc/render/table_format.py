@@ -38,7 +38,7 @@ def render(reports: list, *, color: bool = False, width: int | None = None, by_t
         if report.rows:
             lines = outline(report, depth)
             keys = columns or default_columns(report, lines, bars)
-            rich = color and len(lines) <= RICH_ROWS
+            rich = color and len(report.rows) <= RICH_ROWS
             text = (_rich if rich else _plain)(report, *_fitted(report, lines, keys, width, rich), width)
         else:
             text = _summary(report, width)

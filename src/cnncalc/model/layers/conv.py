@@ -131,6 +131,7 @@ def groups_error(volume: Volume, filters: int, groups: int) -> Diagnostic:
 class Local(Conv):
     TYPE = "local"
     ALIASES = {"locally_connected": {}}
+    PYTORCH_FLOORS = False  # PyTorch has no such layer
     PARAMS = {k: v for k, v in Conv.PARAMS.items() if k != "groups"}
     POSITIONAL = ("filters", "kernel", "stride", "padding", "dilation", "bias")
     AXES = (2,)

@@ -2,6 +2,8 @@
 over a volume, the rounded output size, and the diagnostics of sizes that do not divide."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ...diagnostics import Diagnostic, error, warning
 from .. import receptive
 from ..arithmetic import Axis, Rounding, same_padding, same_size, slide, suggest_fixes
@@ -23,6 +25,8 @@ class AxesError(ValueError):
 
 
 class Windowed(Layer):
+    PYTORCH_FLOORS: ClassVar[bool] = True  # PyTorch has the layer and floors its sizes: floor is what a port expects
+
     kernel: PerAxis
     stride: PerAxis
     padding: Padding
@@ -95,11 +99,11 @@ class Windowed(Layer):
                                   suggestions=["use a smaller kernel or stride, more padding, or a larger input"]))
             return None, problems
         if rounding is Rounding.EXACT and not all(r.exact for r in results):
-            problems.append(_non_integer(axes, [r.exact for r in results], self.suggest))
+            problems.append(_non_integer(axes, [r.exact for r in results], self.suggest, self.PYTORCH_FLOORS))
             return None, problems
         dropped = [r.dropped for r in results]
         if any(dropped):
-            problems.append(_dropped_border("floor rounding", dropped, _rounding_hints(axes)[1:]))
+            problems.append(_dropped_border("floor rounding", dropped, [_rounding_hint(axes, Rounding.CEIL)]))
         return tuple(r.size for r in results), problems
 
     def same_dropped(self, axes: tuple[Axis, ...]) -> list[Diagnostic]:
@@ -162,20 +166,25 @@ def axes_error(exc: ValueError) -> Diagnostic:
                                                       "of the input, width first"])
 
 
-def _rounding_hints(axes: tuple[Axis, ...]) -> list[str]:
-    floor = "×".join(str(slide(a, Rounding.FLOOR).size) for a in axes)
-    ceil = "×".join(str(slide(a, Rounding.CEIL).size) for a in axes)
-    return [f"rounding: floor gives {floor} (as PyTorch does by default)",
-            f"rounding: ceil gives {ceil} (as Caffe and ceil_mode=True do)"]
+def _rounding_hint(axes: tuple[Axis, ...], rounding: Rounding) -> str:
+    """What `rounding` makes of the axes: `112` when every axis gives the same, else `112×56`."""
+    sizes = [slide(a, rounding).size for a in axes]
+    shown = str(sizes[0]) if len(set(sizes)) == 1 else "×".join(map(str, sizes))
+    if rounding is Rounding.FLOOR:
+        return f"rounding: floor — PyTorch's rule — gives {shown}"
+    return f"rounding: ceil gives {shown} (as Caffe and ceil_mode=True do)"
 
 
-def _non_integer(axes: tuple[Axis, ...], exact: list[bool], suggest) -> Diagnostic:
-    """`non-integer-output` with the arithmetic and verified suggestions, per failing axis."""
+def _non_integer(axes: tuple[Axis, ...], exact: list[bool], suggest, pytorch: bool) -> Diagnostic:
+    """`non-integer-output` with the arithmetic and verified suggestions, per failing axis. Where PyTorch
+    has the layer, floor (what it computes) comes first: a port from PyTorch wants it, not a new size."""
     failing = _failing(axes, exact)
     arithmetic = "; ".join(_named(i) + a.formula() for i, a in failing)
-    suggestions = [_describe_fix(what, i, axes, fixed, out) for i, a in failing for what, out, fixed in suggest(a)]
+    fixes = [_describe_fix(what, i, axes, fixed, out) for i, a in failing for what, out, fixed in suggest(a)]
+    floor, ceil = _rounding_hint(axes, Rounding.FLOOR), _rounding_hint(axes, Rounding.CEIL)
+    suggestions = [floor, *fixes, ceil] if pytorch else [*fixes, floor.replace(" — PyTorch's rule —", ""), ceil]
     return error("non-integer-output", f"the output size is not a whole number: {arithmetic}",
-                 suggestions=suggestions + _rounding_hints(axes))
+                 suggestions=suggestions)
 
 
 def _describe_fix(what: str, index: int | None, axes: tuple[Axis, ...], new: Axis, out: int) -> str:
