@@ -150,3 +150,29 @@ def test_a_stride_2_conv_of_pytorch_is_answered_with_floor_first(run_cli):
     # a locally connected layer has no PyTorch module: the nearest changes come first there
     local = run_cli("check", "INPUT(10x10x1) -> LOCAL(2, 3, S=2)")  # (10 − 3)/2 + 1 = 4.5
     assert not local.stderr.split("help: ")[1].startswith("rounding")
+
+
+def test_pytorchs_parameter_names_are_answered_with_the_key_to_write(run_cli, tmp_path):
+    lines = ["input: 224x224x3", "layers:", "  - conv: {in_channels: 3, out_channels: 64, kernel_size: [1, 7]}",
+             "  - leaky_relu: {negative_slope: 0.2}", "  - maxpool: {kernel: 3, stride: 2, ceil_mode: true}",
+             "  - fc: {out_features: 10}"]
+    path = write(tmp_path, "port.yaml", "\n".join(lines) + "\n")
+    result = run_cli("check", path)
+    assert result.exit_code == 1
+    assert {f["code"] for f in diagnostics_in(result.stderr)} == {"unknown-key"}  # filters, kernel, units: not "missing"
+
+    def said(key: str) -> list[str]:
+        """The message and help lines of the diagnostic on `key`, placed at the key itself."""
+        line = next(n for n, text in enumerate(lines, 1) if f"{key}:" in text)
+        start = result.stderr.index(f"{path}:{line}:{lines[line - 1].index(key) + 1}: ")
+        return result.stderr[start:].split(f"\n{path}:")[0].splitlines()
+
+    assert said("in_channels")[0].endswith("unknown key 'in_channels' for conv: PyTorch's in_channels, which a spec "
+                                           "needs not write: the depth of the volume that reaches the layer says it")
+    assert said("in_channels")[1:] == ["  help: leave it out"]
+    assert said("out_channels")[0].endswith("PyTorch's out_channels is filters here")
+    assert said("out_channels")[1:] == ["  help: filters: 64"]
+    assert said("kernel_size")[1:] == ["  help: kernel: 7x1"]  # PyTorch's (1, 7) is 1 high, 7 wide
+    assert said("negative_slope")[1:] == ["  help: slope: 0.2"]
+    assert said("ceil_mode")[1:] == ["  help: rounding: ceil"]
+    assert said("out_features")[1:] == ["  help: units: 10"]

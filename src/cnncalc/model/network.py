@@ -26,6 +26,7 @@ from ..source.yaml import KEY, Locations
 from .arithmetic import Rounding
 from .geometry import Volume, parse_volume
 from .geometry import shown as shown_value
+from . import pytorch_names
 from .layers import REGISTRY, Input, Layer
 from .layers.base import CONVENTION_NAMES, Rule, zero
 from .params import Given, accepted_keys, repeated
@@ -573,14 +574,16 @@ class _Builder:
 
     def validation_errors(self, cls: type[Layer], exc: ValidationError, at: tuple, path: str) -> None:
         name = cls.TYPE
-        missing = sorted((e["loc"][0] for e in exc.errors() if e["type"] == "missing"),
+        keys = accepted_keys(cls.PARAMS)
+        # what PyTorch's names stand for is not missing: their own errors say what to write
+        ported = {pytorch_names.RENAMED.get(str(e["loc"][0])) for e in exc.errors() if e["type"] == "extra_forbidden"}
+        missing = sorted((e["loc"][0] for e in exc.errors() if e["type"] == "missing" and e["loc"][0] not in ported),
                          key=lambda k: cls.POSITIONAL.index(k) if k in cls.POSITIONAL else len(cls.POSITIONAL))
         if missing:
             example = [f"{p}: {e}" for p, e in zip(cls.POSITIONAL, cls.EXAMPLE) if p in missing]
             compact = render_call(name, list(cls.EXAMPLE))
             self.fail("missing-parameter", f"{name} needs {' and '.join(map(str, missing))}", at, key=True,
                       path=path, suggestions=[f"e.g. {name}: {{{', '.join(example)}}}, or {compact}"])
-        keys = accepted_keys(cls.PARAMS)
         for err in exc.errors():
             kind, loc = err["type"], err["loc"]
             field_name = str(loc[0]) if loc else None
@@ -589,8 +592,11 @@ class _Builder:
                 continue
             if kind == "extra_forbidden":
                 why = cls.NOT_PARAMS.get(field_name)  # a key from elsewhere (PyTorch) that cnncalc has no use for
+                ported = None if why else pytorch_names.answer(field_name, err.get("input"), keys)
+                if ported:
+                    why, write = ported
                 self.fail("unknown-key", f"unknown key '{field_name}' for {name}" + (f": {why}" if why else ""),
-                          where, key=True, path=path, suggestions=["leave it out"] if why else
+                          where, key=True, path=path, suggestions=[write] if ported else ["leave it out"] if why else
                           [did_you_mean(field_name, keys), f"{name} takes {', '.join(keys)}"])
                 continue
             self.fail("invalid-value", f"{name}: {_describe(field_name, err)}", where, path=path)
