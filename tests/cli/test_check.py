@@ -176,3 +176,21 @@ def test_pytorchs_parameter_names_are_answered_with_the_key_to_write(run_cli, tm
     assert said("negative_slope")[1:] == ["  help: slope: 0.2"]
     assert said("ceil_mode")[1:] == ["  help: rounding: ceil"]
     assert said("out_features")[1:] == ["  help: units: 10"]
+
+
+def test_a_from_that_leaves_a_computed_branch_unused_is_a_warning_naming_both_places(run_cli, tmp_path):
+    path = write(tmp_path, "skip.yaml", "input: 8x8x3\nlayers:\n"
+                 "  - conv: {filters: 4, kernel: 1, id: a}\n"
+                 "  - conv: {filters: 4, kernel: 3, padding: 1}\n"   # its output: nothing takes it
+                 "  - from: a\n"
+                 "  - fc: 2\n")
+    result = run_cli("check", path)
+    assert result.exit_code == 0
+    [found] = diagnostics_in(result.stderr)
+    assert (found["severity"], found["code"], found["line"]) == ("warning", "unused-branch", "5")  # at the from
+    assert "leaves the output of CONV3-4 (layers[1], line 4, column 5) unused" in result.stderr  # and the conv
+    assert run_cli("check", "--strict", path).exit_code == 1
+    # U-Net's skip: the branch's from takes the block's input, which the other branch uses
+    kept = write(tmp_path, "kept.yaml", "input: 8x8x3\nlayers:\n  - conv: {filters: 4, kernel: 1, id: a}\n"
+                 "  - relu\n  - concat: [[], [from: a]]\n")
+    assert run_cli("check", kept).stderr == ""

@@ -56,6 +56,27 @@ class Stop(Exception):
     """The volume cannot be carried further: the walk ends at this error."""
 
 
+class Made(NamedTuple):
+    """What made the volume that flows (a layer or block), until something takes it; `ids` name it."""
+
+    path: str
+    span: Span | None
+    label: str
+    ids: frozenset
+
+
+def references(nodes) -> set[str]:
+    """The ids that the `from`s among `nodes` (blocks' insides included) refer to."""
+    found: set[str] = set()
+    for node in nodes:
+        if isinstance(node, From):
+            found.add(node.ref)
+        elif isinstance(node, Block):
+            for branch in node.branches:
+                found |= references(branch)
+    return found
+
+
 class Walker:
     """The walk over the tree: the order of nodes, the rounding each inherits, the ids `from` refers to.
     What a layer does to what flows (`carry`) and what a merge makes of its branches (`merge`) are
@@ -78,6 +99,9 @@ class Walker:
         self.failed = False  # after the first error rows stop, but later faults are still sought
         self.copies: list[int] = []  # the copy of each repeat being walked, from 0, the innermost last
         self.level = 1  # the rows' level: 1 at the top, one more inside each block (a block's merge row included)
+        self.referenced = references(network.layers)
+        self.made: Made | None = None  # what made the volume that flows, while nothing has taken it
+        self.unused: set[int] = set()  # the froms already found to leave an output unused (once per from)
 
     def add_row(self, span: Span | None, fields_fit: bool = True, **fields) -> Row | None:
         """Add a row (none after an error); `fields_fit`: its receptive field is int64s (huge.fits)."""
@@ -178,6 +202,7 @@ class Walker:
                             asked=written is Rounding.FLOOR)
         if layer.id:
             self.outputs[layer.id] = (result, path)
+        self.made = Made(path, self.network.span(layer), layer.label(), frozenset({layer.id} - {None}))
         return result
 
     def carry(self, layer: Layer, state: State, path: str, rounding: Rounding, steps: list[Step],
@@ -229,6 +254,16 @@ class Walker:
                 hints = [did_you_mean(node.ref, self.outputs)]
             self.report(error("unknown-id", message, suggestions=[h for h in hints if h]), path, span)
             raise Stop
+        made = self.made
+        if made is not None and not made.ids & self.referenced and id(node) not in self.unused:
+            self.unused.add(id(node))
+            where = f", line {made.span.line}, column {made.span.column}" if made.span else ""
+            self.report(warning("unused-branch", f"from: {node.ref} leaves the output of {made.label} ({made.path}"
+                                f"{where}) unused: nothing after it takes it, and no from refers to it",
+                                suggestions=[f"to go on from {made.label}'s output, leave this from out",
+                                             f"to keep it for later, give {made.label} an id and refer to it with "
+                                             "from:; else remove what makes it"]), path, span)
+        self.made = None  # what the from continues from is taken, by the from itself
         state, source = self.outputs[node.ref]
         steps.append(Step(node, path, span, None, None, source=source))
         return state
@@ -258,9 +293,13 @@ class Walker:
             for b, nodes in enumerate(block.branches):
                 prefix = f"{path}.{names[b]}" if names else f"{path}.{block.KIND}[{b}]"
                 branch: list[Step] = []
+                self.made = None  # the block's input: every branch takes it
                 ends.append((self.sequence(nodes, state, prefix, rounding, branch), prefix))
                 branches.append(tuple(branch))
             out, row = self.merge(block, ends, path, span)
+            self.made = Made(path, span, block.KIND.upper(), frozenset())  # the branches' ends: the merge took them
+        if self.made is not None and block.id:  # a sequence's output is also its last node's
+            self.made = self.made._replace(ids=self.made.ids | {block.id})
         self.level -= 1
         steps.append(Step(block, path, span, rounding, row, tuple(branches)))
         if block.id:
