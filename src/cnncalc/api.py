@@ -25,13 +25,15 @@ if TYPE_CHECKING:  # imported with --device only: check without it loads no roof
 STDIN = "<stdin>"
 STRING = "<string>"
 _YAML_SUFFIXES = (".yaml", ".yml", ".json")
+_MODEL_SUFFIXES = (".onnx", ".prototxt", ".keras")  # a model file's name, even one that does not exist
 
 
 def looks_like_path(argument: str) -> bool:
     """A command-line SPEC names a file unless it reads as the compact notation."""
     if os.path.exists(argument):
         return True
-    return "(" not in argument and (os.sep in argument or "/" in argument or argument.lower().endswith(_YAML_SUFFIXES))
+    return "(" not in argument and (os.sep in argument or "/" in argument
+                                    or argument.lower().endswith(_YAML_SUFFIXES + _MODEL_SUFFIXES))
 
 
 def read_file(path: str | os.PathLike) -> str:
@@ -44,12 +46,28 @@ def read_file(path: str | os.PathLike) -> str:
         with open(where, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise SpecError([error("unreadable", f"no such file: {where}",
-                               suggestions=["check the path; a compact spec must contain parentheses, "
-                                            "e.g. 'INPUT(32x32x3) -> CONV(16, 3)'"])], ExitCode.USAGE) from None
+        near = _nearest_file(where)
+        hint = f"did you mean {near}?" if near else "check the path" + (
+            "" if where.lower().endswith(_YAML_SUFFIXES + _MODEL_SUFFIXES)
+            else "; a compact spec must contain parentheses, e.g. 'INPUT(32x32x3) -> CONV(16, 3)'")
+        raise SpecError([error("unreadable", f"no such file: {where}", suggestions=[hint])], ExitCode.USAGE) from None
     except OSError as exc:
         raise SpecError([error("unreadable", f"cannot read {where}: {exc.strerror or exc}")], ExitCode.USAGE) from None
     return decode(data)
+
+
+def _nearest_file(path: str) -> str | None:
+    """The existing file in `path`'s folder whose name is nearest to its name, if one is close: what a
+    mistyped name was meant to be."""
+    import difflib
+
+    folder, name = os.path.split(path)
+    try:
+        names = [entry.name for entry in os.scandir(folder or ".") if entry.is_file()]
+    except OSError:  # the folder is mistyped too
+        return None
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+    return os.path.join(folder, close[0]) if close else None
 
 
 def decode(data: bytes) -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import INVALID, NOTES, WALKTHROUGH, WARNS, diagnostics_in, volume, write
+from conftest import INVALID, NOTES, ROOT, WALKTHROUGH, WARNS, diagnostics_in, volume, write
 
 # -- several specs, exit codes --------------------------------------------------------------------------
 
@@ -194,3 +194,24 @@ def test_a_from_that_leaves_a_computed_branch_unused_is_a_warning_naming_both_pl
     kept = write(tmp_path, "kept.yaml", "input: 8x8x3\nlayers:\n  - conv: {filters: 4, kernel: 1, id: a}\n"
                  "  - relu\n  - concat: [[], [from: a]]\n")
     assert run_cli("check", kept).stderr == ""
+
+
+# -- file names -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argument, near", [
+    ("specs/resnet5.yaml", "specs/resnet50.yaml"),   # a digit left out
+    ("specs/resnt50.yml", "specs/resnet50.yaml"),    # a letter and the ending
+    ("specs/vgg61.yaml", "specs/vgg16.yaml"),        # two digits swapped
+    ("resnet50.onnx", None),                         # a model file's name, with nothing like it here
+    ("specs/no_such_network.prototxt", None),
+    ("specs/net.keras", None),
+])
+def test_a_file_name_that_names_nothing_is_no_such_file_with_the_nearest_name(argument, near, run_cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = run_cli("check", argument)
+    assert result.exit_code == 2
+    [found] = diagnostics_in(result.stderr)
+    assert (found["source"], found["code"]) == (argument, "unreadable")
+    assert f"no such file: {argument}\n" in result.stderr
+    assert f"  help: did you mean {near}?" in result.stderr if near else "  help: check the path\n" in result.stderr
+    assert "compact" not in result.stderr  # it names a file: the compact notation is beside the point
