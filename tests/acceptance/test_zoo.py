@@ -2,13 +2,15 @@
 torchvision's published parameter counts and GFLOPS, and the papers' own figures."""
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import re
 
 import pytest
 
 import cnncalc
-from conftest import SPECS
+from conftest import SPECS, diagnostics_in
 
 SPEC_FILES = sorted(SPECS.glob("*.yaml"))
 
@@ -38,6 +40,56 @@ def test_every_spec_checks_clean(path, check_json):
     assert data["valid"] is True
     assert not any(d["severity"] == "error" for d in data["diagnostics"])
     assert data["name"] == path.stem
+
+
+@pytest.mark.parametrize("path", SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
+def test_every_spec_prints_no_warning_and_its_notes_only_with_verbose(path, run_cli):
+    result = run_cli("check", str(path))
+    assert result.exit_code == 0 and result.stderr == "" and "warning" not in result.stdout
+    assert run_cli("check", "--strict", str(path)).exit_code == 0
+    # each note is a border that a floor the spec writes drops, as PyTorch's own rounding does
+    notes = [d for d in report(path.stem).diagnostics if d.is_note]
+    assert all(d.code == "dropped-border" for d in notes)
+    shown = diagnostics_in(run_cli("check", "-v", str(path)).stderr)
+    assert [(f["severity"], f["code"]) for f in shown] == [("note", "dropped-border")] * len(notes)
+
+
+def test_the_floor_specs_note_the_borders_they_drop():
+    # the strided 1x1 shortcuts of the 2nd, 3rd and 4th stages (56 − 1)/2 + 1 = 28.5 -> 28 and so on; squeezenet's
+    # conv1: (224 − 7)/2 + 1 = 109.5 -> 109, the last column and row unread
+    found = {stem: sum(d.is_note for d in report(stem).diagnostics)
+             for stem in ("resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "r3d_18", "squeezenet1_0")}
+    assert found == {"resnet18": 3, "resnet50": 3, "resnext50_32x4d": 3, "wide_resnet50_2": 3, "r3d_18": 3,
+                     "squeezenet1_0": 1}
+
+
+# torchvision's module tree (model.named_children() of each), as the specs' groups and names give it at --depth 1
+TOP_LEVEL = {
+    "resnet18": ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "flatten",
+                 "fc"],
+    "resnet50": ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "flatten",
+                 "fc"],
+    "alexnet": ["features", "avgpool", "flatten", "classifier"],
+    "vgg16-torchvision": ["features", "avgpool", "flatten", "classifier"],
+    "squeezenet1_0": ["features", "classifier", "flatten"],
+    "mobilenet_v2": ["features", None, "flatten", "classifier"],  # the pool is F.adaptive_avg_pool2d in forward()
+    "densenet121": ["features", None, None, "flatten", "classifier"],  # F.relu and the pool, in forward()
+    "r3d_18": ["stem", "layer1", "layer2", "layer3", "layer4", "avgpool", "flatten", "fc"],
+}
+
+
+@pytest.mark.parametrize("stem", TOP_LEVEL)
+def test_at_depth_1_the_torchvision_specs_show_torchvisions_modules(stem, run_cli):
+    path = str(SPECS / f"{stem}.yaml")
+    header, rule, *lines = run_cli("check", "--depth", "1", "--columns", "name,params", path).stdout.splitlines()[1:]
+    lines = lines[:lines.index(rule)]
+    name = header.index("Name")  # a column aligned left, then at least two spaces
+    assert [line[name:].split("  ")[0] or None for line in lines] == [None, *TOP_LEVEL[stem]]  # the input first
+    # the folded lines add up to the totals: in CSV, one line per node of the top level
+    csv_lines = list(csv.DictReader(io.StringIO(run_cli("check", "--depth", "1", "--format", "csv", path).stdout)))
+    assert len(csv_lines) == len(lines) and {line["level"] for line in csv_lines} == {"1"}
+    for key in ("params", "weights", "biases", "macs", "flops", "activations", "buffers"):
+        assert sum(int(line[key]) for line in csv_lines) == getattr(report(stem).totals, key), key
 
 
 _CITATION = re.compile(r"https?://|arXiv|torchvision/|\b(19|20)\d\d\b|cs231n", re.IGNORECASE)
@@ -294,8 +346,10 @@ def test_dcgan_generator_of_the_pytorch_tutorial():
     assert result.totals.macs == sum(n * 4 * 4 * i * o for n, (i, o) in zip(inputs, pairs)) == 104_628_224
 
 
-def test_resnets_warn_of_the_strided_shortcuts_border():
+def test_resnets_note_the_strided_shortcuts_border():
     # a 1x1 stride-2 shortcut on an even map skips the last column and row: (56 − 1)/2 + 1 = 28.5 -> 28
     for stem in ("resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2"):
-        warnings = [d for d in report(stem).diagnostics if d.code == "dropped-border"]
-        assert len(warnings) == 3  # the shortcuts of the 2nd, 3rd and 4th stages
+        notes = [d for d in report(stem).diagnostics if d.code == "dropped-border"]
+        assert [d.path.rsplit(".", 2)[0] for d in notes] == ["layers[5].group[0]", "layers[6].group[0]",
+                                                               "layers[7].group[0]"]  # layer2..layer4's first block
+        assert all(d.is_note for d in notes)  # the floor is the spec's own
