@@ -223,6 +223,39 @@ needs_script = pytest.mark.skipif(not CNNCALC.exists() or sys.platform == "win32
                                   reason="needs the console script and a POSIX shell")
 
 
+def in_a_terminal(args: list[str], env: dict[str, str], columns: int | None = None) -> str:
+    """stdout of the console script run with a pseudo-terminal as its standard output, `columns` wide if
+    given (else of no size, as a terminal that does not say), its line ends as the program wrote them."""
+    pty = pytest.importorskip("pty")
+    master, slave = pty.openpty()
+    if columns is not None:
+        import fcntl
+        import termios
+
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
+    environment.update({"TERM": "xterm-256color", **env})
+    process = subprocess.Popen([str(CNNCALC), *args], stdout=slave, stderr=subprocess.PIPE, env=environment,
+                               cwd=ROOT)
+    os.close(slave)
+    chunks = []
+    try:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the terminal's other end closed: the program ended
+                break
+            if not data:
+                break
+            chunks.append(data)
+        process.wait(timeout=30)
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+    return b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+
+
 def write(tmp_path: Path, name: str, text: str) -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

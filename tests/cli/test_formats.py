@@ -9,7 +9,18 @@ import re
 import pytest
 
 import cnncalc
-from conftest import ANSI, INVALID, NON_INTEGER, NOTES, SPECS, WALKTHROUGH, volume, write
+from conftest import (
+    ANSI,
+    INVALID,
+    NON_INTEGER,
+    NOTES,
+    SPECS,
+    WALKTHROUGH,
+    in_a_terminal,
+    needs_script,
+    volume,
+    write,
+)
 
 # -- the table ------------------------------------------------------------------------------------
 
@@ -88,6 +99,106 @@ def test_a_pipe_in_a_name_is_escaped_in_markdown(run_cli):
     spec = "input: 4x4x1\nlayers: [relu: {name: 'a|b'}]\n"
     row = run_cli("check", "-", "--format", "markdown", input=spec).stdout.splitlines()[5]
     assert row.startswith("| 1 | RELU | a\\|b | 4×4×1 |")
+
+
+# -- the table fits the terminal --------------------------------------------------------------------------
+
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")  # colours and other terminal controls
+RESNET50 = str(SPECS / "resnet50.yaml")
+
+
+def _table_lines(text: str) -> list[str]:
+    """The lines of a table, from its header to its totals."""
+    lines = CONTROL.sub("", text).splitlines()
+    end = next(i for i, line in enumerate(lines) if "TOTAL" in line)
+    return lines[1:end + 1]
+
+
+def _fits(text: str, columns: int, whole: str) -> None:
+    """Every line of `text` fits `columns`, nothing is elided, and each line of its table shows only cells
+    that the same line of `whole` (the table without a limit) shows: whole numbers, never cut."""
+    assert max(len(line) for line in CONTROL.sub("", text).splitlines()) <= columns
+    assert "…" not in text
+    fitted, full = _table_lines(text), _table_lines(whole)
+    assert len(fitted) == len(full)
+    for short, long in zip(fitted, full):
+        cells = set(long.split())
+        assert all(cell in cells for cell in short.split() if not set(cell) <= set("-─")), (short, long)
+    assert fitted[-1].split()[0] == "TOTAL" and "25,557,032" in fitted[-1]  # resnet50's params, in full
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 120])
+def test_the_table_fits_columns(columns, run_cli):
+    whole = run_cli("check", RESNET50).stdout
+    assert max(len(line) for line in whole.splitlines()) > 120  # without a limit, it is wider than any tried
+    _fits(run_cli("check", RESNET50, env={"COLUMNS": str(columns)}).stdout, columns, whole)
+    _fits(run_cli("check", RESNET50, "--device", "a100", env={"COLUMNS": str(columns)}).stdout, columns,
+          run_cli("check", RESNET50, "--device", "a100").stdout)
+
+
+@needs_script
+@pytest.mark.parametrize("columns", [60, 80, 100, 120])
+def test_the_table_fits_a_terminal_of_any_width(columns, run_cli):
+    whole = run_cli("check", RESNET50).stdout
+    shown = in_a_terminal(["check", RESNET50], {"COLUMNS": "300"}, columns)  # the terminal's width wins
+    assert ANSI.search(shown)  # drawn by rich
+    _fits(shown, columns, whole)
+
+
+def test_columns_give_way_in_the_order_readme_states(run_cli):
+    def header(columns: int, *options: str) -> list[str]:
+        text = run_cli("check", RESNET50, *options, env={"COLUMNS": str(columns)}).stdout
+        return next(line.split() for line in text.splitlines() if "Layer" in line.split())  # the title may wrap
+
+    assert header(200) == ["#", "Layer", "Name", "Output", "RF", "Activations", "Weights", "Params", "MACs", "Memory"]
+    assert header(120) == ["#", "Layer", "Name", "Output", "RF", "Activations", "Params", "MACs", "Memory"]
+    assert header(100) == ["#", "Layer", "Name", "Output", "Params", "MACs", "Memory"]
+    assert header(80) == ["Layer", "Output", "Params", "MACs"]
+    assert header(40) == ["Layer", "Params"]  # past the width it needs, the layer and its params are kept, whole
+
+
+def test_columns_by_their_json_names(run_cli):
+    lines = run_cli("check", WALKTHROUGH, "--columns", "label,flops,biases").stdout.splitlines()
+    assert lines[1].split() == ["Layer", "FLOPs", "Biases"]
+    assert lines[4].split() == ["CONV3-12", "663,552", "12"]  # 2·331,776 MACs; 12 biases
+    assert run_cli("check", WALKTHROUGH, "--columns", "params").stdout.splitlines()[1].split() == ["Layer", "Params"]
+    wrong = run_cli("check", WALKTHROUGH, "--columns", "label,parms")
+    assert wrong.exit_code == 2 and "no column is named 'parms' (did you mean 'params'?)" in wrong.stderr
+
+
+# -- the tree of blocks, --depth ----------------------------------------------------------------------------
+
+def test_depth_folds_blocks_into_a_line_with_their_sums_and_keeps_the_totals(run_cli, check_json):
+    folded = run_cli("check", "--depth", "1", RESNET50).stdout.splitlines()
+    assert len(folded) <= 30
+    whole = run_cli("check", RESNET50).stdout.splitlines()
+    assert [line for line in folded if "TOTAL" in line] == [line for line in whole if "TOTAL" in line] or \
+        [line.split() for line in folded if "TOTAL" in line] == [line.split() for line in whole if "TOTAL" in line]
+    assert folded[-3:] == whole[-3:]  # the summary, the memory and the diagnostics' lines
+    # layer1: torchvision's 3 Bottlenecks, 215,808 params: 3 + 2 convs of its first block's shortcut, its BNs
+    # (hand count: 4,096 + 36,864 + 16,384 + 16,384 and 64·2·2 + 256·2·2 for the first block, 75,008; the two
+    # others 16,384 + 36,864 + 16,384 + 768 = 70,400 each)
+    layer1 = next(line for line in folded if " layer1 " in line)
+    assert layer1.split()[:4] == ["5–36", "GROUP", "layer1", "56×56×256"] and "215,808" in layer1.split()
+    assert 75_008 + 2 * 70_400 == 215_808
+    _, data = check_json("--depth", "1", RESNET50)  # JSON keeps every row, with its level
+    assert len(data["layers"]) == 176
+    # the stem and the head at 1; a block's last ReLU at 3 (in layer1, in layer1.0), its convolutions at 4 (and in
+    # its residual)
+    assert {row["level"] for row in data["layers"]} == {1, 3, 4}
+    assert [row["level"] for row in data["layers"][5:17]] == [4] * 11 + [3]  # layer1.0: its residual's rows, ReLU
+
+
+def test_markdown_and_csv_honour_depth(run_cli):
+    markdown = run_cli("check", "--format", "markdown", "--depth", "2", RESNET50).stdout
+    rows = [line for line in markdown.splitlines() if line.startswith("| ")]
+    assert "| 5–16 | ├─ GROUP | layer1.0 | 56×56×256 |" in markdown
+    assert len(rows) == 1 + 4 + 4 + 16 + 3 + 1 + 1  # header, stem, stages, their blocks, head, input, total
+    csv_rows = list(csv.DictReader(io.StringIO(run_cli("check", "--format", "csv", "--depth", "2",
+                                                       RESNET50).stdout)))
+    assert [row["path"] for row in csv_rows[5:8]] == ["layers[4].group[0]", "layers[4].group[1]",
+                                                      "layers[4].group[2]"]
+    assert [row["index"] for row in csv_rows[5:8]] == ["5-16", "17-26", "27-36"]
 
 
 # -- JSON ---------------------------------------------------------------------------------------------

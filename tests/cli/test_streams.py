@@ -22,6 +22,7 @@ from conftest import (
     SPECS,
     WALKTHROUGH,
     diagnostics_in,
+    in_a_terminal,
     needs_script,
     write,
 )
@@ -85,41 +86,14 @@ def test_not_a_terminal_gives_no_ansi(run_cli):
         assert not ANSI.search(result.stdout) and not ANSI.search(result.stderr), args
 
 
-def _in_a_terminal(args: list[str], env: dict[str, str]) -> str:
-    """stdout of the console script run with a pseudo-terminal as its standard output."""
-    pty = pytest.importorskip("pty")
-    master, slave = pty.openpty()
-    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
-    environment.update({"TERM": "xterm-256color", **env})
-    process = subprocess.Popen([str(CNNCALC), *args], stdout=slave, stderr=subprocess.PIPE, env=environment,
-                               cwd=ROOT)
-    os.close(slave)
-    chunks = []
-    try:
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # the terminal's other end closed: the program ended
-                break
-            if not data:
-                break
-            chunks.append(data)
-        process.wait(timeout=30)
-    finally:
-        os.close(master)
-        if process.poll() is None:
-            process.kill()
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
 @pytest.mark.skipif(not CNNCALC.exists() or sys.platform == "win32", reason="needs the console script and a pty")
 def test_colour_only_in_a_terminal_without_no_color():
     spec = "specs/lenet5.yaml"
-    coloured = _in_a_terminal(["check", spec], {})
+    coloured = in_a_terminal(["check", spec], {})
     assert ANSI.search(coloured), "a terminal should get colour (otherwise the checks below prove nothing)"
-    assert not ANSI.search(_in_a_terminal(["check", spec], {"NO_COLOR": "1"}))
-    assert not ANSI.search(_in_a_terminal(["check", "--no-color", spec], {}))
-    plain = _in_a_terminal(["check", "--no-color", spec], {})
+    assert not ANSI.search(in_a_terminal(["check", spec], {"NO_COLOR": "1"}))
+    assert not ANSI.search(in_a_terminal(["check", "--no-color", spec], {}))
+    plain = in_a_terminal(["check", "--no-color", spec], {})
     assert "61,706" in plain  # lenet5's params, in the plain table as well
 
 
