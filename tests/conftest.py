@@ -334,13 +334,25 @@ def chromium():
     return path
 
 
+_HEADLESS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
 def screenshot(chromium: str, svg_path: Path, width: int, height: int) -> Path:
-    """The SVG at `svg_path` as headless Chromium draws it, a PNG of width × height beside it."""
+    """The SVG (or HTML page) at `svg_path` as headless Chromium draws it, a PNG of width × height beside it."""
     png = svg_path.with_suffix(".png")
-    run = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                          f"--user-data-dir={svg_path.parent / 'profile'}", f"--screenshot={png}",
+    run = subprocess.run([chromium, *_HEADLESS, f"--user-data-dir={svg_path.parent / 'profile'}", f"--screenshot={png}",
                           f"--window-size={width},{height}", svg_path.as_uri()],
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0 and png.exists(), f"chromium failed: {run.stderr[-2000:]}"
     return png
+
+
+def page_dom(chromium: str, page: Path, fragment: str = "") -> tuple[str, list[str]]:
+    """The document of the HTML `page` (opened at `#fragment`) once headless Chromium has run its scripts, and
+    what the page wrote to its console (messages and uncaught errors alike)."""
+    run = subprocess.run([chromium, *_HEADLESS, f"--user-data-dir={page.parent / 'profile'}", "--enable-logging=stderr",
+                          "--v=0", "--dump-dom", page.as_uri() + fragment],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0 and "</html>" in run.stdout, f"chromium failed: {run.stderr[-2000:]}"
+    return run.stdout, [line for line in run.stderr.splitlines() if ":CONSOLE" in line]

@@ -16,8 +16,12 @@ from conftest import (
     NOTES,
     SPECS,
     WALKTHROUGH,
+    WARNS,
     in_a_terminal,
     needs_script,
+    page_dom,
+    read_png,
+    screenshot,
     volume,
     write,
 )
@@ -199,6 +203,63 @@ def test_markdown_and_csv_honour_depth(run_cli):
     assert [row["path"] for row in csv_rows[5:8]] == ["layers[4].group[0]", "layers[4].group[1]",
                                                       "layers[4].group[2]"]
     assert [row["index"] for row in csv_rows[5:8]] == ["5-16", "17-26", "27-36"]
+
+
+# -- --format html: one page ---------------------------------------------------------------------------------
+
+_ROW = re.compile(r'<tr class="(\w+)"([^>]*)>(.*?)</tr>', re.DOTALL)
+_CELL = re.compile(r'<t[dh] class="\w+"(?: data-key="([\w.]+)")?(?: data-value="([^"]*)")?>(.*?)</t[dh]>', re.DOTALL)
+
+
+def _rows(dom: str) -> list[tuple[str, bool, list[tuple]]]:
+    """(class, hidden, cells) of each line of the first table's body, in the order the page shows them."""
+    body = dom[dom.index("<tbody>"):dom.index("</tbody>")]
+    return [(kind, "hidden" in attributes, _CELL.findall(cells)) for kind, attributes, cells in _ROW.findall(body)]
+
+
+def test_html_is_one_page_that_needs_nothing_else(run_cli, tmp_path, check_json):
+    page = tmp_path / "report.html"
+    warns = write(tmp_path, "warns.yaml", WARNS)
+    result = run_cli("check", "--format", "html", "-o", page, str(SPECS / "resnet18.yaml"), warns)
+    assert result.exit_code == 0 and result.stdout == ""
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and html.count('<section class="spec">') == 2
+    # nothing is fetched: no link, no script or image from elsewhere, no address but the SVG's namespace
+    assert not re.search(r"(?i)<link|<img|<iframe|\ssrc=|@import|url\((?!#)|https?:",
+                         html.replace('xmlns="http://www.w3.org/2000/svg"', ""))
+    assert html.count("<svg") == 2 and "<title>resnet18: 224×224×3 → 1×1×1000</title>" in html  # the diagrams
+    assert "warning</b>[<code>mixed-strides</code>]" in html  # the second spec's diagnostic
+    assert "3 notes: what the spec asked for (--verbose shows them)" in html  # resnet18's
+
+
+def test_html_in_chromium_sorts_and_its_totals_are_the_jsons(run_cli, check_json, chromium, tmp_path):
+    spec = str(SPECS / "resnet18.yaml")
+    page = tmp_path / "resnet18.html"
+    assert run_cli("check", "--format", "html", "-o", page, spec).exit_code == 0
+    _, data = check_json(spec)
+    dom, console = page_dom(chromium, page)
+    assert console == []  # no message and no error on the console
+    totals = {key: value for key, value, _ in _CELL.findall(dom[dom.index("<tfoot>"):dom.index("</tfoot>")]) if value}
+    for key in ("activations", "weights", "params", "macs"):
+        assert int(totals[key]) == data["totals"][key], key
+    rows = _rows(dom)  # in the tree's order: a line per block, then its rows
+    assert [cells[0][2] for kind, _, cells in rows if kind == "row"] == [str(row["index"]) for row in data["layers"]]
+    assert sum(kind == "block" for kind, _, _ in rows) == 4 + 8 + 8  # layer1..4, their blocks, the residuals
+
+    dom, console = page_dom(chromium, page, "#sort=-macs")  # opened sorted, the largest MACs first
+    assert console == []
+    keys = re.findall(r'<th class="\w+" data-key="([\w.]+)"><button', dom)
+    shown = [cells for kind, hidden, cells in _rows(dom) if not hidden]
+    assert len(shown) == len(data["layers"])  # the blocks' lines wait for the tree's order
+    macs = [int(cells[keys.index("macs")][1]) for cells in shown]
+    assert macs == sorted((row["macs"] for row in data["layers"]), reverse=True)
+    first = next(row for row in data["layers"] if row["macs"] == macs[0])  # ties keep the tree's order
+    assert shown[0][0][2] == str(first["index"])
+
+    picture = screenshot(chromium, page, 1200, 900)
+    width, height, pixels, bpp = read_png(picture)
+    inked = sum(min(line[i:i + 3]) < 200 for line in pixels for i in range(0, len(line), bpp))
+    assert (width, height) == (1200, 900) and inked > 0.02 * width * height  # the table is drawn
 
 
 # -- JSON ---------------------------------------------------------------------------------------------
