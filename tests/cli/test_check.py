@@ -159,7 +159,8 @@ def test_pytorchs_parameter_names_are_answered_with_the_key_to_write(run_cli, tm
     path = write(tmp_path, "port.yaml", "\n".join(lines) + "\n")
     result = run_cli("check", path)
     assert result.exit_code == 1
-    assert {f["code"] for f in diagnostics_in(result.stderr)} == {"unknown-key"}  # filters, kernel, units: not "missing"
+    # filters, kernel and units are not also "missing"
+    assert {f["code"] for f in diagnostics_in(result.stderr)} == {"unknown-key"}
 
     def said(key: str) -> list[str]:
         """The message and help lines of the diagnostic on `key`, placed at the key itself."""

@@ -18,7 +18,6 @@ from conftest import (
     INVALID,
     NON_INTEGER,
     NOTES,
-    ROOT,
     SPECS,
     WALKTHROUGH,
     diagnostics_in,

@@ -23,10 +23,10 @@ from ..engine.budget import KINDS, Limit, parse_quantity
 from ..limits import MAX_DIAGNOSTICS, MAX_INTEGER, MAX_LAYERS, MAX_NAME, MAX_YAML_NODES
 from ..source.compact import Call, parse_item, render_call
 from ..source.yaml import KEY, Locations
+from . import pytorch_names
 from .arithmetic import Rounding
 from .geometry import Volume, parse_volume
 from .geometry import shown as shown_value
-from . import pytorch_names
 from .layers import REGISTRY, Input, Layer
 from .layers.base import CONVENTION_NAMES, Rule, zero
 from .params import Given, accepted_keys, repeated
