@@ -19,6 +19,13 @@ def test_the_vgg16_table_is_what_check_prints(run_cli, monkeypatch):
     assert block_starting("vgg16 (specs/vgg16.yaml)") == run_cli("check", "specs/vgg16.yaml").stdout.rstrip("\n")
 
 
+def test_the_resnet50_tree_at_depth_2_is_what_check_prints(run_cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    shown = block_starting("$ COLUMNS=100 cnncalc check specs/resnet50.yaml --depth 2").split("\n", 1)[1]
+    printed = run_cli("check", "specs/resnet50.yaml", "--depth", "2", env={"COLUMNS": "100"}).stdout
+    assert shown == printed.rstrip("\n")
+
+
 def test_the_explain_example_is_what_explain_prints(run_cli, monkeypatch):
     monkeypatch.chdir(ROOT)
     shown = block_starting("$ cnncalc explain specs/alexnet-cs231n.yaml --layer 1").split("\n", 1)[1]

@@ -3,7 +3,8 @@ with its header, its value for a line of the tree (engine/outline.py), how that 
 its value under the table. The table, markdown and HTML read them from here.
 
 A row's line shows the row; a folded block's line the sums of its rows (its roofline's totals, its
-first and last row's index); an open block's line (its rows follow) only its kind, name and output.
+first and last row's index, its last row's receptive field); an open block's line (its rows follow)
+only its kind, name and output.
 """
 from __future__ import annotations
 
@@ -42,7 +43,10 @@ def _memory(report, line: Line) -> int | None:
 
 
 def _field(report, line: Line) -> str | None:
-    return field_size(line.row) if line.row is not None else None
+    """A row's receptive field; a folded block's is its last row's (its merge, or the end of its sequence)."""
+    if line.row is not None:
+        return field_size(line.row)
+    return field_size(report.rows[line.rows.stop - 1]) if line.folded else None
 
 
 def _input(report, line: Line):
