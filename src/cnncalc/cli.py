@@ -7,11 +7,14 @@ import gc
 import io
 import os
 import sys
+from dataclasses import replace
 
 import click
 
 from . import __version__
-from .api import STDIN, STRING, Settings, analyze_network, analyze_text, decode, load, looks_like_path, read_file
+from . import imports
+from .api import (STDIN, STRING, Settings, analyze_model, analyze_network, analyze_text, decode, load, load_model,
+                  looks_like_path, read_file)
 from .diagnostics import ExitCode, SpecError, error, format_diagnostic
 from .engine.budget import Limit, parse_quantity
 from .engine.conventions import CONVENTIONS
@@ -60,7 +63,16 @@ def _source_name(argument: str) -> str:
     return STDIN if argument == "-" else argument if looks_like_path(argument) else STRING
 
 
+def _model_format(argument: str, source_format: str | None) -> str | None:
+    """The format of a SPEC argument that names a model file (by its ending, or --from), else None."""
+    if argument == "-" or not looks_like_path(argument):
+        return None
+    return imports.format_of(argument, source_format)
+
+
 _SHAPE_OPTIONS = [
+    click.option("--from", "source_format", type=click.Choice(imports.NAMES),
+                 help="Read SPEC files as models of this format where their ending does not say (Keras' .json)."),
     click.option("--input", "input", type=Parsed("WxHxD", parse_volume, " (e.g. --input 224x224x3)"),
                  help="Input volume WxHxD, over the spec's own."),
     click.option("--rounding", type=click.Choice([r.value for r in Rounding]),
@@ -88,13 +100,13 @@ def analysis_options(counts: bool = True):
     of memory, budgets and FLOPs too); they arrive as one typed `settings`."""
     def decorate(command):
         @functools.wraps(command)
-        def wrapper(*args, input, rounding, batch=1, dtype="float32", optimizer="sgd", training=False,
+        def wrapper(*args, input, rounding, source_format=None, batch=1, dtype="float32", optimizer="sgd", training=False,
                     max_params=None, max_macs=None, max_memory=None, convention=DEFAULT_CONVENTION, **kwargs):
             limits = tuple(Limit(kind, value, None, f"--max-{kind}")
                            for kind, value in (("params", max_params), ("macs", max_macs), ("memory", max_memory))
                            if value is not None)
             return command(*args, settings=Settings(input, rounding, MemorySettings(batch, dtype, optimizer, training),
-                                                    limits, convention), **kwargs)
+                                                    limits, convention), source_format=source_format, **kwargs)
 
         for option in reversed(_SHAPE_OPTIONS + (_COUNT_OPTIONS if counts else [])):
             wrapper = option(wrapper)
@@ -103,9 +115,12 @@ def analysis_options(counts: bool = True):
     return decorate
 
 
-def build_reports(specs: tuple[str, ...], settings: Settings) -> list[Report]:
+def build_reports(specs: tuple[str, ...], settings: Settings, source_format: str | None = None) -> list[Report]:
     reports = []
     for argument in specs:
+        if fmt := _model_format(argument, source_format):
+            reports.append(analyze_model(argument, fmt, settings))
+            continue
         try:
             text, source = _read(argument)
         except SpecError as exc:
@@ -116,15 +131,22 @@ def build_reports(specs: tuple[str, ...], settings: Settings) -> list[Report]:
     return reports
 
 
-def load_one(argument: str, settings: Settings):
-    """(spec, report) of one SPEC, or exit with its diagnostics when it does not validate."""
+def load_one(argument: str, settings: Settings, source_format: str | None = None):
+    """(spec, report) of one SPEC (a model file imported), or exit with its diagnostics when it does not
+    validate."""
+    note = None
     try:
-        text, source = _read(argument)
-        spec = load(text, source=source, input=settings.input)
+        if fmt := _model_format(argument, source_format):
+            source = argument
+            spec, imported = load_model(argument, fmt, input=settings.input)
+            note = imported.title_note
+        else:
+            text, source = _read(argument)
+            spec = load(text, source=source, input=settings.input)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, _source_name(argument))
         sys.exit(exc.exit_code)
-    return spec, analyze_network(spec, source, settings)
+    return spec, replace(analyze_network(spec, source, settings), note=note)
 
 
 def _print_diagnostics(diagnostics, source: str) -> None:
@@ -165,7 +187,7 @@ def cli(ctx: click.Context) -> None:
 @click.option("--by-type", is_flag=True, help="Add a breakdown of params, MACs and FLOPs by layer type.")
 @click.option("--bars", is_flag=True, help="Add a bar per row showing its share of the params and the MACs.")
 @click.option("--no-color", is_flag=True, help="Plain text even in a terminal (as does NO_COLOR).")
-def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, bars: bool, no_color: bool) -> None:
+def check(specs: tuple[str, ...], fmt: str, settings: Settings, source_format: str | None, by_type: bool, bars: bool, no_color: bool) -> None:
     """Check SPECs and print each layer's volume, parameters, MACs and memory.
 
     SPEC is a YAML file, - for standard input, or a line in the compact notation.
@@ -179,7 +201,7 @@ def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, b
       cnncalc check specs/*.yaml --format json --max-params 30M
       cnncalc check specs/resnet50.yaml --training --batch 32 --optimizer adam --dtype bfloat16
     """
-    reports = build_reports(specs, settings)
+    reports = build_reports(specs, settings, source_format)
     color = _use_color(no_color)
     for report in reports:
         _print_diagnostics(report.diagnostics, report.source)
@@ -195,7 +217,7 @@ def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, b
 @click.argument("spec", metavar="SPEC")
 @click.option("--layer", "index", type=click.IntRange(0), help="Only the row with this index (0 is the input).")
 @analysis_options()
-def explain(spec: str, index: int | None, settings: Settings) -> None:
+def explain(spec: str, index: int | None, settings: Settings, source_format: str | None) -> None:
     """Show the worked arithmetic of every layer of SPEC, in the cs231n notes' notation.
 
     \b
@@ -204,7 +226,7 @@ def explain(spec: str, index: int | None, settings: Settings) -> None:
     """
     from .render.explain import explain as explain_rows
 
-    _, report = load_one(spec, settings)
+    _, report = load_one(spec, settings, source_format)
     _print_diagnostics(report.diagnostics, report.source)
     if index is not None and index >= len(report.rows):
         raise click.BadParameter(f"the table has rows 0 to {len(report.rows) - 1}", param_hint="--layer")
@@ -222,7 +244,7 @@ def explain(spec: str, index: int | None, settings: Settings) -> None:
 @click.option("--height", "axis", flag_value="height", help="Vary the height only (the width stays the spec's).")
 @_format_option(("table", "json"))
 @analysis_options(counts=False)
-def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings) -> None:
+def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings, source_format: str | None) -> None:
     """List the input sizes for which every layer of SPEC fits.
 
     Square sizes by default; --width or --height varies one side only.
@@ -239,7 +261,7 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings) 
         low, high = (int(part) for part in span.split(":"))
     except ValueError:
         raise click.BadParameter(f"'{span}' is not LOW:HIGH, e.g. 32:1024", param_hint="--range") from None
-    parsed, _ = load_one(spec, settings)
+    parsed, _ = load_one(spec, settings, source_format)
     try:
         found = find_sizes(parsed, _source_name(spec), low, high, axis or "both",
                            settings.rounding)
@@ -259,7 +281,7 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings) 
 @click.argument("spec_b", metavar="B")
 @_format_option(("table", "json", "markdown"))
 @analysis_options()
-def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings) -> None:
+def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings, source_format: str | None) -> None:
     """Compare two specs: totals and layer-by-layer deltas, aligned by path.
 
     \b
@@ -271,7 +293,7 @@ def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings) -> None:
     from .engine.diff import diff as diff_reports
     from .render.views import diff_markdown, diff_text
 
-    a, b = build_reports((spec_a, spec_b), settings)
+    a, b = build_reports((spec_a, spec_b), settings, source_format)
     for report in (a, b):
         _print_diagnostics(report.diagnostics, report.source)
     result = diff_reports(a, b)
@@ -287,7 +309,7 @@ def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings) -> None:
 @click.option("--to", "target", type=click.Choice(["pytorch"]), default="pytorch", show_default=True,
               help="The framework to write code for.")
 @analysis_options(counts=False)
-def export(spec: str, target: str, settings: Settings) -> None:
+def export(spec: str, target: str, settings: Settings, source_format: str | None) -> None:
     """Print SPEC as a self-contained PyTorch module (torch is needed to run it, not to write it).
 
     \b
@@ -296,7 +318,7 @@ def export(spec: str, target: str, settings: Settings) -> None:
     """
     from .render.pytorch import export_pytorch
 
-    parsed, report = load_one(spec, settings)
+    parsed, report = load_one(spec, settings, source_format)
     _print_diagnostics(report.diagnostics, report.source)
     if not report.valid:
         sys.exit(ExitCode.INVALID_SPEC)
@@ -312,7 +334,7 @@ def export(spec: str, target: str, settings: Settings) -> None:
 @click.argument("spec", metavar="SPEC")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the SVG here instead of to stdout.")
 @analysis_options(counts=False)
-def diagram(spec: str, output: str | None, settings: Settings) -> None:
+def diagram(spec: str, output: str | None, settings: Settings, source_format: str | None) -> None:
     """Draw SPEC as the cs231n notes draw networks: a box per volume, as a self-contained SVG.
 
     \b
@@ -321,7 +343,7 @@ def diagram(spec: str, output: str | None, settings: Settings) -> None:
     """
     from .render.diagram import diagram_svg
 
-    parsed, report = load_one(spec, settings)
+    parsed, report = load_one(spec, settings, source_format)
     _print_diagnostics(report.diagnostics, report.source)
     svg = diagram_svg(parsed, report)  # an invalid spec is drawn up to its first error
     if output is None:

@@ -25,7 +25,8 @@ def _by_type(report) -> str:
 def _one(report) -> str:
     rows, footer = layer_cells(report)
     align = ["---:" if h not in LEFT else "---" for h in HEADER]
-    lines = [f"### {report.name} (`{report.source}`)", "", _row(HEADER), "|" + "|".join(align) + "|"]
+    note = f"; {report.note}" if report.note else ""
+    lines = [f"### {report.name} (`{report.source}`{note})", "", _row(HEADER), "|" + "|".join(align) + "|"]
     lines += [_row(cells) for cells in rows]
     lines.append(_row(tuple(f"**{c}**" if c else "" for c in footer)))
     lines += ["", _verdict(report)]
