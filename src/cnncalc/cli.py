@@ -282,7 +282,9 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings, 
 @_format_option(("table", "json", "markdown"))
 @analysis_options()
 def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings, source_format: str | None) -> None:
-    """Compare two specs: totals and layer-by-layer deltas, aligned by path.
+    """Compare two specs or models: totals and layer-by-layer deltas, aligned by path, then every
+    difference of their weighted layers (volume, params, kernel geometry), aligned in the order they run.
+    Exit status 1 when the networks differ (as diff does), so that CI can check a model against its spec.
 
     \b
     Example:
@@ -301,7 +303,7 @@ def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings, source_format: 
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(diff_markdown(result) if fmt == "markdown" else diff_text(result))
-    sys.exit(max(a.exit_code, b.exit_code))
+    sys.exit(max(a.exit_code, b.exit_code, ExitCode.INVALID_SPEC if a.valid and b.valid and result.differ else 0))
 
 
 @cli.command()
@@ -355,6 +357,48 @@ def diagram(spec: str, output: str | None, settings: Settings, source_format: st
         except OSError as exc:
             raise click.FileError(output, exc.strerror) from None
     sys.exit(report.exit_code)
+
+
+@cli.command("import")
+@click.argument("model", metavar="FILE")
+@click.option("--from", "source_format", type=click.Choice(imports.NAMES),
+              help="The model's format, where FILE's ending does not say (Keras' .json).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec here instead of to stdout.")
+@click.option("--input", "input", type=Parsed("WxHxD", parse_volume, " (e.g. --input 224x224x3)"),
+              help="Input volume WxHxD, for a model whose input size is not fixed (or over it).")
+def import_model(model: str, source_format: str | None, output: str | None, input) -> None:
+    """Write the spec of a model made elsewhere: ONNX (.onnx), Caffe (.prototxt), Keras (.keras, or
+    the JSON of model.to_json() with --from keras).
+
+    \b
+    Example:
+      cnncalc import deploy.prototxt -o alexnet.yaml && cnncalc check alexnet.yaml
+    """
+    from .imports.write import spec_yaml
+
+    fmt = imports.format_of(model, source_format)
+    if fmt is None:
+        raise click.BadParameter(f"'{model}' does not end in .onnx, .prototxt or .keras: say its format with --from",
+                                 param_hint="FILE")
+    settings = Settings(input)
+    try:
+        spec, imported = load_model(model, fmt, input=input)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, model)
+        sys.exit(exc.exit_code)
+    report = analyze_network(spec, model, settings)
+    _print_diagnostics(report.diagnostics, model)
+    if not report.valid:
+        sys.exit(report.exit_code)
+    text = spec_yaml(imported, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise click.FileError(output, exc.strerror) from None
 
 
 @cli.command()
