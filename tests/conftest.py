@@ -44,6 +44,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for item in items:
             if item.get_closest_marker("torch"):
                 item.add_marker(skip)
+    if importlib.util.find_spec("keras") is None:
+        skip = pytest.mark.skip(reason="needs keras: pip install -e '.[test]' (or leave these out: -m 'not keras')")
+        for item in items:
+            if item.get_closest_marker("keras"):
+                item.add_marker(skip)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
