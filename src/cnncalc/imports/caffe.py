@@ -272,7 +272,9 @@ class _Net:
         settings: dict[str, Any] = {"kernel": kernel, "stride": stride}
         if pad:
             settings["padding"] = pad
-        return {"pool": {**settings, "mode": mode, "rounding": "ceil", "name": name}}
+        if mode == "avg":
+            settings["mode"] = mode
+        return {"pool": {**settings, "rounding": "ceil", "name": name}}
 
 
 def _pair(value: int | list[int]) -> list[int]:
