@@ -93,7 +93,7 @@ def test_diff_of_a_spec_and_a_model(run_cli, tmp_path):
     run_cli("import", ALEXNET, "-o", spec)
     same = run_cli("diff", spec, ALEXNET)
     assert same.exit_code == 0 and "the layers are the same" in same.stdout
-    # the spec's conv2 changed: a wider kernel and another stride
+    # the spec's conv2 changed: a 3×3 kernel at stride 2 (3·3·(96/2)·256 weights) for 5×5 at 1 (5·5·48·256)
     spec.write_text(spec.read_text().replace("filters: 256, kernel: 5, padding: 2, groups: 2",
                                              "filters: 256, kernel: 3, padding: 1, groups: 2, stride: 2"))
     result = run_cli("diff", spec, ALEXNET, "--format", "json")
@@ -103,7 +103,7 @@ def test_diff_of_a_spec_and_a_model(run_cli, tmp_path):
     assert (first["a"]["name"], first["b"]["name"]) == ("conv2", "conv2")
     assert first["a"]["line"] > 1 and first["b"]["line"] == 56  # both places, in their own files
     assert {d["what"]: (d["a"], d["b"]) for d in first["differences"]} == {
-        "output": ("14×14×256", "27×27×256"), "weights": ("294,912", "614,400"), "kernel": ("3x3", "5x5"),
+        "output": ("14×14×256", "27×27×256"), "weights": ("110,592", "307,200"), "kernel": ("3x3", "5x5"),
         "stride": ("2x2", "1x1"), "padding": ("1x1", "2x2")}
     text = run_cli("diff", spec, ALEXNET).stdout
     assert f"conv2 layers[4] CONV5-256 ({ALEXNET}:56:3)" in text and "kernel: 3x3 vs 5x5" in text
