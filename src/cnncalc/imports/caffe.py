@@ -18,7 +18,7 @@ from ..model.geometry import Volume
 from ..source import prototxt
 from ..source.prototxt import Message
 from . import Imported
-from .graph import Graph
+from .chains import Graph
 
 # the older `layers` form names its types with an enum
 V1_TYPES = {"CONVOLUTION": "Convolution", "DECONVOLUTION": "Deconvolution", "POOLING": "Pooling",

@@ -19,7 +19,7 @@ from ..diagnostics import ExitCode, Span, SpecError, error
 from ..limits import MAX_FILE_BYTES
 from ..model.geometry import Volume
 from . import Imported
-from .graph import Graph
+from .chains import Graph
 
 ACTIVATIONS = {"relu": "relu", "relu6": "relu6", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
                "elu": "elu", "gelu": "gelu", "silu": "silu", "swish": "silu", "hard_silu": "hardswish",

@@ -45,6 +45,8 @@ def _item(item: Any, indent: int) -> list[str]:
     lines = [f"{pad}- {kind}:"]
     if kind == "residual":
         lines += _sequence(item[kind], indent + 4)
+        if "shortcut" in item:
+            lines += [f"{pad}  shortcut:", *_sequence(item["shortcut"], indent + 4)]
     else:
         for branch in item[kind]:
             if not branch:
@@ -53,7 +55,7 @@ def _item(item: Any, indent: int) -> list[str]:
             inner = _sequence(branch, indent + 6)
             lines.append(f"{pad}    - {inner[0].lstrip()}")
             lines += inner[1:]
-    lines += [f"{pad}  {key}: {_scalar(value)}" for key, value in item.items() if key != kind]
+    lines += [f"{pad}  {key}: {_scalar(value)}" for key, value in item.items() if key not in (kind, "shortcut")]
     return lines
 
 
