@@ -272,3 +272,10 @@ def test_groupnorm_groups_divide_the_depth():
     report = analyze("INPUT(8x8x6) -> GROUPNORM(4)")
     assert codes(report) == ["invalid-groups"]
     assert report.diagnostics[0].suggestions == ("groups: 3", "groups: 2")  # the divisors of 6 nearest to 4
+
+
+def test_normalization_keeps_a_mean_a_variance_and_a_count():
+    # Keras' Normalization over 3 channels: mean (3), variance (3) and count (1) are kept, nothing learned;
+    # a subtraction and a division per element: 2·8·8·3
+    row = analyze("INPUT(8x8x3) -> NORMALIZATION").rows[1]
+    assert (str(row.output), row.params, row.buffers, row.flops) == ("8×8×3", 0, 7, 384)
