@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 import cnncalc
-from cnncalc import imports
 from conftest import SPECS
 
 CAFFE = Path(__file__).resolve().parent.parent / "data" / "caffe"
@@ -51,7 +50,10 @@ def test_import_needs_a_format(run_cli, tmp_path):
 
 
 def test_a_model_without_the_onnx_extra_is_one_line(run_cli, tmp_path, monkeypatch):
-    monkeypatch.setattr(imports, "find_spec", lambda name: None)
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *more: None if name == "onnx" else real(name, *more))
     path = tmp_path / "net.onnx"
     path.write_bytes(b"\x08\x07")
     result = run_cli("check", path)

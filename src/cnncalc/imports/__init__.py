@@ -6,13 +6,15 @@ model file is read: checking a YAML spec never pays for them, nor for the packag
 """
 from __future__ import annotations
 
-import importlib
-from importlib.util import find_spec
-from pathlib import Path
-from typing import Any, NamedTuple
+import os
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..diagnostics import ExitCode, Span, SpecError, error
-from ..model.geometry import Volume
+
+if TYPE_CHECKING:  # pathlib and importlib.util cost a check of a YAML spec 10 ms: imported when a model is read
+    from pathlib import Path
+
+    from ..model.geometry import Volume
 
 # a file's ending -> its format; Keras' JSON (`model.to_json()`) is told by `--from keras` alone
 FORMATS = {".onnx": "onnx", ".prototxt": "caffe", ".keras": "keras"}
@@ -33,7 +35,7 @@ class Imported(NamedTuple):
 def format_of(path: str, fmt: str | None = None) -> str | None:
     """The model format of the file `path` (`fmt`, from --from, for an ending that names none), or None
     for a spec."""
-    ending = Path(path).suffix.lower()
+    ending = os.path.splitext(path)[1].lower()
     if ending in SPEC_ENDINGS:
         return None
     if ending in FORMATS:
@@ -53,6 +55,10 @@ def keras_config_hint(text: str) -> SpecError | None:
 def read_model(path: str | Path, fmt: str, input: Volume | None = None) -> Imported:
     """Read the model file `path` in format `fmt`; SpecError (exit 2 when it cannot be read at all, or
     the package its format needs is missing) otherwise."""
+    import importlib
+    from importlib.util import find_spec
+    from pathlib import Path
+
     path = Path(path)
     if fmt in _EXTRAS and find_spec(_EXTRAS[fmt][0]) is None:
         package, extra = _EXTRAS[fmt]
