@@ -64,7 +64,7 @@ def test_a_model_without_the_onnx_extra_is_one_line(run_cli, tmp_path, monkeypat
 
 @pytest.mark.parametrize("command", [
     ("explain", "--layer", "1"), ("sizes", "--range", "220:230"), ("export",), ("diagram",),
-    ("check", "--convention", "netscope"), ("check", "--format", "markdown"),
+    ("check", "--convention", "netscope"), ("check", "--format", "markdown"), ("roofline", "--device", "a100"),
 ])
 def test_every_command_takes_a_model_file(run_cli, command):
     result = run_cli(command[0], ALEXNET, *command[1:])
