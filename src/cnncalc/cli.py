@@ -11,10 +11,20 @@ from dataclasses import replace
 
 import click
 
-from . import __version__
-from . import imports
-from .api import (STDIN, STRING, Settings, analyze_model, analyze_network, analyze_text, decode, load, load_model,
-                  looks_like_path, read_file)
+from . import __version__, imports
+from .api import (
+    STDIN,
+    STRING,
+    Settings,
+    analyze_model,
+    analyze_network,
+    analyze_text,
+    decode,
+    load,
+    load_model,
+    looks_like_path,
+    read_file,
+)
 from .diagnostics import ExitCode, SpecError, error, format_diagnostic
 from .engine.budget import Limit, parse_quantity
 from .engine.conventions import CONVENTIONS
@@ -220,7 +230,8 @@ def cli(ctx: click.Context) -> None:
 @click.option("--by-type", is_flag=True, help="Add a breakdown of params, MACs and FLOPs by layer type.")
 @click.option("--bars", is_flag=True, help="Add a bar per row showing its share of the params and the MACs.")
 @click.option("--no-color", is_flag=True, help="Plain text even in a terminal (as does NO_COLOR).")
-def check(specs: tuple[str, ...], fmt: str, settings: Settings, source_format: str | None, by_type: bool, bars: bool, no_color: bool) -> None:
+def check(specs: tuple[str, ...], fmt: str, settings: Settings, source_format: str | None, by_type: bool, bars: bool,
+          no_color: bool) -> None:
     """Check SPECs and print each layer's volume, parameters, MACs and memory.
 
     SPEC is a YAML file, - for standard input, or a line in the compact notation.

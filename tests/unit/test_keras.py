@@ -139,6 +139,9 @@ def test_a_model_without_a_fixed_input_size_takes_input(tmp_path, run_cli):
     result = run_cli("check", path, "--from", "keras")
     assert result.exit_code == 1 and "error[missing-input]" in result.stderr
     assert run_cli("check", path, "--from", "keras", "--input", "7x5x3").exit_code == 0
+    written = run_cli("import", path, "--from", "keras", "--input", "7x5x3").stdout.splitlines()
+    assert written[:4] == ["# imported by cnncalc from m.json (Keras)", "name: m", "input: 7x5x3", "rounding: floor"]
+    assert written[5:] == ["  - relu: {name: r}"]
 
 
 def test_a_keras_file_is_read_for_its_config_alone(tmp_path, run_cli):

@@ -91,7 +91,7 @@ class _Net:
         items, locations = self.graph.spec_layers(self.last)
         data: dict[str, Any] = {"name": self.net.get("name") or self.path.stem}
         if self.override is not None or self.input is not None:
-            data["input"] = str(self.override) if self.override is not None else self.input
+            data["input"] = "x".join(map(str, self.override)) if self.override is not None else self.input
         data["rounding"] = "floor"
         data["layers"] = items
         return Imported(data, locations, None, self.path.name)

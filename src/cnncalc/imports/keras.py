@@ -596,7 +596,7 @@ def read(path: Path, input: Volume | None = None) -> Imported:
     data: dict[str, Any] = {"name": document["config"].get("name") or path.stem}
     shape = model.input_shape or []
     if input is not None:
-        data["input"] = str(input)
+        data["input"] = "x".join(map(str, input))
     elif shape and all(isinstance(d, int) for d in shape[1:]):
         spatial = shape[2:] if model.channels_first else shape[1:-1]
         data["input"] = "x".join(map(str, (*reversed(spatial), model.channels_of(shape))))

@@ -72,9 +72,10 @@ def _scalar(value: Any) -> str:
             text = f"{mantissa}.0e{exponent}"
         return text
     if isinstance(value, str):
-        return value if _PLAIN.fullmatch(value) and resolve_tag(value) == _TEXT else json.dumps(value)
+        plain = _PLAIN.fullmatch(value) and resolve_tag(value) == _TEXT
+        return value if plain else json.dumps(value, ensure_ascii=False)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(map(_scalar, value)) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{key}: {_scalar(v)}" for key, v in value.items()) + "}"
-    return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False)
