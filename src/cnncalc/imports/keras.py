@@ -421,14 +421,13 @@ class _Model:
         return self.add(name, [{"crop": {**sides, "name": name}}], source, span)
 
     def reshape(self, config: dict, source: int, name: str, span: Span | None) -> int:
-        """A reshape that only adds or drops axes of size 1 around the channels keeps the spec's volume."""
+        """A reshape to 1×…×1×C (as squeeze-and-excitation does after a global pool) keeps the spec's
+        volume: no row."""
         target = list(config.get("target_shape") or [])
         op = self.ops[source]
-        channels = [d for d in target if d != 1]
-        if op.channels is not None and channels in ([op.channels], [], [-1]) and \
-                (target[-1] == op.channels or target[0] == op.channels or channels != [op.channels]):
-            op_rank = len(target) + 1
-            self.ops.append(_Op(name, "alias", [], [source], span, op_rank, op.channels))
+        channels, others = (target[0], target[1:]) if self.channels_first else (target[-1], target[:-1])
+        if op.channels is not None and channels in (op.channels, -1) and all(d == 1 for d in others):
+            self.ops.append(_Op(name, "alias", [], [source], span, len(target) + 1, op.channels))
             return len(self.ops) - 1
         raise _unsupported(f"a Reshape to {tuple(target)}", name, span,
                            "only a reshape to 1×…×1×C (as squeeze-and-excitation does) has a spec equivalent")
