@@ -114,10 +114,12 @@ def diagnostics_in(stderr: str) -> list[re.Match]:
 
 # -- PyTorch export (unit/test_pytorch.py, property/test_random_networks.py) ----------------------------------
 
-# torch modules that each stand for one row of these types, so their outputs must be the rows' outputs
-ONE_TO_ONE = (("Conv2d", "ConvTranspose2d", "Linear", "MaxPool2d", "AvgPool2d", "LPPool2d", "AdaptiveAvgPool2d",
-               "AdaptiveMaxPool2d", "Upsample"),
-              ("conv", "deconv", "fc", "pool", "global_pool", "adaptive_pool", "upsample"))
+# torch modules that each stand for one row of these types, in 1-D, 2-D and 3-D, so their outputs must be the rows'
+_ANY_AXES = ("Conv", "ConvTranspose", "MaxPool", "AvgPool", "LPPool", "AdaptiveAvgPool", "AdaptiveMaxPool")
+ONE_TO_ONE = ((*(f"{name}{n}d" for name in _ANY_AXES for n in (1, 2, 3)), "Linear", "Upsample", "ChannelShuffle",
+               "PixelShuffle", "PixelUnshuffle"),
+              ("conv", "deconv", "fc", "pool", "global_pool", "adaptive_pool", "upsample", "channel_shuffle",
+               "pixel_shuffle", "pixel_unshuffle"))
 
 
 @functools.cache
@@ -156,11 +158,17 @@ def stands_for_a_row(module) -> bool:
     return isinstance(module, tuple(getattr(nn, name) for name in ONE_TO_ONE[0]))
 
 
-def tensor_volume(tensor) -> tuple[int, int, int]:
-    """A torch shape as cnncalc's W×H×D; an N×C tensor is 1×1×C."""
+def tensor_volume(tensor, axes: int) -> tuple[int, ...]:
+    """A torch shape (N×C×[T×]H×W) as cnncalc's volume, width first and the depth last; an N×C tensor is 1
+    on each of the volume's `axes` spatial axes."""
     if tensor.dim() == 2:
-        return 1, 1, tensor.shape[1]
-    return tensor.shape[3], tensor.shape[2], tensor.shape[1]
+        return (1,) * axes + (tensor.shape[1],)
+    return (*reversed(tensor.shape[2:]), tensor.shape[1])
+
+
+def torch_input(volume):
+    """The tensor for a volume: torch.randn(1, depth, [frames,] height, width), the last axis the width."""
+    return torch_modules()[0].randn(1, volume.depth, *reversed(volume.spatial))
 
 
 # -- specs through the API (unit/, robustness/) -----------------------------------------------------------------

@@ -38,6 +38,7 @@ class Row(NamedTuple):
     field: tuple[Field, ...] | None = None  # receptive field along each spatial axis
     layer: Any = None  # the layer that made the row (None for the input and merge rows); not in the JSON
     name: str | None = None  # the spec's `name:` of the layer or block
+    branches: tuple[Volume, ...] = ()  # a merge row: what its branches put out; not in the JSON
 
     @property
     def params(self) -> int:

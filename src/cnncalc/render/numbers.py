@@ -53,11 +53,12 @@ def si(n: int) -> str:
 
 
 HEADER = ("#", "Layer", "Output", "RF", "Activations", "Weights", "Params", "MACs", "Memory")
-LEFT = {"Layer"}
+LEFT = {"Layer", "Name"}
 
 
-def layer_cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
-    """The table's cells: a tuple of strings per row, and the totals underneath."""
+def layer_cells(report) -> tuple[tuple[str, ...], list[tuple[str, ...]], tuple[str, ...]]:
+    """The table's header, its cells (a tuple of strings per row) and the totals underneath; a Name
+    column after the Layer column when any row has a name."""
     memory = report.memory
     rows = [(str(r.index), r.label, str(r.output), field_size(r),
              grouped(r.activations), grouped(r.weights), grouped(r.params), grouped(r.macs),
@@ -66,7 +67,10 @@ def layer_cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
     t = report.totals
     footer = ("", "TOTAL", "", "", grouped(t.activations), grouped(t.weights), grouped(t.params), grouped(t.macs),
               binary_bytes(memory.of(t.activations, 0)["activations"]))
-    return rows, footer
+    if not any(r.name for r in report.rows):
+        return HEADER, rows, footer
+    rows = [(*cells[:2], r.name or "", *cells[2:]) for cells, r in zip(rows, report.rows)]
+    return (*HEADER[:2], "Name", *HEADER[2:]), rows, (*footer[:2], "", *footer[2:])
 
 
 ROOFLINE_HEADER = ("FLOP/B", "Time ≥", "Bound")

@@ -8,7 +8,6 @@ from __future__ import annotations
 from .numbers import (
     BAR_HEADER,
     BY_TYPE_HEADER,
-    HEADER,
     LEFT,
     ROOFLINE_HEADER,
     aligned,
@@ -39,7 +38,7 @@ def render(reports: list, *, color: bool = False, width: int = 100, by_type: boo
 
 def _with_bars(report, bars: bool):
     """The layer cells, with the share columns appended when asked for, and the roofline's with a device."""
-    header, (rows, footer) = HEADER, layer_cells(report)
+    header, rows, footer = layer_cells(report)
     if bars:
         header, rows, footer = header + BAR_HEADER, [r + b for r, b in zip(rows, bar_cells(report))], footer + ("", "")
     if report.roofline is not None:

@@ -23,7 +23,8 @@ def sizes_text(found) -> str:
     spec = found.spec
     sizes = spec.input.to_dict()
     if found.axis == "both":
-        varied = "square inputs " + "×".join("W" * spec.input.axes)
+        varied = ("lengths W" if spec.input.axes == 1 else
+                  ("square" if spec.input.axes == 2 else "cubic") + " inputs " + "×".join("W" * spec.input.axes))
     else:
         others = ", ".join(f"{name} {size}" for name, size in sizes.items() if name not in (found.axis, "depth"))
         varied = _VARIED[found.axis] + (f" with {others}" if others else "")
