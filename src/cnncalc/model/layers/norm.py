@@ -227,6 +227,8 @@ class LayerScale(Layer):
 
     def label(self) -> str:
         return "SCALE"
+
+
 class Normalization(Layer):
     """Keras' Normalization: each channel less a fixed mean, over a fixed standard deviation, both adapted to
     data before training. Nothing is learned; the mean, the variance and the count of samples they came
