@@ -163,6 +163,8 @@ TORCHVISION = [
     # torchvision 0.28.0, torchvision/models/resnet.py: ResNeXt50_32X4D_Weights and Wide_ResNet50_2_Weights
     ("resnext50_32x4d", IMAGENET_224, IMAGENET_CLASSES, 25_028_904, 4.23, 4.23),  # _ops 4.230, written 4.23
     ("wide_resnet50_2", IMAGENET_224, IMAGENET_CLASSES, 68_883_240, 11.398, 11.40),
+    # the meta's three-decimal _ops (pytorch/vision#6936), as torchvision/models/efficientnet.py writes it
+    ("efficientnet_b0", IMAGENET_224, IMAGENET_CLASSES, 5_288_548, 0.386, 0.39),
 ]
 
 
@@ -299,3 +301,28 @@ def test_resnets_warn_of_the_strided_shortcuts_border():
     for stem in ("resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2"):
         warnings = [d for d in report(stem).diagnostics if d.code == "dropped-border"]
         assert len(warnings) == 3  # the shortcuts of the 2nd, 3rd and 4th stages
+
+
+# -- today's CNNs (contract §8): names, squeeze-and-excitation, layer scale, channel shuffle, 1-D -----------
+
+def names(stem: str, kind: str) -> list[str]:
+    return [r.name for r in report(stem).rows if r.type == kind]
+
+
+@pytest.mark.parametrize("stem", ["efficientnet_b0"])
+def test_padded_floors_leave_no_input_pixel_unread(stem):
+    # their strided layers floor over padding only: (224 + 2·1 − 3)/2 + 1 = 112.5 -> 112 drops a column of zeros
+    assert [d.code for d in report(stem).diagnostics] == []
+
+
+def test_efficientnet_b0_squeeze_widths():
+    # MBConv's SqueezeExcitation squeezes to max(1, in // 4), `in` the block's input depth; settings (in, out, n)
+    settings = [(32, 16, 1), (16, 24, 2), (24, 40, 2), (40, 80, 3), (80, 112, 3), (112, 192, 4), (192, 320, 1)]
+    widths = [max(1, (cin if j == 0 else cout) // 4) for cin, cout, n in settings for j in range(n)]
+    fc1 = [r.output[-1] for r in report("efficientnet_b0").rows if r.name and r.name.endswith(".fc1")]
+    assert fc1 == widths == [8, 4, 6, 6, 10, 10, 20, 20, 20, 28, 28, 28, 48, 48, 48, 48]
+    assert len(names("efficientnet_b0", "multiply")) == 16   # a gate in every MBConv
+    # x + block(x) where the stride is 1 and the depth stays: 1 + 1 + 2 + 2 + 3 blocks after each stage's first
+    assert names("efficientnet_b0", "add") == ["features.2.1", "features.3.1", "features.4.1", "features.4.2",
+                                                "features.5.1", "features.5.2", "features.6.1", "features.6.2",
+                                                "features.6.3"]
