@@ -165,6 +165,8 @@ TORCHVISION = [
     ("wide_resnet50_2", IMAGENET_224, IMAGENET_CLASSES, 68_883_240, 11.398, 11.40),
     # the meta's three-decimal _ops (pytorch/vision#6936), as torchvision/models/efficientnet.py writes it
     ("efficientnet_b0", IMAGENET_224, IMAGENET_CLASSES, 5_288_548, 0.386, 0.39),
+    # torchvision/models/mobilenetv3.py at 2f7f558158c83c8119a02cd2446d85cd3c4c20e9
+    ("mobilenet_v3_large", IMAGENET_224, IMAGENET_CLASSES, 5_483_032, 0.217, 0.22),
 ]
 
 
@@ -309,7 +311,7 @@ def names(stem: str, kind: str) -> list[str]:
     return [r.name for r in report(stem).rows if r.type == kind]
 
 
-@pytest.mark.parametrize("stem", ["efficientnet_b0"])
+@pytest.mark.parametrize("stem", ["efficientnet_b0", "mobilenet_v3_large"])
 def test_padded_floors_leave_no_input_pixel_unread(stem):
     # their strided layers floor over padding only: (224 + 2·1 − 3)/2 + 1 = 112.5 -> 112 drops a column of zeros
     assert [d.code for d in report(stem).diagnostics] == []
@@ -326,3 +328,32 @@ def test_efficientnet_b0_squeeze_widths():
     assert names("efficientnet_b0", "add") == ["features.2.1", "features.3.1", "features.4.1", "features.4.2",
                                                 "features.5.1", "features.5.2", "features.6.1", "features.6.2",
                                                 "features.6.3"]
+
+
+def _make_divisible(v: float, divisor: int = 8) -> int:
+    # torchvision's rule: the nearest multiple of 8, at least 8, raised by 8 where that loses more than 10%
+    rounded = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * v else rounded
+
+
+@pytest.mark.parametrize("stem, expanded", [
+    ("mobilenet_v3_large", [72, 120, 120, 480, 672, 672, 960, 960]),   # the expanded depths of the blocks with SE
+])
+def test_mobilenet_v3_squeeze_widths(stem, expanded):
+    rows = report(stem).rows
+    fc1 = [r.output[-1] for r in rows if r.name and r.name.endswith(".fc1")]
+    fc2 = [r.output[-1] for r in rows if r.name and r.name.endswith(".fc2")]
+    assert fc1 == [_make_divisible(e // 4) for e in expanded]   # SqueezeExcitation(e, _make_divisible(e // 4, 8))
+    assert fc2 == expanded
+    gates = [r for r in rows if r.type == "multiply"]
+    assert len(gates) == len(expanded)
+    assert all(g.output[:2] == g.input[:2] != (1, 1) for g in gates)   # the 1x1 gate broadcasts over the map
+
+
+def test_names_are_torchvisions_module_paths():
+    convs = names("mobilenet_v3_large", "conv")
+    assert convs[:2] == ["features.0.0", "features.1.block.0.0"]
+    assert [n for n in convs if n.startswith("features.4.")] == [
+        "features.4.block.0.0", "features.4.block.1.0", "features.4.block.2.fc1", "features.4.block.2.fc2",
+        "features.4.block.3.0"]
+    assert names("mobilenet_v3_large", "fc") == ["classifier.0", "classifier.3"]
