@@ -167,6 +167,7 @@ TORCHVISION = [
     ("efficientnet_b0", IMAGENET_224, IMAGENET_CLASSES, 5_288_548, 0.386, 0.39),
     # torchvision/models/mobilenetv3.py at 2f7f558158c83c8119a02cd2446d85cd3c4c20e9
     ("mobilenet_v3_large", IMAGENET_224, IMAGENET_CLASSES, 5_483_032, 0.217, 0.22),
+    ("mobilenet_v3_small", IMAGENET_224, IMAGENET_CLASSES, 2_542_856, 0.057, 0.06),
 ]
 
 
@@ -311,7 +312,7 @@ def names(stem: str, kind: str) -> list[str]:
     return [r.name for r in report(stem).rows if r.type == kind]
 
 
-@pytest.mark.parametrize("stem", ["efficientnet_b0", "mobilenet_v3_large"])
+@pytest.mark.parametrize("stem", ["efficientnet_b0", "mobilenet_v3_large", "mobilenet_v3_small"])
 def test_padded_floors_leave_no_input_pixel_unread(stem):
     # their strided layers floor over padding only: (224 + 2·1 − 3)/2 + 1 = 112.5 -> 112 drops a column of zeros
     assert [d.code for d in report(stem).diagnostics] == []
@@ -338,12 +339,14 @@ def _make_divisible(v: float, divisor: int = 8) -> int:
 
 @pytest.mark.parametrize("stem, expanded", [
     ("mobilenet_v3_large", [72, 120, 120, 480, 672, 672, 960, 960]),   # the expanded depths of the blocks with SE
+    ("mobilenet_v3_small", [16, 96, 240, 240, 120, 144, 288, 576, 576]),
 ])
 def test_mobilenet_v3_squeeze_widths(stem, expanded):
     rows = report(stem).rows
     fc1 = [r.output[-1] for r in rows if r.name and r.name.endswith(".fc1")]
     fc2 = [r.output[-1] for r in rows if r.name and r.name.endswith(".fc2")]
     assert fc1 == [_make_divisible(e // 4) for e in expanded]   # SqueezeExcitation(e, _make_divisible(e // 4, 8))
+    assert _make_divisible(72 // 4) == 24 and _make_divisible(16 // 4) == 8   # 18 -> 16 would lose over 10%
     assert fc2 == expanded
     gates = [r for r in rows if r.type == "multiply"]
     assert len(gates) == len(expanded)
