@@ -168,6 +168,8 @@ TORCHVISION = [
     # torchvision/models/mobilenetv3.py at 2f7f558158c83c8119a02cd2446d85cd3c4c20e9
     ("mobilenet_v3_large", IMAGENET_224, IMAGENET_CLASSES, 5_483_032, 0.217, 0.22),
     ("mobilenet_v3_small", IMAGENET_224, IMAGENET_CLASSES, 2_542_856, 0.057, 0.06),
+    # torchvision/models/convnext.py at 086fe1f69de3f8ae4ce62fb45a633bb2a19cb02a
+    ("convnext_tiny", IMAGENET_224, IMAGENET_CLASSES, 28_589_128, 4.456, 4.46),
 ]
 
 
@@ -312,7 +314,8 @@ def names(stem: str, kind: str) -> list[str]:
     return [r.name for r in report(stem).rows if r.type == kind]
 
 
-@pytest.mark.parametrize("stem", ["efficientnet_b0", "mobilenet_v3_large", "mobilenet_v3_small"])
+@pytest.mark.parametrize("stem", ["efficientnet_b0", "mobilenet_v3_large", "mobilenet_v3_small",
+                                  "convnext_tiny"])
 def test_padded_floors_leave_no_input_pixel_unread(stem):
     # their strided layers floor over padding only: (224 + 2·1 − 3)/2 + 1 = 112.5 -> 112 drops a column of zeros
     assert [d.code for d in report(stem).diagnostics] == []
@@ -360,3 +363,25 @@ def test_names_are_torchvisions_module_paths():
         "features.4.block.0.0", "features.4.block.1.0", "features.4.block.2.fc1", "features.4.block.2.fc2",
         "features.4.block.3.0"]
     assert names("mobilenet_v3_large", "fc") == ["classifier.0", "classifier.3"]
+    # `{i}` in a repeat is the copy's number from 0: ConvNeXt's stages repeat identical blocks
+    assert [n for n in names("convnext_tiny", "conv") if n.endswith(".block.0")] == [
+        f"features.{stage}.{i}.block.0" for stage, blocks in ((1, 3), (3, 3), (5, 9), (7, 3)) for i in range(blocks)]
+
+
+def test_convnext_tiny_by_hand():
+    # CNBlock(d) on an s×s map: 7x7 depthwise conv (49d + d), LayerNorm (2d), Linear d -> 4d (4d² + 4d),
+    # Linear 4d -> d (4d² + d), layer scale γ (d): 8d² + 58d parameters, s²·(49d + 8d²) MACs
+    stages = [(96, 3, 56), (192, 3, 28), (384, 9, 14), (768, 3, 7)]   # (dim, blocks, map size)
+    blocks = sum(n * (8 * d * d + 58 * d) for d, n, _ in stages)
+    # downsampling: LayerNorm2d (2d) and a 2x2 stride-2 conv d -> 2d (8d² + 2d); the stem: a 4x4 stride-4
+    # conv 3 -> 96 and LayerNorm2d; the head: LayerNorm2d(768) and Linear(768, 1000)
+    downsampling = sum(8 * d * d + 4 * d for d, _, _ in stages[:3])
+    stem, head = 4 * 4 * 3 * 96 + 96 + 2 * 96, 2 * 768 + 768 * 1000 + 1000
+    result = report("convnext_tiny")
+    assert result.totals.params == blocks + downsampling + stem + head == 28_589_128
+    assert sum(r.params for r in result.rows if r.type == "layer_scale") == sum(n * d for d, n, _ in stages) == 6_624
+    assert sum(r.params for r in result.rows if r.type == "layernorm") == 2 * (96 + 96 + 192 + 384 + 768) + \
+        2 * sum(n * d for d, n, _ in stages)
+    macs = (56 * 56 * 96 * 4 * 4 * 3 + sum(n * s * s * (49 * d + 8 * d * d) for d, n, s in stages)
+            + sum((s // 2) ** 2 * 2 * d * 2 * 2 * d for d, _, s in stages[:3]) + 768 * 1000)
+    assert result.totals.macs == macs == 4_455_531_264
