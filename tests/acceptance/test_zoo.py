@@ -170,6 +170,8 @@ TORCHVISION = [
     ("mobilenet_v3_small", IMAGENET_224, IMAGENET_CLASSES, 2_542_856, 0.057, 0.06),
     # torchvision/models/convnext.py at 086fe1f69de3f8ae4ce62fb45a633bb2a19cb02a
     ("convnext_tiny", IMAGENET_224, IMAGENET_CLASSES, 28_589_128, 4.456, 4.46),
+    # torchvision/models/shufflenetv2.py at 0248e364188f25965c716a46ad3a08e222ca6d55
+    ("shufflenet_v2_x1_0", IMAGENET_224, IMAGENET_CLASSES, 2_278_604, 0.145, 0.14),
 ]
 
 
@@ -315,7 +317,7 @@ def names(stem: str, kind: str) -> list[str]:
 
 
 @pytest.mark.parametrize("stem", ["efficientnet_b0", "mobilenet_v3_large", "mobilenet_v3_small",
-                                  "convnext_tiny"])
+                                  "convnext_tiny", "shufflenet_v2_x1_0"])
 def test_padded_floors_leave_no_input_pixel_unread(stem):
     # their strided layers floor over padding only: (224 + 2·1 − 3)/2 + 1 = 112.5 -> 112 drops a column of zeros
     assert [d.code for d in report(stem).diagnostics] == []
@@ -385,3 +387,14 @@ def test_convnext_tiny_by_hand():
     macs = (56 * 56 * 96 * 4 * 4 * 3 + sum(n * s * s * (49 * d + 8 * d * d) for d, n, s in stages)
             + sum((s // 2) ** 2 * 2 * d * 2 * 2 * d for d, _, s in stages[:3]) + 768 * 1000)
     assert result.totals.macs == macs == 4_455_531_264
+
+
+def test_shufflenet_v2_splits_and_shuffles():
+    rows = report("shufflenet_v2_x1_0").rows
+    # every unit ends in channel_shuffle(out, 2): 4 + 8 + 4 units
+    assert len([r for r in rows if r.type == "channel_shuffle"]) == 16
+    # a stride-1 unit splits its input in halves, x.chunk(2, dim=1): 3 + 7 + 3 units, two slices each
+    halves = [r.output[-1] for r in rows if r.type == "channel_slice"]
+    assert halves == [58] * 6 + [116] * 14 + [232] * 6
+    assert [r.output[-1] for r in rows if r.type == "concat"] == [116] * 4 + [232] * 8 + [464] * 4
+    assert names("shufflenet_v2_x1_0", "pool") == ["maxpool"]
