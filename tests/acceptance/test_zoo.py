@@ -172,6 +172,8 @@ TORCHVISION = [
     ("convnext_tiny", IMAGENET_224, IMAGENET_CLASSES, 28_589_128, 4.456, 4.46),
     # torchvision/models/shufflenetv2.py at 0248e364188f25965c716a46ad3a08e222ca6d55
     ("shufflenet_v2_x1_0", IMAGENET_224, IMAGENET_CLASSES, 2_278_604, 0.145, 0.14),
+    # torchvision/models/regnet.py: RegNet_Y_400MF_Weights.IMAGENET1K_V1 (the docs show 0.40)
+    ("regnet_y_400mf", IMAGENET_224, IMAGENET_CLASSES, 4_344_144, 0.402, 0.40),
 ]
 
 
@@ -398,3 +400,21 @@ def test_shufflenet_v2_splits_and_shuffles():
     assert halves == [58] * 6 + [116] * 14 + [232] * 6
     assert [r.output[-1] for r in rows if r.type == "concat"] == [116] * 4 + [232] * 8 + [464] * 4
     assert names("shufflenet_v2_x1_0", "pool") == ["maxpool"]
+
+
+def test_regnet_y_400mf_runs_the_projection_first_and_warns_of_its_border():
+    result = report("regnet_y_400mf")
+    # add: [[proj…], [f…]]: the shortcut's rows come before the body's, as proj(x) + f(x) runs
+    order = [r.name for r in result.rows]
+    assert order.index("trunk_output.block1.block1-0.proj.0") < order.index("trunk_output.block1.block1-0.f.a.0")
+    # proj, a 1x1 stride-2 conv on 112, 56, 28, 14: (112 − 1)/2 + 1 = 56.5 -> 56 skips the last row and column
+    assert [d.code for d in result.diagnostics] == ["dropped-border"] * 4
+    # SqueezeExcitation squeezes to round(0.25 · the block's input width); stages (width, blocks) from 32
+    widths, width_in = [], 32
+    for width, blocks in [(48, 1), (104, 3), (208, 6), (440, 6)]:
+        widths += [round(0.25 * (width_in if j == 0 else width)) for j in range(blocks)]
+        width_in = width
+    assert [r.output[-1] for r in result.rows if r.name and r.name.endswith(".fc1")] == widths
+    # the 3x3 convs are grouped by the group width 8: width / 8 groups of 8 channels
+    assert [r.layer.groups for r in result.rows if r.name and r.name.endswith(".f.b.0")] == \
+        [6] + [13] * 3 + [26] * 6 + [55] * 6
