@@ -418,3 +418,28 @@ def test_regnet_y_400mf_runs_the_projection_first_and_warns_of_its_border():
     # the 3x3 convs are grouped by the group width 8: width / 8 groups of 8 channels
     assert [r.layer.groups for r in result.rows if r.name and r.name.endswith(".f.b.0")] == \
         [6] + [13] * 3 + [26] * 6 + [55] * 6
+
+
+def test_wavenet_by_hand():
+    samples, res, skip, classes = 16000, 32, 64, 256   # residual and skip channels; 8-bit mu-law classes
+    dilations = [1, 2, 4, 8, 16, 32, 64, 128]
+    result = report("wavenet")
+    assert result.input == (samples, 1)
+    assert result.output == (samples, classes)
+    assert not result.diagnostics
+    # every conv has a bias. The causal conv: kernel 2, 1 -> res. Each layer: the filter and the gate convs
+    # (kernel 2, res -> res), the residual 1x1 conv (res -> res) and the skip 1x1 conv (res -> skip).
+    # The head: 1x1 convs skip -> skip and skip -> classes.
+    causal = 2 * 1 * res + res
+    layer = 2 * (2 * res * res + res) + (res * res + res) + (res * skip + skip)
+    head = (skip * skip + skip) + (skip * classes + classes)
+    assert result.totals.params == causal + len(dilations) * layer + head == 79_520
+    # every conv puts out all 16000 samples: each kernel-2 conv reads its input padded on the left by its dilation
+    macs = samples * (2 * 1 * res + len(dilations) * (2 * 2 * res * res + res * res + res * skip)
+                      + skip * skip + skip * classes)
+    assert result.totals.macs == macs == 1_246_208_000
+    pads = [tuple(r.output) for r in result.rows if r.type == "pad"]
+    assert pads == [(samples + 1, 1)] + [(samples + d, res) for d in dilations]
+    assert [tuple(r.output) for r in result.rows if r.type == "multiply"] == [(samples, res)] * len(dilations)
+    # the receptive field: the causal conv's 2 samples, then d more for each dilated layer
+    assert result.rows[-1].field[0].size == 2 + sum(dilations) == 257
