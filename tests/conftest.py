@@ -1,5 +1,6 @@
 """Shared fixtures: the CLI driven in-process through click's CliRunner, stdout and stderr apart.
-Also: tests marked `torch` are skipped where torch is not installed, and under CI=true any skip fails the run.
+Also: tests marked `torch` (or `onnx`) are skipped where torch (onnx) is not installed, and under CI=true any skip
+fails the run.
 Below the fixtures, the helpers that tests in more than one file share."""
 from __future__ import annotations
 
@@ -38,12 +39,16 @@ def assert_no_crash(result: Result) -> None:
 SKIPPED: list[str] = []
 
 
+OPTIONAL = {"torch": "pip install -e '.[torch]'", "onnx": "pip install -e '.[test]'"}  # marker -> how to get it
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if importlib.util.find_spec("torch") is None:
-        skip = pytest.mark.skip(reason="needs torch: pip install -e '.[torch]' (or leave these out: -m 'not torch')")
-        for item in items:
-            if item.get_closest_marker("torch"):
-                item.add_marker(skip)
+    for module, install in OPTIONAL.items():
+        if importlib.util.find_spec(module) is None:
+            skip = pytest.mark.skip(reason=f"needs {module}: {install} (or leave these out: -m 'not {module}')")
+            for item in items:
+                if item.get_closest_marker(module):
+                    item.add_marker(skip)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -61,7 +61,7 @@ class _Graph:
         self.path = path
         graph = model.graph
         if len(graph.node) > MAX_NODES:
-            raise _fail("too-large", f"{path.name} has {len(graph.node):,} operators, more than the limit of "
+            raise _fail("too-large", f"the model has {len(graph.node):,} operators, more than the limit of "
                         f"{MAX_NODES:,}")
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
         self.initializers = {t.name: t for t in graph.initializer}
@@ -74,11 +74,11 @@ class _Graph:
         inputs = [i for i in graph.input if i.name not in self.initializers]
         if len(inputs) != 1:
             names = ", ".join(i.name for i in inputs) or "none"
-            raise _fail("unsupported-operator", f"{path.name} takes {len(inputs)} inputs ({names}); cnncalc follows a "
+            raise _fail("unsupported-operator", f"the model takes {len(inputs)} inputs ({names}); cnncalc follows a "
                         "network with one input")
         if len(graph.output) != 1:
             names = ", ".join(o.name for o in graph.output)
-            raise _fail("unsupported-operator", f"{path.name} has {len(graph.output)} outputs ({names}); cnncalc "
+            raise _fail("unsupported-operator", f"the model has {len(graph.output)} outputs ({names}); cnncalc "
                         "follows a network with one output")
         self.input_name, self.output_name = inputs[0].name, graph.output[0].name
         self.input_volume = self._fix_input(inputs[0], volume)
@@ -142,7 +142,7 @@ class _Graph:
             inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
         except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError, RuntimeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise _fail("invalid-model", f"{self.path.name}: ONNX shape inference fails: {first[:300]}",
+            raise _fail("invalid-model", f"ONNX shape inference fails: {first[:300]}",
                         "check the model with onnx.checker.check_model") from None
         shapes = {}
         graph = inferred.graph
@@ -200,7 +200,7 @@ def _run_order(graph, source: str, constants: set[str], path: Path) -> list:
             else:
                 waiting.append(node)
         if len(waiting) == len(pending):
-            raise _fail("invalid-model", f"{path.name}: the graph has a cycle through node {_node_name(waiting[0])}")
+            raise _fail("invalid-model", f"the graph has a cycle through node {_node_name(waiting[0])}")
         pending = waiting
     return order
 
@@ -313,8 +313,7 @@ class _Translator:
                                    suggestions=["README, 'Models made elsewhere', lists the operators cnncalc reads"])
                              for op, nodes in self.unsupported.items()])
         if self.resolve(self.g.output_name) == self.g.input_name:
-            raise _fail("unsupported-operator", f"{self.g.path.name} computes nothing from its input that a spec "
-                        "could show")
+            raise _fail("unsupported-operator", "the model computes nothing from its input that a spec could show")
         return self.units
 
     def refuse(self, node, what: str | None = None) -> None:
@@ -824,7 +823,7 @@ def _batchnorm(t: _Translator, node) -> bool | None:
     if t.layout[node.input[0]] != "first":
         return False
     attrs = t.attrs(node)
-    momentum = _number(1 - attrs.get("momentum", 0.9))  # ONNX keeps the old statistics' share
+    momentum = _number(1 - _number(attrs.get("momentum", 0.9)))  # ONNX's momentum is the old statistics' share
     t.layer(node, "batchnorm", {"eps": _only(_number(attrs.get("epsilon", 1e-5)), 1e-5),
                                 "momentum": _only(momentum, 0.1)})
     return None

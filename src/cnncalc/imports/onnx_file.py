@@ -31,7 +31,7 @@ def read_model(path: Path):
         with open(path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size == 0:
-                raise _invalid(path, "the file is empty")
+                raise _invalid("the file is empty")
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buffer:
                 trimmed = _trimmed(buffer, onnx)
     except FileNotFoundError:
@@ -41,25 +41,25 @@ def read_model(path: Path):
     except OSError as exc:
         raise SpecError([error("unreadable", f"cannot read {path}: {exc.strerror or exc}")], ExitCode.USAGE) from None
     except _Corrupt as exc:
-        raise _invalid(path, f"{exc}: the file is truncated, corrupt or not an ONNX model") from None
+        raise _invalid(f"the file is truncated, corrupt or not an ONNX model ({exc})") from None
     try:
         model = onnx.load_model_from_string(trimmed)
     except (DecodeError, ValueError, RuntimeError):
-        raise _invalid(path, "the file is truncated, corrupt or not an ONNX model") from None
+        raise _invalid("the file is truncated, corrupt or not an ONNX model") from None
     if not model.HasField("graph") or not model.graph.node:
-        raise _invalid(path, "the file holds no ONNX graph: it is not an ONNX model, or an empty one")
+        raise _invalid("the file holds no ONNX graph: it is not an ONNX model, or an empty one")
     return model
 
 
-def _invalid(path: Path, message: str) -> SpecError:
-    return SpecError([error("invalid-model", f"{path.name}: {message}",
+def _invalid(message: str) -> SpecError:
+    return SpecError([error("invalid-model", message,
                             suggestions=["export the model again; torch.onnx.export(model, args, 'model.onnx')"])])
 
 
 def _trimmed(buffer, onnx) -> bytes:
     reach = _reaching_tensors(onnx)
     out: list[bytes] = []
-    _copy(memoryview(buffer), 0, len(buffer), onnx.ModelProto.DESCRIPTOR, reach, onnx, out, 0)
+    _copy(buffer, 0, len(buffer), onnx.ModelProto.DESCRIPTOR, reach, onnx, out, 0)
     return b"".join(out)
 
 
@@ -146,12 +146,12 @@ def _copy(buffer, start: int, end: int, message, reach: dict, onnx, out: list, d
     for number, wire, at, body, stop in _fields(buffer, start, end):
         inner = nested.get(number)
         if inner is None or wire != 2:
-            out.append(bytes(buffer[at:stop]))
+            out.append(buffer[at:stop])
             continue
         part: list[bytes] = []
         _copy(buffer, body, stop, inner, reach, onnx, part, depth + 1)
         payload = b"".join(part)
-        out.append(bytes(buffer[at:body - _length_size(stop - body)]) + _encode_varint(len(payload)) + payload)
+        out.append(buffer[at:body - _length_size(stop - body)] + _encode_varint(len(payload)) + payload)
 
 
 def _length_size(length: int) -> int:
@@ -168,4 +168,4 @@ def _copy_tensor(buffer, start: int, end: int, onnx, out: list) -> None:
     data = _data_fields(onnx)
     fields = list(_fields(buffer, start, end))
     keep = sum(stop - at for number, _, at, _, stop in fields if number in data) <= KEEP_BYTES
-    out.extend(bytes(buffer[at:stop]) for number, _, at, _, stop in fields if keep or number not in data)
+    out.extend(buffer[at:stop] for number, _, at, _, stop in fields if keep or number not in data)

@@ -1,0 +1,515 @@
+"""imports/onnx.py: small ONNX graphs built with onnx.helper, each read as a spec and checked against
+sizes and counts worked out by hand from the operators' definitions (onnx.ai/onnx/operators), and
+hostile files, each refused with one error.
+
+The numbers in the comments are the hand computation; `report` runs the imported spec through
+cnncalc's own analysis, so each test checks the spec the importer wrote, not the importer's guess.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+import cnncalc
+from cnncalc.diagnostics import ExitCode, SpecError
+from cnncalc.model.geometry import Volume
+
+pytestmark = pytest.mark.onnx
+FLOAT = 1
+
+
+@pytest.fixture
+def model(tmp_path):
+    """model(nodes, input_shape, weights={name: dims}, ints={name: values}, floats={name: value or values},
+    opset=20, output=None) -> the path of the ONNX file (the weights all zeros)."""
+    from onnx import TensorProto, helper, save
+
+    def build(nodes, input_shape, weights=None, ints=None, floats=None, opset=20, output=None, file="model.onnx",
+              input_type=TensorProto.FLOAT):
+        inits = [helper.make_tensor(n, TensorProto.FLOAT, dims, bytes(4 * math.prod(dims)), raw=True)
+                 for n, dims in (weights or {}).items()]
+        inits += [helper.make_tensor(n, TensorProto.INT64, [len(v)], v) for n, v in (ints or {}).items()]
+        inits += [helper.make_tensor(n, TensorProto.FLOAT, [len(v)] if isinstance(v, list) else [],
+                                     v if isinstance(v, list) else [v]) for n, v in (floats or {}).items()]
+        graph = helper.make_graph(nodes, "test", [helper.make_tensor_value_info("x", input_type, input_shape)],
+                                  [helper.make_tensor_value_info(output or nodes[-1].output[0], TensorProto.FLOAT,
+                                                                 None)], inits)
+        proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+        path = tmp_path / file
+        save(proto, str(path))
+        return path
+
+    return build
+
+
+def node(op_type: str, inputs: list[str], output: str = "y", name: str = "", **attrs):
+    from onnx import helper
+    return helper.make_node(op_type, inputs, [output], name=name or f"{op_type.lower()}_{output}", **attrs)
+
+
+def imported(path: Path, **options) -> cnncalc.imports.Imported:
+    from cnncalc.imports import onnx as reader
+    return reader.read(path, **options)
+
+
+def report(path: Path, **options) -> cnncalc.Report:
+    result = cnncalc.analyze(imported(path, **options).data)
+    assert result.valid, [(d.code, d.message) for d in result.diagnostics]
+    return result
+
+
+def layers(path: Path) -> list:
+    return imported(path).data["layers"]
+
+
+def refused(path: Path, **options) -> list:
+    with pytest.raises(SpecError) as caught:
+        imported(path, **options)
+    return caught.value.diagnostics
+
+
+def weight_count(path: Path) -> int:
+    """The elements of the file's floating-point tensors of rank 1 or more: its weights."""
+    import onnx as onnx_package
+    proto = onnx_package.load(str(path), load_external_data=False)
+    return sum(math.prod(t.dims) for t in proto.graph.initializer if t.data_type == FLOAT and t.dims)
+
+
+# -- convolutions ------------------------------------------------------------------------------
+
+def test_conv_with_stride_and_padding(model):
+    # N×C×H×W = 1×3×9×7; (9 + 2 − 3)/2 + 1 = 5 high, (7 + 2 − 3)/2 + 1 = 4 wide
+    path = model([node("Conv", ["x", "w", "b"], pads=[1, 1, 1, 1], strides=[2, 2], kernel_shape=[3, 3])],
+                 [1, 3, 9, 7], weights={"w": [4, 3, 3, 3], "b": [4]})
+    result = report(path)
+    assert tuple(result.input) == (7, 9, 3)
+    assert tuple(result.output) == (4, 5, 4)
+    assert result.totals.params == 4 * 3 * 3 * 3 + 4 == weight_count(path)  # 112
+    assert result.totals.macs == 4 * 5 * 4 * 27  # W2·H2·K·F·F·D = 2,160
+    assert layers(path) == [{"conv": {"filters": 4, "kernel": 3, "stride": 2, "padding": 1, "name": "conv_y"}}]
+
+
+def test_conv_groups_dilation_and_uneven_padding_width_first(model):
+    # pads [top 0, left 1, bottom 2, right 1]; dilations (H 2, W 1):
+    # H (10 + 0 + 2 − 2·2 − 1) + 1 = 8, W (10 + 1 + 1 − 3) + 1 = 10
+    path = model([node("Conv", ["x", "w", "b"], group=2, dilations=[2, 1], pads=[0, 1, 2, 1])],
+                 [1, 4, 10, 10], weights={"w": [8, 2, 3, 3], "b": [8]})
+    conv = layers(path)[0]["conv"]
+    assert conv["padding"] == {"left": 1, "right": 1, "top": 0, "bottom": 2}
+    assert conv["dilation"] == [1, 2] and conv["groups"] == 2
+    result = report(path)
+    assert tuple(result.output) == (10, 8, 8)
+    assert result.totals.params == 8 * 2 * 9 + 8 == weight_count(path)  # 152
+    assert result.totals.macs == 10 * 8 * 8 * 9 * 2  # 11,520
+
+
+@pytest.mark.parametrize(("auto_pad", "kernel", "stride", "size", "padding", "out"), [
+    ("SAME_UPPER", 3, 2, (7, 5), "same", (3, 4)),             # ⌈5/2⌉ = 3 wide, ⌈7/2⌉ = 4 high
+    ("SAME_LOWER", 2, 1, (5, 5), {"left": 1, "right": 0, "top": 1, "bottom": 0}, (5, 5)),  # 1 in all, at the start
+    ("VALID", 3, 1, (5, 6), None, (4, 3)),
+    ("NOTSET", 3, 1, (5, 6), None, (4, 3)),
+])
+def test_conv_auto_pad(model, auto_pad, kernel, stride, size, padding, out):
+    path = model([node("Conv", ["x", "w"], auto_pad=auto_pad, strides=[stride, stride])], [1, 1, *size],
+                 weights={"w": [2, 1, kernel, kernel]})
+    conv = layers(path)[0]["conv"]
+    assert conv.get("padding") == padding and conv["bias"] is False
+    assert tuple(report(path).output) == (*out, 2)
+
+
+def test_conv_1d_and_3d(model, tmp_path):
+    # 1-D: 16 long, 2 channels; kernel 5, padding 2 keeps 16; 4·2·5 + 4 = 44 params
+    path = model([node("Conv", ["x", "w", "b"], pads=[2, 2])], [1, 2, 16], weights={"w": [4, 2, 5], "b": [4]})
+    result = report(path)
+    assert (tuple(result.input), tuple(result.output), result.totals.params) == ((16, 2), (16, 4), 44)
+    # 3-D: 8 frames of 16×12; kernel (T 3, H 1, W 5), padding (1, 0, 2): the sizes stay; 2·1·15 = 30 weights
+    path = model([node("Conv", ["x", "w"], pads=[1, 0, 2, 1, 0, 2])], [1, 1, 8, 12, 16],
+                 weights={"w": [2, 1, 3, 1, 5]}, file="3d.onnx")
+    assert layers(path)[0]["conv"]["kernel"] == [5, 1, 3] and layers(path)[0]["conv"]["padding"] == [2, 0, 1]
+    result = report(path)
+    assert (tuple(result.input), tuple(result.output), result.totals.params) == ((16, 12, 8, 1), (16, 12, 8, 2), 30)
+    assert result.totals.macs == 16 * 12 * 8 * 2 * 15
+
+
+def test_conv_transpose_with_output_padding(model):
+    # (5 − 1)·2 − 2 + 3 + 1 = 10 high, (7 − 1)·2 − 2 + 3 + 1 = 14 wide; weights C_in × K/groups × 3 × 3
+    path = model([node("ConvTranspose", ["x", "w", "b"], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1],
+                       group=2)], [1, 4, 5, 7], weights={"w": [4, 2, 3, 3], "b": [4]})
+    deconv = layers(path)[0]["deconv"]
+    assert (deconv["filters"], deconv["groups"], deconv["output_padding"]) == (4, 2, 1)
+    result = report(path)
+    assert tuple(result.output) == (14, 10, 4)
+    assert result.totals.params == 4 * 2 * 9 + 4 == weight_count(path)  # 76
+    assert result.totals.macs == 7 * 5 * 4 * 9 * 2  # W·H·D·F·F·(K/groups) = 2,520
+
+
+def test_conv_transpose_output_shape_sets_the_padding(model):
+    # output_shape 10×13 from 5×7: total padding 2·4 + 3 − 10 = 1 high (at the start, NOTSET), 2·6 + 3 − 13 = 2 wide
+    path = model([node("ConvTranspose", ["x", "w"], strides=[2, 2], output_shape=[10, 13])], [1, 2, 5, 7],
+                 weights={"w": [2, 3, 3, 3]})
+    assert layers(path)[0]["deconv"]["padding"] == {"left": 1, "right": 1, "top": 1, "bottom": 0}
+    assert tuple(report(path).output) == (13, 10, 3)
+
+
+# -- pooling -------------------------------------------------------------------------------------
+
+def test_max_pool_ceil_mode_and_average_pool(model):
+    # ceil((6 − 3)/2) + 1 = 3; then avg 2×2, stride 1, padding 1: 3 + 2 − 2 + 1 = 4
+    path = model([node("MaxPool", ["x"], "a", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
+                  node("AveragePool", ["a"], "y", kernel_shape=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1)],
+                 [1, 2, 6, 6])
+    first, second = layers(path)
+    assert first["pool"] == {"kernel": 3, "stride": 2, "rounding": "ceil", "name": "maxpool_a"}
+    assert second["pool"]["mode"] == "avg" and second["pool"]["stride"] == 1  # ONNX's stride is 1 by default
+    assert tuple(report(path).output) == (4, 4, 2)
+
+
+def test_pool_dilation_and_lp_pool(model):
+    # 7 − 2·(2 − 1) − 1 + 1 = 5; then an L2 pool 5 → 2 (stride 2, floor)
+    path = model([node("MaxPool", ["x"], "a", kernel_shape=[2, 2], dilations=[2, 2]),
+                  node("LpPool", ["a"], "y", kernel_shape=[2, 2], strides=[2, 2], p=2)], [1, 3, 7, 7])
+    assert layers(path)[1]["pool"]["mode"] == "l2"
+    assert tuple(report(path).output) == (2, 2, 3)
+
+
+@pytest.mark.parametrize("op_type", ["GlobalAveragePool", "GlobalMaxPool"])
+def test_global_pools(model, op_type):
+    path = model([node(op_type, ["x"])], [1, 5, 4, 3])
+    assert tuple(report(path).output) == (1, 1, 5)
+    assert next(iter(layers(path)[0])) == "global_pool"
+
+
+@pytest.mark.parametrize(("opset", "keepdims"), [(13, 0), (13, 1), (18, 0), (18, 1)])
+def test_reduce_mean_over_the_spatial_axes_is_a_global_pool(model, opset, keepdims):
+    # axes an attribute before opset 18, an input from 18
+    if opset < 18:
+        nodes, ints = [node("ReduceMean", ["x"], "a", axes=[2, 3], keepdims=keepdims)], {}
+    else:
+        nodes, ints = [node("ReduceMean", ["x", "axes"], "a", keepdims=keepdims)], {"axes": [-2, -1]}
+    nodes.append(node("Gemm", ["a" if not keepdims else "f", "w"], "y", transB=1))
+    if keepdims:
+        nodes.insert(1, node("Flatten", ["a"], "f"))
+    path = model(nodes, [1, 6, 4, 4], weights={"w": [10, 6]}, ints=ints, opset=opset)
+    assert [next(iter(item)) for item in layers(path)] == ["global_pool", "fc"]  # a flatten of 1×1×6 is no row
+    result = report(path)
+    assert (tuple(result.output), result.totals.params) == ((1, 1, 10), 60)
+
+
+def test_reduce_mean_over_the_channels_is_refused(model):
+    path = model([node("ReduceMean", ["x"], "y", axes=[1], name="mean_c")], [1, 6, 4, 4], opset=13)
+    (diagnostic,) = refused(path)
+    assert diagnostic.code == "unsupported-operator" and "ReduceMean (node mean_c)" in diagnostic.message
+
+
+# -- linear layers and flattening ------------------------------------------------------------------
+
+def test_flatten_and_gemm(model):
+    # 2×3×4 = 24 inputs; Gemm with B stored 24×5 (transB 0), then 5×3 stored as 3×5 (transB 1), no bias
+    path = model([node("Flatten", ["x"], "f"), node("Gemm", ["f", "w1", "b1"], "g"),
+                  node("Gemm", ["g", "w2"], "y", transB=1)], [1, 2, 3, 4],
+                 weights={"w1": [24, 5], "b1": [5], "w2": [3, 5]})
+    assert [next(iter(item)) for item in layers(path)] == ["flatten", "fc", "fc"]
+    result = report(path)
+    assert tuple(result.output) == (1, 1, 3)
+    assert result.totals.params == 24 * 5 + 5 + 5 * 3 == weight_count(path)  # 140
+    assert result.totals.macs == 24 * 5 + 5 * 3
+
+
+def test_reshape_to_two_dimensions_and_matmul_with_its_bias(model):
+    path = model([node("Reshape", ["x", "shape"], "f"), node("MatMul", ["f", "w"], "m"),
+                  node("Add", ["m", "b"], "a"), node("MatMul", ["a", "w2"], "y")], [1, 4, 2, 2],
+                 weights={"w": [16, 8], "b": [8], "w2": [8, 2]}, ints={"shape": [1, -1]})
+    assert [list(item.items())[0] for item in layers(path)][1:] == [
+        ("fc", {"units": 8, "name": "matmul_m"}), ("fc", {"units": 2, "bias": False, "name": "matmul_y"})]
+    result = report(path)
+    assert result.totals.params == 16 * 8 + 8 + 8 * 2 == weight_count(path)
+
+
+# -- activations -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("op_type", "attrs", "expected"), [
+    ("Relu", {}, {"relu": {}}),
+    ("LeakyRelu", {"alpha": 0.2}, {"leaky_relu": {"slope": 0.2}}),
+    ("LeakyRelu", {}, {"leaky_relu": {}}),
+    ("Sigmoid", {}, {"sigmoid": {}}),
+    ("HardSigmoid", {}, {"hardsigmoid": {}}),
+    ("HardSwish", {}, {"hardswish": {}}),
+    ("Tanh", {}, {"tanh": {}}),
+    ("Softmax", {"axis": 1}, {"softmax": {}}),
+    ("Elu", {}, {"elu": {}}),
+    ("Gelu", {}, {"gelu": {}}),
+    ("Softplus", {}, {"softplus": {}}),
+    ("Mish", {}, {"mish": {}}),
+    ("Dropout", {}, {"dropout": {}}),
+    ("Identity", {}, None),
+])
+def test_activations(model, op_type, attrs, expected):
+    path = model([node(op_type, ["x"], "a", name="act", **attrs), node("Relu", ["a"], "y", name="last")],
+                 [1, 3, 4, 4])
+    first = layers(path)[0]
+    if expected is None:  # no row of its own
+        assert first == {"relu": {"name": "last"}}
+    else:
+        kind = next(iter(expected))
+        assert first == {kind: {**expected[kind], "name": "act"}}
+    assert tuple(report(path).output) == (4, 4, 3)
+
+
+@pytest.mark.parametrize(("opset", "bounds", "expected"), [(13, (0.0, 6.0), "relu6"), (13, (0.0, None), "relu"),
+                                                          (6, (0.0, 6.0), "relu6")])
+def test_clip_as_relu6(model, opset, bounds, expected):
+    low, high = bounds
+    if opset < 11:
+        nodes, floats = [node("Clip", ["x"], min=low, max=high)], {}
+    else:
+        nodes = [node("Clip", ["x", "low", "high" if high is not None else ""])]
+        floats = {"low": low, **({"high": high} if high is not None else {})}
+    path = model(nodes, [1, 2, 3, 3], floats=floats, opset=opset)
+    assert next(iter(layers(path)[0])) == expected
+
+
+def test_clip_with_other_bounds_is_refused(model):
+    path = model([node("Clip", ["x", "low", "high"], name="hardtanh")], [1, 2, 3, 3], floats={"low": -1.0, "high": 1.0})
+    (diagnostic,) = refused(path)
+    assert "Clip (node hardtanh)" in diagnostic.message
+
+
+@pytest.mark.parametrize(("slopes", "params"), [([5, 1, 1], 5), ([1], 1)])
+def test_prelu_per_channel_or_shared(model, slopes, params):
+    path = model([node("PRelu", ["x", "slope"])], [1, 5, 3, 3], weights={"slope": slopes})
+    assert report(path).totals.params == params == weight_count(path)
+
+
+def test_x_times_sigmoid_x_is_silu(model):
+    path = model([node("Sigmoid", ["x"], "s", name="act"), node("Mul", ["x", "s"], "y")], [1, 4, 3, 3])
+    assert layers(path) == [{"silu": {"name": "act"}}]
+
+
+def test_x_times_hardsigmoid_x_is_hardswish(model):
+    path = model([node("HardSigmoid", ["x"], "s", name="act", alpha=1 / 6), node("Mul", ["s", "x"], "y")],
+                 [1, 4, 3, 3])
+    assert layers(path) == [{"hardswish": {"name": "act"}}]
+
+
+# -- normalisation ---------------------------------------------------------------------------------
+
+def test_batchnorm_counts_its_statistics_as_buffers(model):
+    # ONNX's momentum is the old statistics' share: 0.99 is PyTorch's 0.01
+    path = model([node("BatchNormalization", ["x", "g", "b", "mean", "var"], epsilon=1e-3, momentum=0.99)],
+                 [1, 6, 4, 4], weights={"g": [6], "b": [6], "mean": [6], "var": [6]})
+    assert layers(path)[0]["batchnorm"] == {"eps": 0.001, "momentum": 0.01, "name": "batchnormalization_y"}
+    result = report(path)
+    assert (result.totals.params, result.totals.buffers) == (12, 12)
+    assert result.totals.params + result.totals.buffers == weight_count(path)
+    assert imported(path).title_note is None
+
+
+def test_instance_norm_and_lrn(model):
+    path = model([node("InstanceNormalization", ["x", "g", "b"], "a"),
+                  node("LRN", ["a"], "y", size=3, alpha=2e-4, beta=0.5, bias=2.0)],
+                 [1, 6, 4, 4], weights={"g": [6], "b": [6]})
+    first, second = layers(path)
+    assert first["instancenorm"]["affine"] is True
+    assert second["lrn"] == {"size": 3, "alpha": 0.0002, "beta": 0.5, "k": 2, "name": "lrn_y"}
+    assert report(path).totals.params == 12 == weight_count(path)
+
+
+# -- blocks ----------------------------------------------------------------------------------------
+
+def test_residual_with_a_projection(model):
+    # body: conv 3×3 stride 2, relu; shortcut: conv 1×1 stride 2; both 4×4×8
+    path = model([node("Conv", ["x", "w1"], "c1", pads=[1, 1, 1, 1], strides=[2, 2]), node("Relu", ["c1"], "r"),
+                  node("Conv", ["x", "w2"], "c2", strides=[2, 2]), node("Add", ["r", "c2"], "y", name="block")],
+                 [1, 4, 8, 8], weights={"w1": [8, 4, 3, 3], "w2": [8, 4, 1, 1]})
+    (block,) = layers(path)
+    assert [next(iter(i)) for i in block["residual"]] == ["conv", "relu"]
+    assert [next(iter(i)) for i in block["shortcut"]] == ["conv"] and block["name"] == "block"
+    result = report(path)
+    assert tuple(result.output) == (4, 4, 8)
+    assert result.totals.params == 8 * 4 * 9 + 8 * 4 == weight_count(path)
+
+
+def test_identity_shortcut_and_concat_branches(model):
+    path = model([node("Relu", ["x"], "r"), node("Add", ["r", "x"], "a"),
+                  node("Conv", ["a", "w1"], "c1"), node("MaxPool", ["a"], "p", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+                  node("Concat", ["a", "c1", "p"], "y", axis=1)], [1, 4, 5, 5], weights={"w1": [6, 4, 1, 1]})
+    residual, concat = layers(path)
+    assert residual["residual"] == [{"relu": {"name": "relu_r"}}] and "shortcut" not in residual
+    branches = concat["concat"]
+    assert branches[0] == [] and [next(iter(b[0])) for b in branches[1:]] == ["conv", "pool"]
+    assert tuple(report(path).output) == (5, 5, 4 + 6 + 4)
+
+
+def test_branches_that_share_tensors_are_written_with_ids(model):
+    # DenseNet as torchvision writes it: each concat takes every earlier output, so no branch is its own
+    path = model([node("Conv", ["x", "w1"], "a", pads=[1, 1, 1, 1]), node("Concat", ["x", "a"], "c1", axis=1),
+                  node("Conv", ["c1", "w2"], "b", pads=[1, 1, 1, 1]), node("Concat", ["x", "a", "b"], "y", axis=1)],
+                 [1, 4, 5, 5], weights={"w1": [2, 4, 3, 3], "w2": [2, 6, 3, 3]})
+    items = layers(path)
+    text = repr(items)
+    assert "'from'" in text and "'id'" in text
+    result = report(path)
+    assert tuple(result.output) == (5, 5, 8)
+    assert result.totals.params == 2 * 4 * 9 + 2 * 6 * 9 == weight_count(path)
+    assert result.totals.macs == 25 * 2 * 36 + 25 * 2 * 54
+
+
+def test_a_tensor_used_twice_by_one_add(model):
+    path = model([node("Relu", ["x"], "r"), node("Add", ["r", "r"], "y")], [1, 2, 3, 3])
+    assert tuple(report(path).output) == (3, 3, 2)
+
+
+def test_slices_on_the_spatial_axes_are_one_crop(model):
+    # U-Net's crop as PyTorch exports it: one Slice per axis (W 2..6 of 8, then H 1..4 of 6)
+    path = model([node("Slice", ["x", "s1", "e1", "a1"], "a"), node("Slice", ["a", "s2", "e2", "a2"], "y")],
+                 [1, 3, 6, 8], ints={"s1": [2], "e1": [6], "a1": [3], "s2": [1], "e2": [-2], "a2": [2]})
+    assert layers(path) == [{"crop": {"left": 2, "right": 2, "top": 1, "bottom": 2, "name": "slice_a"}}]
+    assert tuple(report(path).output) == (4, 3, 3)
+
+
+# -- upsampling --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("mode", "expected"), [("nearest", {}), ("linear", {"mode": "bilinear"}),
+                                                ("cubic", {"mode": "bicubic"})])
+def test_resize_by_scales(model, mode, expected):
+    path = model([node("Resize", ["x", "", "scales"], mode=mode)], [1, 2, 3, 5], floats={"scales": [1., 1., 2., 2.]})
+    assert layers(path)[0]["upsample"] == {"scale": 2, **expected, "name": "resize_y"}
+    assert tuple(report(path).output) == (10, 6, 2)
+
+
+def test_resize_by_sizes_with_whole_factors(model):
+    path = model([node("Resize", ["x", "", "", "sizes"])], [1, 2, 3, 5], ints={"sizes": [1, 2, 9, 10]})
+    assert layers(path)[0]["upsample"]["scale"] == [2, 3]  # width first
+    assert tuple(report(path).output) == (10, 9, 2)
+
+
+# -- names and notes --------------------------------------------------------------------------------
+
+def _with_metadata(onnx_node, **props):
+    from onnx import StringStringEntryProto
+    onnx_node.metadata_props.extend(StringStringEntryProto(key=k, value=v) for k, v in props.items())
+    return onnx_node
+
+
+def test_names_come_from_the_module_path(model):
+    scopes = "pkg.torch.onnx.name_scopes"
+    conv = _with_metadata(node("Conv", ["x", "features.0.weight"], "c", name="node_Conv_5"), **{
+        scopes: "['', 'features', 'features.1', '_native_batch_norm_legit_no_training']",
+        "pkg.onnxscript.rewriter.rule_name": "FuseBatchNormIntoConv"})
+    relu = _with_metadata(node("Relu", ["c"], "r", name="node_relu"),
+                          **{scopes: "['', 'features', 'features.2', 'relu']"})
+    old = node("Relu", ["r"], "s", name="/layer1/layer1.0/relu/Relu")  # the TorchScript exporter's names
+    plain = node("Relu", ["s"], "y", name="plain")
+    path = model([conv, relu, old, plain], [1, 3, 4, 4], weights={"features.0.weight": [4, 3, 1, 1]})
+    assert [next(iter(i.values()))["name"] for i in layers(path)] == ["features.0", "features.2", "layer1.0.relu",
+                                                                      "plain"]
+    assert imported(path).title_note == "BatchNorm folded into the convolutions"
+    assert imported(path).source == "model.onnx" and imported(path).locations == {}
+
+
+# -- the input -------------------------------------------------------------------------------------
+
+def test_dynamic_sizes_need_the_input_volume(model):
+    path = model([node("Conv", ["x", "w"])], ["N", 3, "H", "W"], weights={"w": [2, 3, 3, 3]})
+    (diagnostic,) = refused(path)
+    assert diagnostic.code == "missing-input" and "--input" in diagnostic.message
+    assert any("--input 224x224x3" in s for s in diagnostic.suggestions)
+    result = report(path, input=Volume(20, 10, 3))
+    assert (tuple(result.input), tuple(result.output)) == ((20, 10, 3), (18, 8, 2))
+
+
+def test_a_dynamic_batch_alone_needs_nothing(model):
+    path = model([node("Relu", ["x"])], ["batch", 3, 8, 6])
+    assert tuple(report(path).input) == (6, 8, 3)
+
+
+def test_an_input_volume_that_does_not_fit_is_refused(model):
+    path = model([node("Relu", ["x"])], [1, 3, 8, 6])
+    assert refused(path, input=Volume(8, 6, 4))[0].code == "invalid-value"  # 4 channels, the model takes 3
+    assert refused(path, input=Volume(8, 4))[0].code == "invalid-value"  # 1-D, the model is 2-D
+
+
+# -- what cannot be read -----------------------------------------------------------------------------
+
+def test_unsupported_operators_are_each_named_once(model):
+    path = model([node("Sin", ["x"], "a", name="first"), node("Cos", ["a"], "b", name="second"),
+                  node("Sin", ["b"], "y", name="third")], [1, 2, 3, 3])
+    diagnostics = refused(path)
+    assert [d.code for d in diagnostics] == ["unsupported-operator"] * 2
+    assert "Sin (node first, and 1 more)" in diagnostics[0].message
+    assert "Cos (node second)" in diagnostics[1].message
+
+
+def test_two_outputs_are_refused(model, tmp_path):
+    from onnx import TensorProto, helper, save
+    graph = helper.make_graph([node("Relu", ["x"], "a"), node("Sigmoid", ["x"], "b")], "two",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 3, 3])],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in "ab"])
+    path = tmp_path / "two.onnx"
+    save(helper.make_model(graph), str(path))
+    (diagnostic,) = refused(path)
+    assert "2 outputs (a, b)" in diagnostic.message
+
+
+# -- hostile files: one error each, never a traceback ------------------------------------------------------
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"", "empty"),
+    (b"hello, world\n", "not an ONNX model"),
+    (bytes(range(256)) * 20, "not an ONNX model"),
+    (b"\x08\x07\x12\x04abc", "not an ONNX model"),  # protobuf that is a model without a graph
+])
+def test_files_that_are_not_models(tmp_path, content, words):
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(content)
+    (diagnostic,) = refused(path)
+    assert diagnostic.code == "invalid-model" and words in diagnostic.message
+
+
+def test_a_truncated_model(model):
+    path = model([node("Conv", ["x", "w"])], [1, 3, 8, 8], weights={"w": [64, 3, 3, 3]})
+    data = path.read_bytes()
+    for cut in (len(data) // 3, len(data) // 2, len(data) - 7):
+        path.write_bytes(data[:cut])
+        (diagnostic,) = refused(path)
+        assert diagnostic.code == "invalid-model" and "truncated" in diagnostic.message
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path):
+    with pytest.raises(SpecError) as caught:
+        imported(tmp_path / "nothing.onnx")
+    assert caught.value.exit_code == ExitCode.USAGE
+
+
+def test_a_huge_claimed_dimension(model):
+    import onnx as onnx_package
+    path = model([node("Conv", ["x", "w"])], [1, 3, 8, 8], weights={"w": [2, 3, 3, 3]})
+    proto = onnx_package.load(str(path))
+    proto.graph.initializer[0].CopyFrom(onnx_package.TensorProto(name="w", data_type=FLOAT, dims=[2**40, 3, 3, 3]))
+    onnx_package.save(proto, str(path))
+    (diagnostic,) = refused(path)
+    assert diagnostic.code == "too-large" and "1099511627776" in diagnostic.message
+
+
+def test_a_huge_input_size(model):
+    path = model([node("Relu", ["x"])], [1, 3, 2**40, 8])
+    (diagnostic,) = refused(path)
+    assert diagnostic.code == "too-large"
+
+
+def test_external_data_is_never_loaded(model):
+    # the weight's bytes are said to be in a file that does not exist (and would be far outside the model's folder)
+    import onnx as onnx_package
+    from onnx import TensorProto
+    path = model([node("Conv", ["x", "w", "b"])], [1, 3, 8, 8], weights={"w": [16, 3, 3, 3], "b": [16]})
+    proto = onnx_package.load(str(path))
+    weight = proto.graph.initializer[0]
+    weight.ClearField("raw_data")
+    weight.data_location = TensorProto.EXTERNAL
+    weight.external_data.add(key="location", value="../../../../nowhere/weights.bin")
+    weight.external_data.add(key="length", value=str(16 * 27 * 4))
+    onnx_package.save(proto, str(path))
+    result = report(path)
+    assert result.totals.params == 16 * 27 + 16
