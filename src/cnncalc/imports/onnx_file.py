@@ -1,14 +1,14 @@
 """An ONNX file's graph without its weights.
 
-The protobuf wire format is walked once over a memory map of the file, and each tensor whose values
-take more than KEEP_BYTES is copied without them (its name, type and dims stay): the graph of a
-model of gigabytes is then parsed in megabytes, and the pages of its weights are never read.
+The protobuf wire format is walked once, reading the file a block at a time where its fields stand,
+and each tensor whose values take more than KEEP_BYTES is copied without them (its name, type and
+dims stay): the graph of a model of gigabytes is parsed in megabytes, and its weights are skipped
+over, never read.
 Shape constants, scalars and scales are small and keep their values. External data is never
 loaded: a tensor stored outside the file is only its dims here.
 """
 from __future__ import annotations
 
-import mmap
 import os
 from pathlib import Path
 
@@ -32,8 +32,7 @@ def read_model(path: Path):
             size = os.fstat(handle.fileno()).st_size
             if size == 0:
                 raise _invalid("the file is empty")
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buffer:
-                trimmed = _trimmed(buffer, onnx)
+            trimmed = _trimmed(_Source(handle, size), onnx)
     except FileNotFoundError:
         raise SpecError([error("unreadable", f"no such file: {path}")], ExitCode.USAGE) from None
     except IsADirectoryError:
@@ -56,7 +55,38 @@ def _invalid(message: str) -> SpecError:
                             suggestions=["export the model again; torch.onnx.export(model, args, 'model.onnx')"])])
 
 
-def _trimmed(buffer, onnx) -> bytes:
+class _Source:
+    """The file's bytes, read a block at a time around where they are asked for."""
+
+    BLOCK = 1 << 16
+
+    def __init__(self, handle, size: int) -> None:
+        self.handle, self.size = handle, size
+        self.start, self.block = 0, b""
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, where):
+        if isinstance(where, slice):
+            start, stop = where.start, where.stop
+            if self.start <= start and stop <= self.start + len(self.block):
+                return self.block[start - self.start:stop - self.start]
+            return self._read(start, stop - start)
+        if not self.start <= where < self.start + len(self.block):
+            self.start = where - where % self.BLOCK
+            self.block = self._read(self.start, self.BLOCK)
+        return self.block[where - self.start]
+
+    def _read(self, start: int, count: int) -> bytes:
+        self.handle.seek(start)
+        data = self.handle.read(min(count, self.size - start))
+        if len(data) < min(count, self.size - start):
+            raise _Corrupt("the file grew shorter while it was read")
+        return data
+
+
+def _trimmed(buffer: _Source, onnx) -> bytes:
     reach = _reaching_tensors(onnx)
     out: list[bytes] = []
     _copy(buffer, 0, len(buffer), onnx.ModelProto.DESCRIPTOR, reach, onnx, out, 0)
