@@ -260,10 +260,11 @@ def _per_axis(values) -> int | list[int]:
 
 
 def _sides(begins, ends) -> dict[str, int]:
-    """Padding or cropping given per ONNX axis (the first spatial axis first) as the spec's sides."""
+    """Padding or cropping given per ONNX axis (the first spatial axis first) as the spec's sides,
+    width first: left, right, top, bottom, front, back."""
     count = len(begins)
-    return {name: int(value) for j, (b, e) in enumerate(zip(begins, ends))
-            for name, value in zip(SIDES[count - 1 - j], (b, e))}
+    return {name: int(value) for k in range(count)
+            for name, value in zip(SIDES[k], (begins[count - 1 - k], ends[count - 1 - k]))}
 
 
 def _number(value: float) -> float | int:
@@ -289,6 +290,11 @@ class _Translator:
                 self.readers.setdefault(tensor, []).append(node)
         self.folded = False
         self.unsupported: dict[str, list[str]] = {}
+        self.modules: dict[tuple[str, str], list] = {}  # (class, path) -> the nodes of a PyTorch module
+        for node in graph.nodes:
+            module = _torch_module(node)
+            if module is not None and module[0].startswith("torch.nn.modules."):
+                self.modules.setdefault(module, []).append(node)
 
     def run(self) -> list[Unit]:
         for node in self.g.nodes:
@@ -297,11 +303,7 @@ class _Translator:
             if node.domain not in ("", "ai.onnx"):
                 self.refuse(node, f"{node.domain}.{node.op_type}")
                 continue
-            module = _torch_module(node)
-            if module is not None and module[0] in _MODULES:
-                group = [n for n in self.g.nodes if _torch_module(n) == module]
-                self.done.update(map(id, group))
-                _MODULES[module[0]](self, group)
+            if self.module(node):
                 continue
             handler = _HANDLERS.get(node.op_type)
             if handler is None or handler(self, node) is False:
@@ -315,6 +317,24 @@ class _Translator:
         if self.resolve(self.g.output_name) == self.g.input_name:
             raise _fail("unsupported-operator", "the model computes nothing from its input that a spec could show")
         return self.units
+
+    def module(self, node) -> bool:
+        """Read the PyTorch module that `node` begins, when the exporter wrote it as several operators
+        (LocalResponseNorm, GroupNorm, an activation before its ONNX operator existed …) with one input
+        and one output. Whether it was read."""
+        module = _torch_module(node)
+        nodes = self.modules.get(module, []) if module is not None else []
+        handler = _MODULES.get(module[0].rsplit(".", 1)[-1]) if len(nodes) > 1 and nodes[0] is node else None
+        if handler is None:
+            return False
+        written = {output for n in nodes for output in n.output}
+        sources = {x for n in nodes for x in n.input if x in self.data and x not in written}
+        outputs = [x for x in written if x == self.g.output_name or
+                   any(r not in nodes for r in self.readers.get(x, []))]
+        if len(sources) != 1 or len(outputs) != 1 or handler(self, nodes, sources.pop(), outputs[0]) is False:
+            return False
+        self.done.update(map(id, nodes))
+        return True
 
     def refuse(self, node, what: str | None = None) -> None:
         self.unsupported.setdefault(what or node.op_type, []).append(_node_name(node))
@@ -400,7 +420,7 @@ class _Translator:
         dims = self.shape(tensor, node)
         if len(dims) <= 2:
             return (), dims[-1] if dims else 1
-        if self.layout[tensor] == "last":
+        if self.layout.get(tensor) == "last":  # a tensor not yet written is channels first
             return dims[1:-1], dims[-1]
         return dims[2:], dims[1]
 
@@ -872,23 +892,108 @@ def _lrn(t: _Translator, node) -> bool | None:
     return None
 
 
-def _lrn_module(t: _Translator, nodes: list) -> None:
-    """PyTorch's LocalResponseNorm as its exporter writes it: x / (k + alpha·avg(x²))^beta, the average
-    a 3-D pooling of `size` channels."""
-    def scalar(op_type: str) -> float | None:
-        for node in nodes:
-            if node.op_type == op_type:
-                for tensor in node.input:
-                    values = t.g.values(tensor)
-                    if values is not None and len(values) == 1:
-                        return _number(values[0])
-        return None
+def _scalar(t: _Translator, nodes: list, op_type: str) -> float | None:
+    """The constant scalar that the first `op_type` of `nodes` reads (None if none does)."""
+    for node in nodes:
+        if node.op_type == op_type:
+            for tensor in node.input:
+                values = t.g.values(tensor)
+                if values is not None and len(values) == 1:
+                    return _number(values[0])
+    return None
 
-    pool = next((n for n in nodes if n.op_type == "AveragePool"), None)
-    size = t.attrs(pool)["kernel_shape"][0] if pool is not None else None
-    t.layer(nodes[0], "lrn", {"size": _only(size, 5), "alpha": _only(scalar("Mul"), 1e-4),
-                              "beta": _only(scalar("Pow"), 0.75), "k": _only(scalar("Add"), 1)},
-            source=t.first_data(nodes[0]), output=nodes[-1].output[0])
+
+def _first(nodes: list, op_type: str):
+    return next((n for n in nodes if n.op_type == op_type), None)
+
+
+def _lrn_module(t: _Translator, nodes: list, source: str, output: str) -> bool | None:
+    """PyTorch's LocalResponseNorm: x / (k + alpha·avg(x²))^beta, the average a 3-D pooling of `size`
+    channels."""
+    pool = _first(nodes, "AveragePool")
+    if pool is None:
+        return False
+    t.layer(nodes[0], "lrn", {"size": _only(t.attrs(pool)["kernel_shape"][0], 5),
+                              "alpha": _only(_scalar(t, nodes, "Mul"), 1e-4),
+                              "beta": _only(_scalar(t, nodes, "Pow"), 0.75), "k": _only(_scalar(t, nodes, "Add"), 1)},
+            source=source, output=output)
+    return None
+
+
+def _groupnorm_module(t: _Translator, nodes: list, source: str, output: str) -> bool | None:
+    """PyTorch's GroupNorm: an InstanceNormalization of the channels reshaped into groups, then the
+    learned scale and shift per channel (Mul and Add)."""
+    norm = _first(nodes, "InstanceNormalization")
+    if norm is None:
+        return False
+    affine = _first(nodes, "Mul") is not None
+    t.layer(nodes[0], "groupnorm", {"groups": math.prod(t.shape(norm.input[1], norm)),
+                                    "eps": _only(_number(t.attrs(norm).get("epsilon", 1e-5)), 1e-5),
+                                    "affine": None if affine else False}, source=source, output=output)
+    return None
+
+
+def _lppool_module(t: _Translator, nodes: list, source: str, output: str) -> bool | None:
+    """PyTorch's LPPool: (sum of x^p over the window)^(1/p), the sum an AveragePool times its size."""
+    pool = _first(nodes, "AveragePool")
+    if pool is None or _scalar(t, nodes, "Pow") != 2:
+        return False
+    kernel = list(t.attrs(pool)["kernel_shape"])
+    attrs, strides, dilations, padding = _window(t, pool, kernel)
+    t.layer(nodes[0], "pool", {"kernel": _per_axis(kernel), "stride": _per_axis(strides), "padding": padding,
+                               "mode": "l2", "rounding": "ceil" if attrs.get("ceil_mode") else None},
+            source=source, output=output)
+    return None
+
+
+def _adaptive_module(mode: str) -> Callable:
+    def adaptive(t: _Translator, nodes: list, source: str, output: str) -> bool | None:
+        spatial, _ = t.volume(output, nodes[-1])
+        if all(size == 1 for size in spatial):
+            t.layer(nodes[0], "global_pool", {"mode": _only(mode, "avg")}, source=source, output=output)
+        else:
+            t.layer(nodes[0], "adaptive_pool", {"output": _per_axis(spatial), "mode": _only(mode, "avg")},
+                    source=source, output=output)
+        return None
+    return adaptive
+
+
+def _factor_module(kind: str) -> Callable:
+    """pixel_shuffle or pixel_unshuffle, the factor read from the sizes."""
+    def factor(t: _Translator, nodes: list, source: str, output: str) -> bool | None:
+        before, after = t.volume(source, nodes[0])[0], t.volume(output, nodes[-1])[0]
+        if not before or not after:
+            return False
+        ratio = after[-1] // before[-1] if kind == "pixel_shuffle" else before[-1] // after[-1]
+        t.layer(nodes[0], kind, {"factor": ratio}, source=source, output=output)
+        return None
+    return factor
+
+
+def _channel_shuffle_module(t: _Translator, nodes: list, source: str, output: str) -> bool | None:
+    reshape = _first(nodes, "Reshape")
+    if reshape is None or len(t.shape(reshape.output[0], reshape)) < 4:
+        return False
+    t.layer(nodes[0], "channel_shuffle", {"groups": t.shape(reshape.output[0], reshape)[1]}, source=source,
+            output=output)
+    return None
+
+
+def _activation_module(kind: str) -> Callable:
+    def activation(t: _Translator, nodes: list, source: str, output: str) -> bool | None:
+        t.layer(nodes[0], kind, source=source, output=output)
+        return None
+    return activation
+
+
+def _depth_space(kind: str) -> Callable:
+    """DepthToSpace (PyTorch's PixelShuffle) and SpaceToDepth (PixelUnshuffle)."""
+    def move(t: _Translator, node) -> bool | None:
+        if t.layout[node.input[0]] != "first":
+            return False
+        t.layer(node, kind, {"factor": t.attrs(node)["blocksize"]})
+        return None
+    return move
 
 
 def _dropout(t: _Translator, node) -> bool | None:
@@ -904,8 +1009,18 @@ def _pass(t: _Translator, node) -> bool | None:
     return None
 
 
-# PyTorch modules that the exporter writes as several operators, read as one layer
-_MODULES: dict[str, Callable] = {"torch.nn.modules.normalization.LocalResponseNorm": _lrn_module}
+# PyTorch modules (by class name, in torch.nn) that the exporter writes as several operators, read as one layer
+_MODULES: dict[str, Callable] = {
+    "LocalResponseNorm": _lrn_module, "GroupNorm": _groupnorm_module,
+    **dict.fromkeys(("LPPool1d", "LPPool2d", "LPPool3d"), _lppool_module),
+    **dict.fromkeys(("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d"), _adaptive_module("avg")),
+    **dict.fromkeys(("AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d"), _adaptive_module("max")),
+    "PixelShuffle": _factor_module("pixel_shuffle"), "PixelUnshuffle": _factor_module("pixel_unshuffle"),
+    "ChannelShuffle": _channel_shuffle_module,
+    **{name: _activation_module(kind) for name, kind in (
+        ("GELU", "gelu"), ("SiLU", "silu"), ("Hardswish", "hardswish"), ("Hardsigmoid", "hardsigmoid"),
+        ("Mish", "mish"), ("Softplus", "softplus"), ("ELU", "elu"), ("ReLU6", "relu6"))},
+}
 
 _HANDLERS: dict[str, Callable] = {
     "Conv": _conv, "ConvTranspose": _conv_transpose,
@@ -924,5 +1039,6 @@ _HANDLERS: dict[str, Callable] = {
     "Pad": _pad, "Resize": _resize, "Upsample": _resize,
     "BatchNormalization": _batchnorm, "InstanceNormalization": _instancenorm,
     "LayerNormalization": _layernorm, "GroupNormalization": _groupnorm, "LRN": _lrn,
+    "DepthToSpace": _depth_space("pixel_shuffle"), "SpaceToDepth": _depth_space("pixel_unshuffle"),
     "Dropout": _dropout, **dict.fromkeys(_PASS_THROUGH, _pass),
 }
