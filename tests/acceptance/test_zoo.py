@@ -26,7 +26,9 @@ def weighted(stem: str) -> list[tuple[int, int, int]]:
 
 def test_the_zoo_is_there():
     assert {p.stem for p in SPEC_FILES} >= {"vgg16", "vgg16_bn", "resnet18", "resnet50", "alexnet", "googlenet",
-                                            "mobilenet_v2", "squeezenet1_0", "densenet121", "unet"}
+                                            "mobilenet_v2", "squeezenet1_0", "densenet121", "unet",
+                                            "resnext50_32x4d", "wide_resnet50_2", "inception_v3",
+                                            "dcgan_generator", "r3d_18"}
 
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
@@ -143,29 +145,74 @@ def test_vgg16_totals():
 # -- torchvision's published numbers ----------------------------------------------------------------
 
 # torchvision.models.<Model>_Weights.IMAGENET1K_V1.meta: "num_params" and "_ops" (GFLOPS, which are
-# multiply-accumulates: torchvision counts one per weight use), and the docs' table of GFLOPS (two decimals)
+# multiply-accumulates: torchvision counts one per weight use), and the docs' table of GFLOPS (`_ops` to two
+# decimals, docs/source/conf.py); each at the input size its weights are evaluated at (their transforms' crop).
+IMAGENET_224 = (224, 224, 3)
+IMAGENET_CLASSES = (1, 1, 1000)
 TORCHVISION = [
-    # (spec, num_params, _ops, docs GFLOPS)
-    ("vgg16", 138_357_544, 15.47, 15.47),
-    ("vgg16_bn", 138_365_992, 15.47, 15.47),
-    ("resnet50", 25_557_032, 4.089, 4.09),
-    ("resnet18", 11_689_512, 1.814, 1.81),
-    ("alexnet", 61_100_840, 0.714, 0.71),
-    ("googlenet", 6_624_904, 1.498, 1.50),
-    ("mobilenet_v2", 3_504_872, 0.301, 0.30),
-    ("squeezenet1_0", 1_248_424, 0.819, 0.82),
-    ("densenet121", 7_978_856, 2.834, 2.83),
+    # (spec, input, output, num_params, _ops, docs GFLOPS)
+    ("vgg16", IMAGENET_224, IMAGENET_CLASSES, 138_357_544, 15.47, 15.47),
+    ("vgg16_bn", IMAGENET_224, IMAGENET_CLASSES, 138_365_992, 15.47, 15.47),
+    ("resnet50", IMAGENET_224, IMAGENET_CLASSES, 25_557_032, 4.089, 4.09),
+    ("resnet18", IMAGENET_224, IMAGENET_CLASSES, 11_689_512, 1.814, 1.81),
+    ("alexnet", IMAGENET_224, IMAGENET_CLASSES, 61_100_840, 0.714, 0.71),
+    ("googlenet", IMAGENET_224, IMAGENET_CLASSES, 6_624_904, 1.498, 1.50),
+    ("mobilenet_v2", IMAGENET_224, IMAGENET_CLASSES, 3_504_872, 0.301, 0.30),
+    ("squeezenet1_0", IMAGENET_224, IMAGENET_CLASSES, 1_248_424, 0.819, 0.82),
+    ("densenet121", IMAGENET_224, IMAGENET_CLASSES, 7_978_856, 2.834, 2.83),
+    # torchvision 0.28.0, torchvision/models/resnet.py: ResNeXt50_32X4D_Weights and Wide_ResNet50_2_Weights
+    ("resnext50_32x4d", IMAGENET_224, IMAGENET_CLASSES, 25_028_904, 4.23, 4.23),  # _ops 4.230, written 4.23
+    ("wide_resnet50_2", IMAGENET_224, IMAGENET_CLASSES, 68_883_240, 11.398, 11.40),
 ]
 
 
-@pytest.mark.parametrize("stem, params, ops, gflops", TORCHVISION, ids=[t[0] for t in TORCHVISION])
-def test_torchvision_published_numbers(stem, params, ops, gflops):
+@pytest.mark.parametrize("stem, volume_in, volume_out, params, ops, gflops", TORCHVISION,
+                         ids=[t[0] for t in TORCHVISION])
+def test_torchvision_published_numbers(stem, volume_in, volume_out, params, ops, gflops):
     result = report(stem)
     assert result.totals.params == params
     assert round(result.totals.macs / 1e9, 3) == ops
     assert round(result.totals.macs / 1e9, 2) == gflops
+    assert result.input == volume_in
+    assert result.output == volume_out
+
+
+def test_inception_v3_is_torchvisions_without_its_training_only_aux_head():
+    # torchvision 0.28.0, torchvision/models/inception.py: Inception_V3_Weights.IMAGENET1K_V1.meta gives
+    # num_params 27,161,264 and _ops 5.713 (5.71 in the docs), its transforms crop_size=299
+    result = report("inception_v3")
+    assert result.input == (299, 299, 3)
     assert result.output == (1, 1, 1000)
-    assert result.input == (224, 224, 3)
+    # num_params counts the AuxLogits head: conv0 1x1 768->128 + BN, conv1 5x5 128->768 + BN, fc 768->1000
+    aux_params = (768 * 128 + 2 * 128) + (5 * 5 * 128 * 768 + 2 * 768) + (768 * 1000 + 1000)
+    assert result.totals.params == 27_161_264 - aux_params == 23_834_568
+    # _ops does not: the head runs only in training (`if self.training` in Inception3._forward). On its
+    # 17x17 -> 5x5 pooled map it would add 5·5·768·128 + 1·1·(5·5·128)·768 + 768·1000 MACs, making 5.719
+    aux_macs = 5 * 5 * 768 * 128 + 5 * 5 * 128 * 768 + 768 * 1000
+    assert round(result.totals.macs / 1e9, 3) == 5.713
+    assert round(result.totals.macs / 1e9, 2) == 5.71
+    assert round((result.totals.macs + aux_macs) / 1e9, 3) == 5.719
+    # the "N x C x H x W" comments of Inception3._forward after each Mixed block
+    mixed = [tuple(r.output) for r in result.rows if r.type == "concat" and "." not in (r.name or ".")]
+    assert mixed == [(35, 35, 256), (35, 35, 288), (35, 35, 288)] + [(17, 17, 768)] * 5 + \
+        [(8, 8, 1280), (8, 8, 2048), (8, 8, 2048)]
+
+
+def test_r3d_18_of_torchvisions_video_models():
+    # torchvision 0.28.0, torchvision/models/video/resnet.py: R3D_18_Weights.KINETICS400_V1.meta gives
+    # num_params 33,371,472 and _ops 40.697 (40.70 in the docs) for a clip of 16 frames (clip_len=16)
+    # cropped to 112x112 (crop_size=(112, 112)), into Kinetics-400's 400 classes
+    result = report("r3d_18")
+    assert result.input == (112, 112, 16, 3)
+    assert result.output == (1, 1, 1, 400)
+    assert result.totals.params == 33_371_472
+    assert round(result.totals.macs / 1e9, 3) == 40.697
+    assert round(result.totals.macs / 1e9, 2) == 40.70
+    # the stem's (1, 2, 2) stride halves width and height only; layer2..4's stride 2 halves the frames too
+    blocks = [tuple(r.output) for r in result.rows if r.type == "add"]
+    assert blocks == [(56, 56, 16, 64)] * 2 + [(28, 28, 8, 128)] * 2 + [(14, 14, 4, 256)] * 2 + [(7, 7, 2, 512)] * 2
+    # the 1x1x1 stride-2 downsamples skip the last column, row and frame: (56 − 1)/2 + 1 = 28.5 -> 28
+    assert [d.code for d in result.diagnostics] == ["dropped-border"] * 3
 
 
 def test_vgg16_bn_adds_batchnorm_parameters_only():
@@ -233,8 +280,22 @@ def test_cs231n_cifar10_example():
     assert result.totals.params == 31_066
 
 
+def test_dcgan_generator_of_the_pytorch_tutorial():
+    # pytorch/tutorials beginner_source/dcgan_faces_tutorial.py (7d4b657): nz = 100, ngf = 64, nc = 3; the
+    # tutorial's comments give each state size: (ngf*8) x 4 x 4, (ngf*4) x 8 x 8, ... , (nc) x 64 x 64
+    result = report("dcgan_generator")
+    assert result.input == (1, 1, 100)
+    assert weighted("dcgan_generator") == [(4, 4, 512), (8, 8, 256), (16, 16, 128), (32, 32, 64), (64, 64, 3)]
+    # bias-free ConvTranspose2d(in, out, 4): 4·4·in·out weights; BatchNorm2d: 2 per channel
+    pairs = [(100, 512), (512, 256), (256, 128), (128, 64), (64, 3)]
+    assert result.totals.params == sum(4 * 4 * i * o for i, o in pairs) + 2 * (512 + 256 + 128 + 64) == 3_576_704
+    # a transposed conv's MACs: every input position meets all 4·4 taps of every in-out pair
+    inputs = [1 * 1, 4 * 4, 8 * 8, 16 * 16, 32 * 32]
+    assert result.totals.macs == sum(n * 4 * 4 * i * o for n, (i, o) in zip(inputs, pairs)) == 104_628_224
+
+
 def test_resnets_warn_of_the_strided_shortcuts_border():
     # a 1x1 stride-2 shortcut on an even map skips the last column and row: (56 − 1)/2 + 1 = 28.5 -> 28
-    for stem in ("resnet18", "resnet50"):
+    for stem in ("resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2"):
         warnings = [d for d in report(stem).diagnostics if d.code == "dropped-border"]
         assert len(warnings) == 3  # the shortcuts of the 2nd, 3rd and 4th stages

@@ -18,7 +18,10 @@ from cnncalc.cli import cli
 from conftest import ONE_TO_ONE, SPECS, build, run_export, stands_for_a_row, tensor_volume, torch_modules
 
 torch, _, FlopCounterMode = torch_modules()  # Nones without torch: the tests marked `torch` are skipped then
-ZOO = sorted(SPECS.glob("*.yaml"))
+# assert_agrees feeds a 2-D image: r3d_18's clip (112x112x16x3) waits for it to take N-d volumes; strict, so
+# that the mark fails as soon as the harness takes the clip, and goes
+_CLIP = pytest.mark.xfail(raises=ValueError, strict=True, reason="the harness feeds a 2-D image, not a clip")
+ZOO = [pytest.param(p, marks=_CLIP) if p.stem == "r3d_18" else p for p in sorted(SPECS.glob("*.yaml"))]
 
 # Small specs that between them use every layer type, padding form, rounding and block. Inputs are
 # not square, so a width/height swap shows.
