@@ -213,7 +213,7 @@ def _module_path(node, initializers: dict) -> str:
     """The PyTorch module path of `node` where the exporter recorded one, else its ONNX name."""
     weight = node.input[1] if len(node.input) > 1 and node.input[1] in initializers else ""
     weight = weight[:-len(".weight")] if weight.endswith(".weight") else ""
-    if weight and "FuseBatchNorm" in _metadata(node, "pkg.onnxscript.rewriter.rule_name"):
+    if weight and _folded(node):
         return weight  # the scope is the batchnorm's that was folded in; the weight is the conv's
     scopes = _listed(_metadata(node, "pkg.torch.onnx.name_scopes"))
     if len(scopes) >= 2 and scopes[-2]:
@@ -227,6 +227,11 @@ def _module_path(node, initializers: dict) -> str:
         if path:
             return path
     return _node_name(node)
+
+
+def _folded(node) -> bool:
+    """Whether the exporter folded a BatchNorm into this convolution (onnxscript's rewriter says so)."""
+    return "FuseBatchNorm" in _metadata(node, "pkg.onnxscript.rewriter.rule_name")
 
 
 def _torch_module(node) -> tuple[str, str] | None:
@@ -482,8 +487,7 @@ def _conv(t: _Translator, node) -> bool | None:
     weight = t.shape(node.input[1], node)
     kernel = list(t.attrs(node).get("kernel_shape", weight[2:]))
     attrs, strides, dilations, padding = _window(t, node, kernel)
-    if "FuseBatchNorm" in _metadata(node, "pkg.onnxscript.rewriter.rule_name"):
-        t.folded = True
+    t.folded |= _folded(node)
     group = attrs.get("group", 1)
     t.layer(node, "conv", {"filters": weight[0], "kernel": _per_axis(kernel), "stride": _only(_per_axis(strides), 1),
                            "padding": padding, "dilation": _only(_per_axis(dilations), 1), "groups": _only(group, 1),
@@ -496,6 +500,7 @@ def _conv_transpose(t: _Translator, node) -> bool | None:
     weight = t.shape(node.input[1], node)
     kernel = list(t.attrs(node).get("kernel_shape", weight[2:]))
     attrs, strides, dilations, padding = _window(t, node, kernel)
+    t.folded |= _folded(node)
     group = attrs.get("group", 1)
     count = len(kernel)
     extra = list(attrs.get("output_padding", [0] * count))
