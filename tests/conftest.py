@@ -4,8 +4,10 @@ fails the run.
 Below the fixtures, the helpers that tests in more than one file share."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
+import io
 import json
 import os
 import re
@@ -157,6 +159,14 @@ def tensor_volume(tensor) -> tuple[int, int, int]:
     if tensor.dim() == 2:
         return 1, 1, tensor.shape[1]
     return tensor.shape[3], tensor.shape[2], tensor.shape[1]
+
+
+def export_onnx(model, sample, path) -> None:
+    """`model` (a torch module) to the ONNX file `path` by torch.onnx.export's dynamo exporter, quietly."""
+    torch = torch_modules()[0]
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model.eval(), (sample,), str(path), dynamo=True)
 
 
 # -- specs through the API (unit/, robustness/) -----------------------------------------------------------------

@@ -13,32 +13,26 @@ with PyTorch's defaults the folded biases are all zeros, which the exporter drop
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import math
-import warnings
 
 import pytest
 
 from cnncalc import analyze
-from conftest import SPECS, build, run_export, torch_modules
+from conftest import SPECS, build, export_onnx, run_export, torch_modules
 
 torch = torch_modules()[0]
 ZOO = sorted(SPECS.glob("*.yaml"))
 FLOAT_TYPES = {1, 10, 11, 16}  # float, float16, double, bfloat16
 
 
-def export_onnx(spec: str, path) -> None:
+def export_spec(spec: str, path) -> None:
     model = build(run_export(spec))
     with torch.no_grad():
         for tensor in (*model.parameters(), *model.buffers()):
             if tensor.is_floating_point():
                 tensor.uniform_(0.5, 1.5)  # positive: a running variance must be
     report = analyze(spec)
-    sample = torch.randn(1, report.input.depth, *reversed(report.input.spatial))
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        torch.onnx.export(model, (sample,), str(path), dynamo=True)
+    export_onnx(model, torch.randn(1, report.input.depth, *reversed(report.input.spatial)), path)
 
 
 def weights_in(path) -> int:
@@ -54,7 +48,7 @@ def test_zoo_spec_through_onnx_and_back(spec, tmp_path):
     from cnncalc.imports import onnx as reader
 
     path = tmp_path / f"{spec.stem}.onnx"
-    export_onnx(str(spec), path)
+    export_spec(str(spec), path)
     imported = reader.read(path)
     assert imported.source == path.name
     result = analyze(imported.data)

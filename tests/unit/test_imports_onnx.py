@@ -513,3 +513,38 @@ def test_external_data_is_never_loaded(model):
     onnx_package.save(proto, str(path))
     result = report(path)
     assert result.totals.params == 16 * 27 + 16
+
+
+# -- PyTorch modules as torch.onnx.export writes them ------------------------------------------------
+
+def exported(tmp_path, model, sample_shape) -> tuple[Path, tuple]:
+    """The ONNX file of a torch model, and the volume of its output (width first, depth last)."""
+    from conftest import export_onnx, torch_modules
+    torch = torch_modules()[0]
+    sample = torch.randn(*sample_shape)
+    path = tmp_path / "exported.onnx"
+    export_onnx(model, sample, path)
+    with torch.no_grad():
+        out = model(sample)
+    return path, (*reversed(out.shape[2:]), out.shape[1]) if out.dim() > 2 else (1, 1, out.shape[1])
+
+
+@pytest.mark.torch
+def test_modules_that_the_exporter_writes_as_several_operators(tmp_path):
+    from conftest import torch_modules
+    nn = torch_modules()[1]
+    model = nn.Sequential(nn.LocalResponseNorm(3, alpha=2e-4, beta=0.5, k=2.0), nn.GroupNorm(2, 8), nn.LPPool2d(2, 2),
+                          nn.Softplus(), nn.Conv2d(8, 8, 1), nn.GELU(), nn.SiLU(), nn.Hardswish(), nn.Mish(), nn.ELU(),
+                          nn.LeakyReLU(0.2), nn.ReLU6(), nn.AdaptiveAvgPool2d((3, 2)), nn.AdaptiveMaxPool2d(1),
+                          nn.Flatten(), nn.Linear(8, 5))
+    path, out = exported(tmp_path, model, (1, 8, 12, 10))
+    items = layers(path)
+    assert [next(iter(i)) for i in items] == ["lrn", "groupnorm", "pool", "softplus", "conv", "gelu", "silu",
+                                              "hardswish", "mish", "elu", "leaky_relu", "relu6", "adaptive_pool",
+                                              "global_pool", "fc"]
+    assert items[0]["lrn"] == {"size": 3, "alpha": 0.0002, "beta": 0.5, "k": 2, "name": "0"}
+    assert items[1]["groupnorm"]["groups"] == 2 and items[2]["pool"]["mode"] == "l2"
+    assert items[12]["adaptive_pool"]["output"] == [2, 3]  # width first
+    result = report(path)
+    assert tuple(result.output) == out
+    assert result.totals.params == sum(p.numel() for p in model.parameters())  # 16 + 72 + 45
