@@ -548,3 +548,38 @@ def test_modules_that_the_exporter_writes_as_several_operators(tmp_path):
     result = report(path)
     assert tuple(result.output) == out
     assert result.totals.params == sum(p.numel() for p in model.parameters())  # 16 + 72 + 45
+
+
+def test_blocks_nest_no_deeper_than_yaml_allows(model):
+    # U-Net's shape 60 deep: e_i = relu(e_i−1); d_i = e_i + relu(d_i+1). Past MAX_BLOCKS the rest is flat,
+    # so that the spec written as YAML stays within the nesting it may have.
+    import yaml
+    depth = 60
+    nodes = [node("Relu", [f"e{i - 1}" if i > 1 else "x"], f"e{i}") for i in range(1, depth + 1)]
+    for i in range(depth - 1, 0, -1):
+        nodes.append(node("Relu", [f"d{i + 1}" if i < depth - 1 else f"e{depth}"], f"r{i}"))
+        nodes.append(node("Add", [f"e{i}", f"r{i}"], f"d{i}"))
+    path = model(nodes, [1, 2, 3, 3], output="d1")
+    result = cnncalc.analyze_text(yaml.safe_dump(imported(path).data))
+    assert result.valid, [d.message for d in result.diagnostics]
+    assert len(result.rows) == 1 + depth + 2 * (depth - 1)  # the input, the relus, the adds
+
+
+def test_nodes_out_of_order_are_put_in_order(model):
+    path = model([node("Relu", ["b"], "y", name="third"), node("Conv", ["a", "w"], "b", name="second"),
+                  node("Sigmoid", ["x"], "a", name="first")], [1, 2, 3, 3], weights={"w": [4, 2, 1, 1]}, output="y")
+    assert [next(iter(i.values()))["name"] for i in layers(path)] == ["first", "second", "third"]
+
+
+def test_a_cycle_is_refused(model):
+    path = model([node("Relu", ["b"], "a"), node("Add", ["x", "a"], "b")], [1, 2, 3, 3], output="b")
+    (diagnostic,) = refused(path)
+    assert diagnostic.code == "invalid-model" and "cycle" in diagnostic.message
+
+
+def test_batchnorm_folded_by_the_torchscript_exporter(model):
+    # that exporter stores a folded conv's new weight and bias as constants of its own naming
+    path = model([node("Conv", ["x", "onnx::Conv_7", "onnx::Conv_8"], name="/features/features.0/Conv")],
+                 [1, 3, 4, 4], weights={"onnx::Conv_7": [4, 3, 1, 1], "onnx::Conv_8": [4]})
+    assert imported(path).title_note == "BatchNorm folded into the convolutions"
+    assert layers(path)[0]["conv"]["name"] == "features.0"

@@ -6,7 +6,7 @@ writes a network: a chain of layers where each tensor feeds the next unit only; 
 forks, a block whose branches run from the fork to the merge where they meet again (found with the
 graph's post-dominators), nested as deep as the graph nests. Where branches share units or a
 tensor inside one is read outside it, that stretch is written flat, the merges reading earlier
-outputs through `id` and `from`.
+outputs through `id` and `from`; so is a block that would nest deeper than MAX_BLOCKS.
 """
 from __future__ import annotations
 
@@ -14,8 +14,12 @@ import re
 from typing import Any
 
 from ..diagnostics import SpecError, error
+from ..limits import MAX_NESTING
 
 MERGES = ("add", "concat", "multiply")
+# blocks inside blocks: each takes three YAML levels (its mapping, its branches, a branch), and the spec's
+# top and a layer's parameters five more, so that `cnncalc import`'s YAML stays within MAX_NESTING
+MAX_BLOCKS = (MAX_NESTING - 5) // 3
 
 
 class Unit:
@@ -85,8 +89,9 @@ class _Layout:
             items.insert(0, {"identity": {"name": "input", "id": self.ids[0]}})
         return items
 
-    def _chain(self, at: int, starts: list[int], end: int) -> list:
-        """The items that take unit `at`'s output, read by `starts` on this stretch, to unit `end`."""
+    def _chain(self, at: int, starts: list[int], end: int, depth: int = 0) -> list:
+        """The items that take unit `at`'s output, read by `starts` on this stretch, to unit `end`;
+        `depth` blocks hold them."""
         items: list = []
         starts = [s for s in starts if s != end]
         while starts:
@@ -97,7 +102,7 @@ class _Layout:
                 merge = starts[0]
                 for other in starts[1:]:
                     merge = self._meet(merge, other, self.after)
-                items.extend(self._block(at, starts, merge))
+                items.extend(self._block(at, starts, merge, depth))
                 at = merge
             starts = [s for s in self.consumers[at] if s != end]
         return items
@@ -107,12 +112,14 @@ class _Layout:
         self.emitted[index] = item
         return item
 
-    def _block(self, at: int, starts: list[int], merge: int) -> list:
+    def _block(self, at: int, starts: list[int], merge: int, depth: int) -> list:
         """The fork at unit `at`'s output that `merge` joins: one block, or the stretch written flat."""
         unit = self.units[merge]
         if unit.merge is None:  # not a join: cannot happen in a graph whose units are single-input layers
             raise SpecError([error("internal-error", f"the graph forks before {unit.name} without a merge")])
         inside = self._between(starts, merge)
+        if depth >= MAX_BLOCKS:
+            return self._flat(at, inside, merge)
         branches, claimed = [], set()
         for tensor in unit.inputs:
             start = self.producer[tensor]
@@ -126,7 +133,7 @@ class _Layout:
             if members & claimed or not self._closed(members, start, merge):
                 return self._flat(at, inside, merge)
             claimed |= members
-            branches.append(self._chain(at, [s for s in starts if s in members], merge))
+            branches.append(self._chain(at, [s for s in starts if s in members], merge, depth + 1))
         if claimed != inside:
             return self._flat(at, inside, merge)
         item = _block_item(unit, branches)

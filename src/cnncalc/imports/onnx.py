@@ -14,6 +14,7 @@ PyTorch's decomposition of LocalResponseNorm. Anything else the spec cannot say 
 from __future__ import annotations
 
 import ast
+import heapq
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -82,7 +83,14 @@ class _Graph:
                         "follows a network with one output")
         self.input_name, self.output_name = inputs[0].name, graph.output[0].name
         self.input_volume = self._fix_input(inputs[0], volume)
-        self.nodes = _run_order(graph, self.input_name, set(self.constants), path)
+        order = _run_order(graph, self.input_name, set(self.constants))
+        if order != sorted(order):  # shape inference takes the nodes in the file's order
+            ordered = [onnx.NodeProto() for _ in order]
+            for copy, index in zip(ordered, order):
+                copy.CopyFrom(graph.node[index])
+            graph.ClearField("node")
+            graph.node.extend(ordered)
+        self.nodes = list(graph.node)
         self.shapes = self._infer(model)
         for name, tensor in self.initializers.items():
             self._check_dims(name, tuple(tensor.dims))
@@ -186,22 +194,30 @@ class _Graph:
             return None
 
 
-def _run_order(graph, source: str, constants: set[str], path: Path) -> list:
-    """The nodes in an order where each runs after those whose outputs it reads."""
-    written = {output: node for node in graph.node for output in node.output if output}
+def _run_order(graph, source: str, constants: set[str]) -> list[int]:
+    """The nodes' indexes in an order where each runs after those whose outputs it reads (the file's
+    order where it is one already: ONNX asks for it, but does not enforce it)."""
+    writer = {output: index for index, node in enumerate(graph.node) for output in node.output if output}
     known = {source, *constants, ""}
-    order, pending = [], list(graph.node)
-    while pending:
-        waiting = []
-        for node in pending:
-            if all(t in known or t not in written for t in node.input):
-                order.append(node)
-                known.update(node.output)
-            else:
-                waiting.append(node)
-        if len(waiting) == len(pending):
-            raise _fail("invalid-model", f"the graph has a cycle through node {_node_name(waiting[0])}")
-        pending = waiting
+    waiting = [0] * len(graph.node)  # how many of its inputs each node still waits for
+    readers: dict[int, list[int]] = {}
+    for index, node in enumerate(graph.node):
+        for tensor in dict.fromkeys(node.input):
+            if tensor not in known and tensor in writer:
+                waiting[index] += 1
+                readers.setdefault(writer[tensor], []).append(index)
+    ready = [i for i in range(len(graph.node)) if not waiting[i]]  # a heap: the earliest in the file first
+    order = []
+    while ready:
+        index = heapq.heappop(ready)
+        order.append(index)
+        for reader in readers.get(index, ()):
+            waiting[reader] -= 1
+            if not waiting[reader]:
+                heapq.heappush(ready, reader)
+    if len(order) < len(graph.node):
+        stuck = next(node for i, node in enumerate(graph.node) if waiting[i])
+        raise _fail("invalid-model", f"the graph has a cycle through node {_node_name(stuck)}")
     return order
 
 
@@ -230,8 +246,10 @@ def _module_path(node, initializers: dict) -> str:
 
 
 def _folded(node) -> bool:
-    """Whether the exporter folded a BatchNorm into this convolution (onnxscript's rewriter says so)."""
-    return "FuseBatchNorm" in _metadata(node, "pkg.onnxscript.rewriter.rule_name")
+    """Whether the exporter folded a BatchNorm into this convolution: onnxscript's rewriter says so (the
+    dynamo exporter), or the weight is a constant the TorchScript exporter computed (`onnx::Conv_12`)."""
+    return "FuseBatchNorm" in _metadata(node, "pkg.onnxscript.rewriter.rule_name") or \
+        (node.input[1].startswith("onnx::Conv") and len(node.input) > 2 and bool(node.input[2]))
 
 
 def _torch_module(node) -> tuple[str, str] | None:
@@ -409,8 +427,8 @@ class _Translator:
             return None
         values = self.g.values(tensor)
         if values is None:
-            raise _fail("unsupported-operator", f"the {what} of {node.op_type} node {_node_name(node)} is not a "
-                        "constant in the file", "export the model with constant folding")
+            raise _fail("unsupported-operator", f"{node.op_type} node {_node_name(node)} computes its {what} in "
+                        "the graph: cnncalc reads them only as constants", "export the model with constant folding")
         return values
 
     def only_reader(self, tensor: str, op_type: str):
