@@ -18,17 +18,19 @@ from cnncalc.model.geometry import Volume
 
 pytestmark = pytest.mark.onnx
 FLOAT = 1
+HALF = b"\x00\x00\x00\x3f"  # 0.5 as a little-endian float32
 
 
 @pytest.fixture
 def model(tmp_path):
     """model(nodes, input_shape, weights={name: dims}, ints={name: values}, floats={name: value or values},
-    opset=20, output=None) -> the path of the ONNX file (the weights all zeros)."""
+    opset=20, output=None) -> the path of the ONNX file. The weights are all 0.5: neither the ones nor the
+    zeros that exporters write where a norm has no learned scale or shift."""
     from onnx import TensorProto, helper, save
 
     def build(nodes, input_shape, weights=None, ints=None, floats=None, opset=20, output=None, file="model.onnx",
               input_type=TensorProto.FLOAT):
-        inits = [helper.make_tensor(n, TensorProto.FLOAT, dims, bytes(4 * math.prod(dims)), raw=True)
+        inits = [helper.make_tensor(n, TensorProto.FLOAT, dims, HALF * math.prod(dims), raw=True)
                  for n, dims in (weights or {}).items()]
         inits += [helper.make_tensor(n, TensorProto.INT64, [len(v)], v) for n, v in (ints or {}).items()]
         inits += [helper.make_tensor(n, TensorProto.FLOAT, [len(v)] if isinstance(v, list) else [],
@@ -304,6 +306,24 @@ def test_batchnorm_counts_its_statistics_as_buffers(model):
     assert (result.totals.params, result.totals.buffers) == (12, 12)
     assert result.totals.params + result.totals.buffers == weight_count(path)
     assert imported(path).title_note is None
+
+
+def test_norms_without_a_learned_scale_or_shift(model):
+    # ones and zeros are what exporters write for a norm without a learned scale and shift (PyTorch's
+    # BatchNorm2d(affine=False), InstanceNorm2d()); the dynamo exporter's record of the PyTorch call says
+    # which it had, whatever their values (an untrained model's are ones and zeros too)
+    fx = "pkg.torch.onnx.fx_node"
+    recorded = _with_metadata(node("InstanceNormalization", ["b", "ones", "zeros"], "y"), **{
+        fx: "%instance_norm_1 = call_function[target=torch.ops.aten.instance_norm.default](args = (%conv2d, "
+            "%p_norm_weight, %p_norm_bias, None, None, True, 0.1, 1e-05, False), kwargs = {})"})
+    path = model([node("BatchNormalization", ["x", "ones", "zeros", "mean", "var"], "a"),
+                  node("InstanceNormalization", ["a", "ones", "zeros"], "b"), recorded], [1, 3, 4, 4],
+                 weights={"mean": [3], "var": [3]}, floats={"ones": [1.0] * 3, "zeros": [0.0] * 3})
+    bn, first, second = layers(path)
+    assert (bn["batchnorm"]["scale"], bn["batchnorm"]["center"]) == (False, False)
+    assert "affine" not in first["instancenorm"] and second["instancenorm"]["affine"] is True
+    result = report(path)
+    assert (result.totals.params, result.totals.buffers) == (6, 6)
 
 
 def test_instance_norm_and_lrn(model):

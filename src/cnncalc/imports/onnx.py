@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import heapq
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -430,6 +431,20 @@ class _Translator:
             raise _fail("unsupported-operator", f"{node.op_type} node {_node_name(node)} computes its {what} in "
                         "the graph: cnncalc reads them only as constants", "export the model with constant folding")
         return values
+
+    def learned(self, node, index: int, role: str) -> bool:
+        """Whether input `index` of a norm, its scale (`role` weight) or shift (bias), is learned. The
+        dynamo exporter records the PyTorch call, which names a learned one (`%p_bn_weight`) or says
+        None; elsewhere, a weight in the file is learned unless it is all ones (a scale) or zeros (a
+        shift), what exporters write for a norm without one."""
+        fx = _metadata(node, "pkg.torch.onnx.fx_node")
+        if fx:
+            return re.search(rf"%p_\w*_{role}\b", fx) is not None
+        tensor = self.input(node, index)
+        if tensor is None or tensor not in self.g.initializers:
+            return False
+        values = self.g.values(tensor)
+        return values is None or any(v != (1.0 if role == "weight" else 0.0) for v in values)
 
     def only_reader(self, tensor: str, op_type: str):
         """The one node that reads `tensor`, when it is an `op_type` (and the graph does not output it)."""
@@ -868,16 +883,18 @@ def _batchnorm(t: _Translator, node) -> bool | None:
     attrs = t.attrs(node)
     momentum = _number(1 - _number(attrs.get("momentum", 0.9)))  # ONNX's momentum is the old statistics' share
     t.layer(node, "batchnorm", {"eps": _only(_number(attrs.get("epsilon", 1e-5)), 1e-5),
-                                "momentum": _only(momentum, 0.1)})
+                                "momentum": _only(momentum, 0.1), "scale": _only(t.learned(node, 1, "weight"), True),
+                                "center": _only(t.learned(node, 2, "bias"), True)})
     return None
 
 
 def _instancenorm(t: _Translator, node) -> bool | None:
     if t.layout[node.input[0]] != "first":
         return False
-    learned = node.input[1] in t.g.initializers  # a scale in the file is learned; a constant one is not
+    if t.learned(node, 1, "weight") != t.learned(node, 2, "bias"):
+        return False  # a learned scale without a learned shift: the spec's instancenorm has both or neither
     t.layer(node, "instancenorm", {"eps": _only(_number(t.attrs(node).get("epsilon", 1e-5)), 1e-5),
-                                   "affine": True if learned else None})
+                                   "affine": _only(t.learned(node, 1, "weight"), False)})
     return None
 
 
@@ -889,11 +906,11 @@ def _layernorm(t: _Translator, node) -> bool | None:
     axis = t.axis(attrs.get("axis", -1), node, source)
     if axis != rank - 1 or (rank > 2 and t.layout[source] != "last"):
         return False
-    learned = node.input[1] in t.g.initializers and t.input(node, 2) in t.g.initializers
-    if not learned and (node.input[1] in t.g.initializers or t.input(node, 2) in t.g.initializers):
+    learned = t.learned(node, 1, "weight")
+    if learned != t.learned(node, 2, "bias"):
         return False  # a learned scale without a learned shift: the spec's layernorm has both or neither
     t.layer(node, "layernorm", {"eps": _only(_number(attrs.get("epsilon", 1e-5)), 1e-5),
-                                "affine": None if learned else False})
+                                "affine": _only(learned, True)})
     return None
 
 
@@ -902,7 +919,10 @@ def _groupnorm(t: _Translator, node) -> bool | None:
     channels = t.volume(node.input[0], node)[1]
     if t.layout[node.input[0]] != "first" or math.prod(t.shape(node.input[1], node)) != channels:
         return False  # opset 18's scale per group has no counterpart
-    t.layer(node, "groupnorm", {"groups": attrs["num_groups"],
+    affine = t.learned(node, 1, "weight")
+    if affine != t.learned(node, 2, "bias"):
+        return False
+    t.layer(node, "groupnorm", {"groups": attrs["num_groups"], "affine": _only(affine, True),
                                 "eps": _only(_number(attrs.get("epsilon", 1e-5)), 1e-5)})
     return None
 
@@ -949,7 +969,8 @@ def _groupnorm_module(t: _Translator, nodes: list, source: str, output: str) -> 
     norm = _first(nodes, "InstanceNormalization")
     if norm is None:
         return False
-    affine = _first(nodes, "Mul") is not None
+    scale, shift = _first(nodes, "Mul"), _first(nodes, "Add")
+    affine = scale is not None and shift is not None and t.learned(scale, 1, "weight") and t.learned(shift, 1, "bias")
     t.layer(nodes[0], "groupnorm", {"groups": math.prod(t.shape(norm.input[1], norm)),
                                     "eps": _only(_number(t.attrs(norm).get("epsilon", 1e-5)), 1e-5),
                                     "affine": None if affine else False}, source=source, output=output)
