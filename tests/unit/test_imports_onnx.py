@@ -405,6 +405,151 @@ def test_resize_by_sizes_with_whole_factors(model):
     assert tuple(report(path).output) == (10, 9, 2)
 
 
+def test_resize_to_sizes_that_are_no_whole_factor(model):
+    path = model([node("Resize", ["x", "", "", "sizes"], mode="linear")], [1, 2, 3, 5], ints={"sizes": [1, 2, 7, 12]})
+    assert layers(path)[0]["upsample"] == {"output": [12, 7], "mode": "bilinear", "name": "resize_y"}
+    assert tuple(report(path).output) == (12, 7, 2)
+
+
+@pytest.mark.parametrize(("shape", "mode"), [([1, 2, 6], "linear"), ([1, 2, 3, 4, 5], "trilinear")])
+def test_linear_resize_in_one_and_three_dimensions(model, shape, mode):
+    scales = [1.0, 1.0] + [2.0] * (len(shape) - 2)
+    path = model([node("Resize", ["x", "", "scales"], mode="linear")], shape, floats={"scales": scales})
+    assert layers(path)[0]["upsample"]["mode"] == mode
+    assert tuple(report(path).output) == (*(2 * s for s in reversed(shape[2:])), 2)
+
+
+# -- padding -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("mode", "expected"), [("constant", {}), ("reflect", {"mode": "reflect"}),
+                                                ("edge", {"mode": "replicate"}), ("wrap", {"mode": "circular"})])
+def test_pad_modes(model, mode, expected):
+    # pads [N, C, H top 0, W left 1, N, C, H bottom 1, W right 2]: 5 + 1 + 2 = 8 wide, 4 + 0 + 1 = 5 high
+    path = model([node("Pad", ["x", "pads"], mode=mode)], [1, 2, 4, 5], ints={"pads": [0, 0, 0, 1, 0, 0, 1, 2]})
+    assert layers(path)[0]["pad"] == {"padding": {"left": 1, "right": 2, "top": 0, "bottom": 1}, **expected,
+                                      "name": "pad_y"}
+    assert tuple(report(path).output) == (8, 5, 2)
+
+
+def test_pad_value_axes_and_the_old_attributes(model, tmp_path):
+    path = model([node("Pad", ["x", "pads", "value", "axes"])], [1, 2, 4, 5], ints={"pads": [1, 1, 1, 1],
+                 "axes": [2, 3]}, floats={"value": 0.5}, opset=18)
+    assert layers(path)[0]["pad"] == {"padding": 1, "value": 0.5, "name": "pad_y"}
+    path = model([node("Pad", ["x"], pads=[0, 0, 2, 2, 0, 0, 2, 2], mode="reflect")], [1, 2, 4, 5], opset=2,
+                 file="old.onnx")
+    assert tuple(report(path).output) == (9, 8, 2)
+
+
+def test_pad_on_the_channels_is_refused(model):
+    path = model([node("Pad", ["x", "pads"], name="channels")], [1, 2, 4, 5], ints={"pads": [0, 1, 0, 0, 0, 1, 0, 0]})
+    assert "Pad (node channels)" in refused(path)[0].message
+
+
+# -- channels ------------------------------------------------------------------------------------------
+
+def test_split_and_channel_shuffle_of_a_shufflenet_unit(model):
+    # ShuffleNet v2's unit: split 8 channels in two, a 1×1 conv on the second half, concat, shuffle in 2 groups
+    path = model([node("Split", ["x"], "a", axis=1, num_outputs=2), node("Conv", ["b", "w"], "c"),
+                  node("Concat", ["a", "c"], "d", axis=1), node("Reshape", ["d", "five"], "e"),
+                  node("Transpose", ["e"], "f", perm=[0, 2, 1, 3, 4]), node("Reshape", ["f", "four"], "y")],
+                 [1, 8, 3, 3], weights={"w": [4, 4, 1, 1]}, ints={"five": [1, 2, 4, 3, 3], "four": [1, 8, 3, 3]})
+    path = _two_outputs(path, "Split", ["a", "b"])
+    concat, shuffle = layers(path)
+    assert [b[0] for b in concat["concat"]] == [{"channel_slice": {"stop": 4, "name": "split_a"}},
+                                                {"channel_slice": {"start": 4, "stop": 8, "name": "split_a"}}]
+    assert shuffle == {"channel_shuffle": {"groups": 2, "name": "reshape_e"}}
+    result = report(path)
+    assert (tuple(result.output), result.totals.params) == ((3, 3, 8), 16)
+
+
+def _two_outputs(path: Path, op_type: str, outputs: list[str]) -> Path:
+    """The file with its `op_type` node writing `outputs` (onnx.helper's node() above writes one)."""
+    import onnx as onnx_package
+    proto = onnx_package.load(str(path))
+    target = next(n for n in proto.graph.node if n.op_type == op_type)
+    target.ClearField("output")
+    target.output.extend(outputs)
+    onnx_package.save(proto, str(path))
+    return path
+
+
+def test_slice_on_the_channels(model):
+    path = model([node("Slice", ["x", "starts", "ends", "axes"])], [1, 8, 3, 3],
+                 ints={"starts": [2], "ends": [5], "axes": [1]})
+    assert layers(path) == [{"channel_slice": {"start": 2, "stop": 5, "name": "slice_y"}}]
+    assert tuple(report(path).output) == (3, 3, 3)
+
+
+def test_depth_to_space_and_back(model):
+    path = model([node("DepthToSpace", ["x"], "a", blocksize=2, mode="CRD"),
+                  node("SpaceToDepth", ["a"], "y", blocksize=2)], [1, 8, 3, 5])
+    assert [next(iter(i)) for i in layers(path)] == ["pixel_shuffle", "pixel_unshuffle"]
+    assert tuple(report(path).output) == (5, 3, 8)
+
+
+def test_per_channel_constant_is_a_layer_scale(model):
+    path = model([node("Mul", ["x", "gamma"])], [1, 6, 3, 3], weights={"gamma": [6, 1, 1]})
+    assert layers(path) == [{"layer_scale": {"name": "mul_y"}}]
+    assert report(path).totals.params == 6 == weight_count(path)
+
+
+def test_scalar_constant_product_is_refused(model):
+    path = model([node("Mul", ["x", "two"], name="double")], [1, 6, 3, 3], floats={"two": 2.0})
+    assert "Mul (node double)" in refused(path)[0].message
+
+
+def test_squeeze_and_excitation_is_a_multiply_block(model):
+    # the gate: global pool, 1×1 conv 6 -> 2, relu, 1×1 conv 2 -> 6, sigmoid; the map times it
+    path = model([node("GlobalAveragePool", ["x"], "g"), node("Conv", ["g", "w1", "b1"], "c1"),
+                  node("Relu", ["c1"], "r"), node("Conv", ["r", "w2", "b2"], "c2"), node("Sigmoid", ["c2"], "s"),
+                  node("Mul", ["x", "s"], "y", name="se")], [1, 6, 5, 5],
+                 weights={"w1": [2, 6, 1, 1], "b1": [2], "w2": [6, 2, 1, 1], "b2": [6]})
+    (block,) = layers(path)
+    assert block["multiply"][0] == [] and block["name"] == "se"
+    assert [next(iter(i)) for i in block["multiply"][1]] == ["global_pool", "conv", "relu", "conv", "sigmoid"]
+    result = report(path)
+    assert tuple(result.output) == (5, 5, 6)
+    assert result.totals.params == 2 * 6 + 2 + 6 * 2 + 6 == weight_count(path)
+
+
+# -- channels last: ConvNeXt -------------------------------------------------------------------------
+
+def test_convnext_block_with_channels_last_layers(model):
+    # depthwise 7×7, then channels last: LayerNorm, Linear 4 -> 16 (MatMul + Add), Gelu, Linear 16 -> 4,
+    # the layer scale γ; back to channels first and added to the input
+    path = model([node("Conv", ["x", "dw", "dwb"], "c", group=4, pads=[3, 3, 3, 3]),
+                  node("Transpose", ["c"], "t", perm=[0, 2, 3, 1]),
+                  node("LayerNormalization", ["t", "lnw", "lnb"], "n", axis=-1),
+                  node("MatMul", ["n", "w1"], "m1"), node("Add", ["m1", "b1"], "a1"), node("Gelu", ["a1"], "g"),
+                  node("MatMul", ["g", "w2"], "m2"), node("Add", ["m2", "b2"], "a2"),
+                  node("Mul", ["gamma", "a2"], "s"), node("Transpose", ["s"], "u", perm=[0, 3, 1, 2]),
+                  node("Add", ["x", "u"], "y", name="block")], [1, 4, 6, 6],
+                 weights={"dw": [4, 1, 7, 7], "dwb": [4], "lnw": [4], "lnb": [4], "w1": [4, 16], "b1": [16],
+                          "w2": [16, 4], "b2": [4], "gamma": [4]})
+    (block,) = layers(path)
+    assert [next(iter(i)) for i in block["residual"]] == ["conv", "layernorm", "conv", "gelu", "conv",
+                                                          "layer_scale"]
+    assert block["residual"][2]["conv"] == {"filters": 16, "kernel": 1, "name": "matmul_m1"}
+    result = report(path)
+    assert tuple(result.output) == (6, 6, 4)
+    assert result.totals.params == 4 * 49 + 4 + 8 + 4 * 16 + 16 + 16 * 4 + 4 + 4 == weight_count(path)
+
+
+def test_layer_norm_after_a_linear_layer(model):
+    path = model([node("Flatten", ["x"], "f"), node("Gemm", ["f", "w", "b"], "g", transB=1),
+                  node("LayerNormalization", ["g", "lnw", "lnb"], "y")], [1, 2, 2, 2],
+                 weights={"w": [5, 8], "b": [5], "lnw": [5], "lnb": [5]})
+    assert next(iter(layers(path)[-1])) == "layernorm"
+    assert report(path).totals.params == 45 + 10
+
+
+def test_layer_norm_over_the_channels_and_the_map_is_refused(model):
+    # LayerNormalization from axis 1 of N×C×H×W normalises each sample whole: not the spec's layernorm
+    path = model([node("LayerNormalization", ["x", "lnw"], "y", axis=1, name="whole")], [1, 2, 3, 3],
+                 weights={"lnw": [2, 3, 3]})
+    assert "LayerNormalization (node whole)" in refused(path)[0].message
+
+
 # -- names and notes --------------------------------------------------------------------------------
 
 def _with_metadata(onnx_node, **props):
@@ -603,3 +748,53 @@ def test_batchnorm_folded_by_the_torchscript_exporter(model):
                  [1, 3, 4, 4], weights={"onnx::Conv_7": [4, 3, 1, 1], "onnx::Conv_8": [4]})
     assert imported(path).title_note == "BatchNorm folded into the convolutions"
     assert layers(path)[0]["conv"]["name"] == "features.0"
+
+
+@pytest.mark.torch
+def test_todays_blocks_as_pytorch_exports_them(tmp_path):
+    """ConvNeXt's block (permutes around a LayerNorm and Linear layers, a layer scale), squeeze-and-excitation,
+    ShuffleNet v2's unit (chunk, concat, ChannelShuffle), the pads, pixel (un)shuffle and resizing."""
+    from conftest import torch_modules
+    torch, nn = torch_modules()[:2]
+
+    class ConvNeXt(nn.Module):
+        def __init__(self, c: int) -> None:
+            super().__init__()
+            self.dwconv = nn.Conv2d(c, c, 7, padding=3, groups=c)
+            self.norm, self.pwconv1, self.act, self.pwconv2 = nn.LayerNorm(c), nn.Linear(c, 4 * c), nn.GELU(), \
+                nn.Linear(4 * c, c)
+            self.gamma = nn.Parameter(torch.full((c,), 1e-6))
+
+        def forward(self, x):
+            y = self.dwconv(x).permute(0, 2, 3, 1)
+            y = self.gamma * self.pwconv2(self.act(self.pwconv1(self.norm(y))))
+            return x + y.permute(0, 3, 1, 2)
+
+    class SqueezeExcitation(nn.Module):
+        def __init__(self, c: int) -> None:
+            super().__init__()
+            self.fc1, self.fc2 = nn.Conv2d(c, 2, 1), nn.Conv2d(2, c, 1)
+
+        def forward(self, x):
+            return x * torch.sigmoid(self.fc2(torch.relu(self.fc1(x.mean((2, 3), keepdim=True)))))
+
+    class ShuffleUnit(nn.Module):
+        def __init__(self, c: int) -> None:
+            super().__init__()
+            self.branch, self.shuffle = nn.Conv2d(c // 2, c // 2, 1), nn.ChannelShuffle(2)
+
+        def forward(self, x):
+            a, b = x.chunk(2, dim=1)
+            return self.shuffle(torch.cat([a, self.branch(b)], 1))
+
+    model = nn.Sequential(ConvNeXt(8), SqueezeExcitation(8), ShuffleUnit(8), nn.ZeroPad2d((1, 2, 0, 1)),
+                          nn.ReflectionPad2d(1), nn.ReplicationPad2d(2), nn.CircularPad2d(1), nn.ConstantPad2d(1, 0.5),
+                          nn.PixelShuffle(2), nn.PixelUnshuffle(2), nn.Upsample(scale_factor=2, mode="bilinear"),
+                          nn.Upsample(size=(50, 47), mode="nearest"))
+    path, out = exported(tmp_path, model, (1, 8, 12, 10))
+    kinds = [next(iter(i)) for i in layers(path)]
+    assert kinds == ["residual", "multiply", "concat", "channel_shuffle", "pad", "pad", "pad", "pad", "pad",
+                     "pixel_shuffle", "pixel_unshuffle", "upsample", "upsample"]
+    result = report(path)
+    assert tuple(result.output) == out
+    assert result.totals.params == sum(p.numel() for p in model.parameters())
