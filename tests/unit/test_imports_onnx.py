@@ -289,6 +289,22 @@ def test_x_times_sigmoid_x_is_silu(model):
     assert layers(path) == [{"silu": {"name": "act"}}]
 
 
+@pytest.mark.parametrize("scaled_first", [False, True])
+def test_gelu_written_with_erf(model, scaled_first):
+    # x·½(1 + erf(x/√2)) as exporters write it before opset 20, the ½ taken first or last
+    last = [node("Mul", ["a", "half"], "h"), node("Mul", ["x", "h"], "y")] if scaled_first else \
+        [node("Mul", ["x", "a"], "m"), node("Mul", ["m", "half"], "y")]
+    path = model([node("Div", ["x", "root2"], "d", name="act"), node("Erf", ["d"], "e"),
+                  node("Add", ["e", "one"], "a"), *last], [1, 3, 4, 4],
+                 floats={"root2": 1.4142135, "one": 1.0, "half": 0.5}, opset=13)
+    assert layers(path) == [{"gelu": {"name": "act"}}]
+
+
+def test_a_division_that_is_no_gelu_is_refused(model):
+    path = model([node("Div", ["x", "two"], name="halve")], [1, 3, 4, 4], floats={"two": 2.0})
+    assert "Div (node halve)" in refused(path)[0].message
+
+
 def test_x_times_hardsigmoid_x_is_hardswish(model):
     path = model([node("HardSigmoid", ["x"], "s", name="act", alpha=1 / 6), node("Mul", ["s", "x"], "y")],
                  [1, 4, 3, 3])

@@ -744,6 +744,8 @@ def _mul(t: _Translator, node) -> bool | None:
         t.merge(node, "multiply", [a, b])
         return None
     source, factor = (a, b) if a in t.data else (b, a)
+    if t.only_reader(node.output[0], "Erf") is not None:
+        return _erf_gelu(t, node)
     dims = list(t.shape(factor, node))
     rank = len(t.shape(source, node))
     dims = [1] * (rank - len(dims)) + dims
@@ -752,6 +754,29 @@ def _mul(t: _Translator, node) -> bool | None:
         t.layer(node, "layer_scale", source=source)
         return None
     return False
+
+
+def _erf_gelu(t: _Translator, node) -> bool | None:
+    """x·½(1 + erf(x/√2)), GELU as exporters write it where ONNX has no Gelu (before opset 20): from the
+    division (or product) of x by a constant that `node` is, Erf, an Add and two Muls, one of them by x."""
+    source = t.first_data(node)
+    erf = t.only_reader(node.output[0], "Erf")
+    if erf is None or any(x in t.data for x in node.input if x != source):
+        return False
+    chain, current, by_source = [erf], erf.output[0], False
+    while len(chain) < 4:
+        step = t.only_reader(current, "Add") or t.only_reader(current, "Mul")
+        others = [x for x in step.input if x != current] if step is not None else []
+        if step is None or len(others) != 1 or (others[0] in t.data and others[0] != source):
+            break
+        by_source |= others[0] == source
+        chain.append(step)
+        current = step.output[0]
+    if not by_source or [n.op_type for n in chain] not in (["Erf", "Add", "Mul", "Mul"],):
+        return False
+    t.done.update(map(id, chain))
+    t.layer(node, "gelu", source=source, output=current)
+    return None
 
 
 def _concat(t: _Translator, node) -> bool | None:
@@ -1079,7 +1104,7 @@ _HANDLERS: dict[str, Callable] = {
     "HardSigmoid": _simple("hardsigmoid"), "HardSwish": _simple("hardswish"), "Tanh": _simple("tanh"),
     "Softmax": _simple("softmax"), "Gelu": _simple("gelu"), "Elu": _simple("elu"), "Softplus": _simple("softplus"),
     "Mish": _simple("mish"),
-    "Add": _add, "Sum": _add, "Mul": _mul, "Concat": _concat, "Split": _split, "Slice": _slice,
+    "Add": _add, "Sum": _add, "Mul": _mul, "Div": _erf_gelu, "Concat": _concat, "Split": _split, "Slice": _slice,
     "Pad": _pad, "Resize": _resize, "Upsample": _resize,
     "BatchNormalization": _batchnorm, "InstanceNormalization": _instancenorm,
     "LayerNormalization": _layernorm, "GroupNormalization": _groupnorm, "LRN": _lrn,
