@@ -658,6 +658,27 @@ def test_a_truncated_model(model):
         assert diagnostic.code == "invalid-model" and "truncated" in diagnostic.message
 
 
+def test_damaged_bytes_give_an_error_or_a_model_never_a_crash(model):
+    import random
+    scopes = {"pkg.torch.onnx.name_scopes": "['', 'layer1', 'layer1.0', 'conv2d']"}
+    path = model([_with_metadata(node("Conv", ["x", "w", "b"], "c", pads=[1, 1, 1, 1]), **scopes),
+                  node("Relu", ["c"], "r"), node("Add", ["x", "r"], "a"),
+                  node("ReduceMean", ["a", "axes"], "m", keepdims=0), node("Gemm", ["m", "fw"], "y", transB=1)],
+                 [1, 4, 6, 6], weights={"w": [4, 4, 3, 3], "b": [4], "fw": [3, 4]}, ints={"axes": [2, 3]})
+    original, draw = path.read_bytes(), random.Random(12)
+    for _ in range(300):
+        damaged = bytearray(original)
+        for _ in range(draw.randint(1, 4)):
+            damaged[draw.randrange(len(damaged))] = draw.randrange(256)
+        path.write_bytes(bytes(damaged))
+        try:
+            result = imported(path)
+        except SpecError as exc:
+            assert len(exc.diagnostics) >= 1 and all(d.message for d in exc.diagnostics)
+        else:
+            cnncalc.analyze(result.data)  # a spec, valid or not, that the analysis takes without crashing
+
+
 def test_a_missing_file_is_a_usage_error(tmp_path):
     with pytest.raises(SpecError) as caught:
         imported(tmp_path / "nothing.onnx")

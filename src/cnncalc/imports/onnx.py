@@ -42,10 +42,16 @@ def read(path: Path, input: Volume | None = None) -> Imported:
 
     path = Path(path)
     model = read_model(path)
-    graph = _Graph(onnx, model, path, input)
-    translator = _Translator(graph)
-    units = translator.run()
-    layers = structure(units, graph.input_name, translator.resolve(graph.output_name))
+    try:
+        graph = _Graph(onnx, model, path, input)
+        translator = _Translator(graph)
+        units = translator.run()
+        layers = structure(units, graph.input_name, translator.resolve(graph.output_name))
+    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as exc:
+        # protobuf takes a malformed model as it comes (a name that is not text, an attribute of a wrong
+        # type, a value out of range …), and the checks above cannot foresee each
+        raise _fail("invalid-model", f"the model is corrupt or malformed: {type(exc).__name__}: {exc}",
+                    "check the model with onnx.checker.check_model") from None
     data = {"name": path.stem, "input": "x".join(map(str, graph.input_volume)), "rounding": "floor",
             "layers": layers}
     return Imported(data, {}, FOLDED_NOTE if translator.folded else None, path.name)
