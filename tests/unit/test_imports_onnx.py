@@ -415,6 +415,15 @@ def test_resize_by_scales(model, mode, expected):
     assert tuple(report(path).output) == (10, 6, 2)
 
 
+@pytest.mark.parametrize(("op_type", "opset"), [("Upsample", 9), ("Resize", 10)])
+def test_upsample_and_the_first_resize(model, op_type, opset):
+    # both take the scales as their second input
+    path = model([node(op_type, ["x", "scales"], mode="nearest")], [1, 2, 3, 5], floats={"scales": [1., 1., 3., 2.]},
+                 opset=opset)
+    assert layers(path)[0]["upsample"]["scale"] == [2, 3]
+    assert tuple(report(path).output) == (10, 9, 2)
+
+
 def test_resize_by_sizes_with_whole_factors(model):
     path = model([node("Resize", ["x", "", "", "sizes"])], [1, 2, 3, 5], ints={"sizes": [1, 2, 9, 10]})
     assert layers(path)[0]["upsample"]["scale"] == [2, 3]  # width first
@@ -631,7 +640,24 @@ def test_two_outputs_are_refused(model, tmp_path):
     path = tmp_path / "two.onnx"
     save(helper.make_model(graph), str(path))
     (diagnostic,) = refused(path)
-    assert "2 outputs (a, b)" in diagnostic.message
+    assert diagnostic.code == "unsupported-graph" and "2 outputs (a, b)" in diagnostic.message
+
+
+def test_a_layer_that_leads_nowhere_is_refused(model):
+    # the conv's output is read by nothing on the way to the output: leaving it out would be silent
+    path = model([node("Conv", ["x", "w"], "c", name="aux"), node("Relu", ["x"], "y")], [1, 2, 3, 3],
+                 weights={"w": [4, 2, 1, 1]})
+    (diagnostic,) = refused(path)
+    assert diagnostic.code == "unsupported-graph" and diagnostic.message.startswith("aux does not lead")
+
+
+def test_a_flat_input(model):
+    # an MLP on N×784: the input is 1×1×784, as after fc
+    path = model([node("Gemm", ["x", "w", "b"], "y", transB=1)], [1, 784], weights={"w": [10, 784], "b": [10]})
+    result = report(path)
+    assert (tuple(result.input), tuple(result.output), result.totals.params) == ((1, 1, 784), (1, 1, 10), 7850)
+    path = model([node("Gemm", ["x", "w"], "y", transB=1)], ["N", "F"], weights={"w": [10, 784]}, file="dynamic.onnx")
+    assert tuple(report(path, input=Volume(1, 1, 784)).output) == (1, 1, 10)
 
 
 # -- hostile files: one error each, never a traceback ------------------------------------------------------

@@ -30,7 +30,6 @@ from .onnx_file import read_model
 
 FOLDED_NOTE = "BatchNorm folded into the convolutions"
 MAX_NODES = 10 * MAX_LAYERS  # more operators than this cannot make a spec within the row limit
-_FLOAT_TYPES = {1, 10, 11, 16}  # float, float16, double, bfloat16
 _PASS_THROUGH = ("Identity", "Cast")  # no row: the tensor is the same volume
 
 
@@ -43,7 +42,7 @@ def read(path: Path, input: Volume | None = None) -> Imported:
     path = Path(path)
     model = read_model(path)
     try:
-        graph = _Graph(onnx, model, path, input)
+        graph = _Graph(onnx, model, input)
         translator = _Translator(graph)
         units = translator.run()
         layers = structure(units, graph.input_name, translator.resolve(graph.output_name))
@@ -64,9 +63,8 @@ def _fail(code: str, message: str, *suggestions: str) -> SpecError:
 class _Graph:
     """The model's nodes in run order, its constants and its inferred shapes, with the input fixed."""
 
-    def __init__(self, onnx, model, path: Path, volume: Volume | None) -> None:
+    def __init__(self, onnx, model, volume: Volume | None) -> None:
         self.onnx = onnx
-        self.path = path
         graph = model.graph
         if len(graph.node) > MAX_NODES:
             raise _fail("too-large", f"the model has {len(graph.node):,} operators, more than the limit of "
@@ -78,16 +76,16 @@ class _Graph:
         self.constants = dict(self.initializers)
         for node in graph.node:
             if node.op_type == "Constant" and node.domain in ("", "ai.onnx") and node.output:
-                self.constants[node.output[0]] = self._constant_tensor(node)
+                tensor = self._constant_tensor(node)
+                if tensor is not None:
+                    self.constants[node.output[0]] = tensor
         inputs = [i for i in graph.input if i.name not in self.initializers]
         if len(inputs) != 1:
             names = ", ".join(i.name for i in inputs) or "none"
-            raise _fail("unsupported-operator", f"the model takes {len(inputs)} inputs ({names}); cnncalc follows a "
-                        "network with one input")
+            raise _fail("unsupported-graph", f"the model takes {len(inputs)} inputs ({names}); a spec has one")
         if len(graph.output) != 1:
             names = ", ".join(o.name for o in graph.output)
-            raise _fail("unsupported-operator", f"the model has {len(graph.output)} outputs ({names}); cnncalc "
-                        "follows a network with one output")
+            raise _fail("unsupported-graph", f"the model has {len(graph.output)} outputs ({names}); a spec has one")
         self.input_name, self.output_name = inputs[0].name, graph.output[0].name
         self.input_volume = self._fix_input(inputs[0], volume)
         order = _run_order(graph, self.input_name, set(self.constants))
@@ -103,14 +101,19 @@ class _Graph:
             self._check_dims(name, tuple(tensor.dims))
 
     def _constant_tensor(self, node):
+        """The tensor a Constant node holds (None for a kind no layer reads: strings)."""
         helper = self.onnx.helper
         for attribute in node.attribute:
             value = helper.get_attribute_value(attribute)
-            if attribute.name in ("value", "sparse_value"):
-                return value if attribute.name == "value" else value.values
-            return helper.make_tensor(node.output[0], 1 if attribute.name.startswith("value_float") else 7,
-                                      [len(value)] if isinstance(value, list) else [], value
-                                      if isinstance(value, list) else [value])
+            if attribute.name == "value":
+                return value
+            if attribute.name == "sparse_value":
+                return value.values
+            kind = {"value_float": 1, "value_floats": 1, "value_int": 7, "value_ints": 7}.get(attribute.name)
+            if kind is not None:
+                values = value if isinstance(value, list) else [value]
+                return helper.make_tensor(node.output[0], kind, [len(values)] if isinstance(value, list) else [],
+                                          values)
         return None
 
     def _fix_input(self, value_info, volume: Volume | None) -> Volume:
@@ -123,21 +126,20 @@ class _Graph:
                         f"{'no known rank' if not tensor_type.HasField('shape') else f'rank {rank}'}; cnncalc "
                         "reads N×C, N×C×W, N×C×H×W or N×C×D×H×W inputs")
         sizes = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None for d in dims]
+        spatial = rank - 2
         if volume is not None:
-            spatial = rank - 2
-            if volume.axes != max(spatial, 1) or (spatial == 0 and volume.width != 1):
-                example = "1xC" if spatial == 0 else "x".join(("W", "H", "T")[:spatial]) + "xC"
+            if (volume.axes != spatial) if spatial else any(s != 1 for s in volume.spatial):
+                example = "x".join(("W", "H", "T")[:spatial]) + "xC" if spatial else "1x1xC"
                 raise _fail("invalid-value", f"--input {'x'.join(map(str, volume))} does not fit the model's "
-                            f"{rank}-D input (N×C{'×…' * bool(spatial)}): give it as {example}")
-            wanted = [1, volume.depth, *reversed(volume.spatial[:spatial])]
+                            f"{rank}-D input: give it as {example}")
             if sizes[1] is not None and sizes[1] != volume.depth:
                 raise _fail("invalid-value", f"the model takes {sizes[1]} input channels, not {volume.depth}",
                             f"--input {'x'.join(map(str, (*volume.spatial, sizes[1])))}")
+            wanted = [1, volume.depth, *reversed(volume.spatial[:spatial])]
         else:
-            missing = [i for i, s in enumerate(sizes) if s is None and i > 0]
-            if missing:
+            if any(s is None for s in sizes[1:]):
                 shown = "×".join(str(s) if s is not None else (d.dim_param or "?") for s, d in zip(sizes, dims))
-                example = "x".join(["224"] * (rank - 2) or ["1"]) + f"x{sizes[1] or 3}"
+                example = "x".join(["224"] * spatial or ["1", "1"]) + f"x{sizes[1] or 3}"
                 raise _fail("missing-input", f"the model's input {value_info.name} has dynamic sizes ({shown}): "
                             "pass --input to set them", f"--input {example} (width x height x channels)")
             wanted = [1, *sizes[1:]]
@@ -148,8 +150,9 @@ class _Graph:
         for dim, size in zip(dims, wanted):
             dim.Clear()
             dim.dim_value = size
-        spatial = list(reversed(wanted[2:])) or [1, 1]
-        return Volume(*spatial, wanted[1])
+        if volume is not None:
+            return volume
+        return Volume(*reversed(wanted[2:]), wanted[1]) if spatial else Volume(1, 1, wanted[1])  # N×C: as after fc
 
     def _infer(self, model) -> dict[str, tuple[int, ...]]:
         onnx = self.onnx
@@ -345,7 +348,19 @@ class _Translator:
                                    suggestions=["README, 'Models made elsewhere', lists the operators cnncalc reads"])
                              for op, nodes in self.unsupported.items()])
         if self.resolve(self.g.output_name) == self.g.input_name:
-            raise _fail("unsupported-operator", "the model computes nothing from its input that a spec could show")
+            raise _fail("unsupported-graph", "the model computes nothing from its input that a spec could show")
+        live, todo = set(), [self.resolve(self.g.output_name)]
+        while todo:
+            unit = self.writer.get(todo.pop())
+            if unit is not None and id(unit) not in live:
+                live.add(id(unit))
+                todo.extend(unit.inputs)
+        dead = [unit.name for unit in self.units if id(unit) not in live]
+        if dead:
+            more = f" (nor do {len(dead) - 1} more)" if len(dead) > 1 else ""
+            raise _fail("unsupported-graph", f"{dead[0]} does not lead to the model's output{more}: a spec "
+                        "follows one path to one output",
+                        "remove what leads elsewhere, or export that part as a model of its own")
         return self.units
 
     def module(self, node) -> bool:
@@ -811,7 +826,7 @@ def _split(t: _Translator, node) -> bool | None:
         sizes.append(channels - sum(sizes))
     start = 0
     for output, size in zip(node.output, sizes):
-        if output:
+        if output in t.readers or output == t.g.output_name:  # a part nothing reads is no layer
             t.layer(node, "channel_slice", {"start": _only(start, 0), "stop": start + int(size)}, output=output)
         start += int(size)
     return None
