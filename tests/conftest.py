@@ -11,8 +11,12 @@ import io
 import json
 import os
 import re
+import shutil
+import struct
+import subprocess
 import sys
 import warnings
+import zlib
 from pathlib import Path
 
 import pytest
@@ -112,10 +116,12 @@ def diagnostics_in(stderr: str) -> list[re.Match]:
 
 # -- PyTorch export (unit/test_pytorch.py, property/test_random_networks.py) ----------------------------------
 
-# torch modules that each stand for one row of these types, so their outputs must be the rows' outputs
-ONE_TO_ONE = (("Conv2d", "ConvTranspose2d", "Linear", "MaxPool2d", "AvgPool2d", "LPPool2d", "AdaptiveAvgPool2d",
-               "AdaptiveMaxPool2d", "Upsample"),
-              ("conv", "deconv", "fc", "pool", "global_pool", "adaptive_pool", "upsample"))
+# torch modules that each stand for one row of these types, in 1-D, 2-D and 3-D, so their outputs must be the rows'
+_ANY_AXES = ("Conv", "ConvTranspose", "MaxPool", "AvgPool", "LPPool", "AdaptiveAvgPool", "AdaptiveMaxPool")
+ONE_TO_ONE = ((*(f"{name}{n}d" for name in _ANY_AXES for n in (1, 2, 3)), "Linear", "Upsample", "ChannelShuffle",
+               "PixelShuffle", "PixelUnshuffle"),
+              ("conv", "deconv", "fc", "pool", "global_pool", "adaptive_pool", "upsample", "channel_shuffle",
+               "pixel_shuffle", "pixel_unshuffle"))
 
 
 @functools.cache
@@ -154,11 +160,17 @@ def stands_for_a_row(module) -> bool:
     return isinstance(module, tuple(getattr(nn, name) for name in ONE_TO_ONE[0]))
 
 
-def tensor_volume(tensor) -> tuple[int, int, int]:
-    """A torch shape as cnncalc's W×H×D; an N×C tensor is 1×1×C."""
+def tensor_volume(tensor, axes: int) -> tuple[int, ...]:
+    """A torch shape (N×C×[T×]H×W) as cnncalc's volume, width first and the depth last; an N×C tensor is 1
+    on each of the volume's `axes` spatial axes."""
     if tensor.dim() == 2:
-        return 1, 1, tensor.shape[1]
-    return tensor.shape[3], tensor.shape[2], tensor.shape[1]
+        return (1,) * axes + (tensor.shape[1],)
+    return (*reversed(tensor.shape[2:]), tensor.shape[1])
+
+
+def torch_input(volume):
+    """The tensor for a volume: torch.randn(1, depth, [frames,] height, width), the last axis the width."""
+    return torch_modules()[0].randn(1, volume.depth, *reversed(volume.spatial))
 
 
 def export_onnx(model, sample, path) -> None:
@@ -246,3 +258,67 @@ SMALL = "INPUT(8x8x3) -> CONV(4, 3, P=1) -> RELU -> FC(10)"
 # activations: 8·8·3 + 8·8·4 + 8·8·4 + 10 = 192 + 256 + 256 + 10 = 714
 # params: conv 3·3·3·4 + 4 = 112, fc 8·8·4·10 + 10 = 2,570; 2,682 in all
 
+
+
+# -- SVG rendered by a browser (unit/test_diagram.py, unit/test_roofline.py) -----------------------------------
+def read_png(path: Path) -> tuple[int, int, list[bytearray], int]:
+    """(width, height, rows of pixel bytes, bytes per pixel) of an 8-bit RGB or RGBA PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, header = 8, [], None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    width, height, depth, color, _, _, interlace = header
+    assert depth == 8 and color in (2, 6) and interlace == 0, f"unexpected PNG format {header}"
+    bpp = 3 if color == 2 else 4
+    raw, stride = zlib.decompress(b"".join(idat)), width * bpp
+    rows, prior = [], bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        if kind == 2:  # undo the filter (PNG spec, section 9): up
+            line = bytearray((a + b) & 255 for a, b in zip(line, prior))
+        elif kind in (1, 3, 4):  # left, average, Paeth
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                up, corner = prior[i], (prior[i - bpp] if i >= bpp else 0)
+                if kind == 1:
+                    predicted = left
+                elif kind == 3:
+                    predicted = (left + up) // 2
+                else:
+                    p = left + up - corner
+                    pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                    predicted = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[i] = (line[i] + predicted) & 255
+        rows.append(line)
+        prior = line
+    return width, height, rows, bpp
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("chromium is not installed (apt-get install chromium) to render the SVG")
+    return path
+
+
+def screenshot(chromium: str, svg_path: Path, width: int, height: int) -> Path:
+    """The SVG at `svg_path` as headless Chromium draws it, a PNG of width × height beside it."""
+    png = svg_path.with_suffix(".png")
+    run = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          f"--user-data-dir={svg_path.parent / 'profile'}", f"--screenshot={png}",
+                          f"--window-size={width},{height}", svg_path.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0 and png.exists(), f"chromium failed: {run.stderr[-2000:]}"
+    return png

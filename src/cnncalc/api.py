@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import ExitCode, Span, SpecError, error
 from .engine.analysis import analyze_network  # noqa: F401 (the CLI's entry to the engine)
@@ -18,6 +18,9 @@ from .model.network import Network
 from .model.record import Record
 from .source import compact as source_compact
 from .source import yaml as source_yaml
+
+if TYPE_CHECKING:  # imported with --device only: check without it loads no roofline code
+    from .engine.devices import Device
 
 STDIN = "<stdin>"
 STRING = "<string>"
@@ -112,12 +115,44 @@ class Settings(Record):
     memory: MemorySettings
     limits: tuple[Limit, ...]  # beside the spec's own budget
     convention: str  # whose way of counting FLOPs
+    device: Device | None  # the roofline's device (engine/devices.py), at memory.dtype's peak
 
     def __init__(self, input: Volume | str | None = None, rounding: Rounding | str | None = None,
                  memory: MemorySettings = MemorySettings(), limits: tuple[Limit, ...] = (),
-                 convention: str = DEFAULT_CONVENTION) -> None:
+                 convention: str = DEFAULT_CONVENTION, device: Device | str | os.PathLike | None = None) -> None:
+        if device is not None:
+            device = load_device(device)
+            device.check_dtype(memory.dtype)
         self._fill(input=parse_volume(input) if input is not None else None, rounding=as_rounding(rounding),
-                   memory=memory, limits=tuple(limits), convention=convention)
+                   memory=memory, limits=tuple(limits), convention=convention, device=device)
+
+
+def load_device(device: Device | str | os.PathLike) -> Device:
+    """A device: a built-in one by name (`a100`), a device file (YAML, README: "On a real device"), or a Device.
+    SpecError (exit 2) with positioned diagnostics when the file cannot be read or does not validate.
+
+    >>> load_device("a100").peak("float16")
+    312000000000000
+    """
+    from .engine import devices
+
+    if isinstance(device, devices.Device):
+        return device
+    where = os.fspath(device)
+    if not isinstance(device, os.PathLike) and (where in devices.DEVICES or not looks_like_path(where)):
+        return devices.named(where)
+    try:
+        text = read_file(where)
+    except SpecError as exc:  # say what --device takes, not what a spec may be
+        raise SpecError([d._replace(suggestions=(f"a built-in device ({', '.join(devices.DEVICES)}) or a device "
+                                                 "file's path",)) for d in exc.diagnostics], ExitCode.USAGE) from None
+    try:
+        data, locations = source_yaml.load(text)
+    except SpecError as exc:
+        if exc.diagnostics[0].code != "empty-spec":  # an empty file is refused below, as a device file
+            raise SpecError(exc.diagnostics, ExitCode.USAGE) from None
+        data, locations = None, {}
+    return devices.from_data(data, locations, _stem(where), where)
 
 
 def analyze(spec: str | os.PathLike | dict[str, Any] | list | Network, settings: Settings | None = None,

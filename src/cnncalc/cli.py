@@ -56,6 +56,25 @@ def _read_stdin() -> str:
                         ExitCode.USAGE) from None
 
 
+class DeviceParam(click.ParamType):
+    """--device: a built-in device's name or a device file. A file's faults are printed as a spec's are
+    (FILE:LINE:COL), and end the run with status 2; the device code is imported only when given."""
+
+    name = "NAME|FILE.yaml"
+
+    def convert(self, value, param, ctx):
+        from .api import load_device
+
+        try:
+            return load_device(value)
+        except SpecError as exc:
+            if exc.diagnostics[0].code == "unknown-device":
+                unknown = exc.diagnostics[0]
+                self.fail("; ".join([unknown.message, *unknown.suggestions]), param, ctx)
+            _print_diagnostics(exc.diagnostics, value)
+            sys.exit(exc.exit_code)
+
+
 def _source_name(argument: str) -> str:
     return STDIN if argument == "-" else argument if looks_like_path(argument) else STRING
 
@@ -66,11 +85,17 @@ _SHAPE_OPTIONS = [
     click.option("--rounding", type=click.Choice([r.value for r in Rounding]),
                  help="Rounding of non-integer sizes, over the spec's (a block's or layer's own still wins)."),
 ]
-_COUNT_OPTIONS = [
+_BATCH_OPTIONS = [
     click.option("--batch", type=click.IntRange(1, MAX_INTEGER), default=1, show_default=True,
                  help="Images per batch."),
     click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True,
-                 help="Element type of activations and parameters."),
+                 help="Element type of activations and parameters (tfloat32: stored as float32, run at "
+                      "the TF32 peak)."),
+]
+_DEVICE_OPTION = click.option("--device", type=DeviceParam(),
+                              help="A roofline on this device: a name from `cnncalc devices`, or a device file.")
+_COUNT_OPTIONS = [
+    *_BATCH_OPTIONS,
     click.option("--optimizer", type=click.Choice(list(OPTIMIZER_STATES)), default="sgd", show_default=True,
                  help="Optimizer whose state --training counts."),
     click.option("--training", is_flag=True, help="Count training memory and backward FLOPs."),
@@ -83,20 +108,28 @@ _COUNT_OPTIONS = [
 ]
 
 
-def analysis_options(counts: bool = True):
+def analysis_options(counts: bool = True, device: bool = False):
     """The options of the commands that analyse a spec (--input and --rounding; with `counts`, those
-    of memory, budgets and FLOPs too); they arrive as one typed `settings`."""
+    of memory, budgets and FLOPs too; with `device`, --device and the --batch and --dtype it runs
+    at); they arrive as one typed `settings`."""
+    extra = (_COUNT_OPTIONS if counts else _BATCH_OPTIONS if device else []) + ([_DEVICE_OPTION] if device else [])
+
     def decorate(command):
         @functools.wraps(command)
         def wrapper(*args, input, rounding, batch=1, dtype="float32", optimizer="sgd", training=False,
-                    max_params=None, max_macs=None, max_memory=None, convention=DEFAULT_CONVENTION, **kwargs):
+                    max_params=None, max_macs=None, max_memory=None, convention=DEFAULT_CONVENTION, device=None,
+                    **kwargs):
             limits = tuple(Limit(kind, value, None, f"--max-{kind}")
                            for kind, value in (("params", max_params), ("macs", max_macs), ("memory", max_memory))
                            if value is not None)
-            return command(*args, settings=Settings(input, rounding, MemorySettings(batch, dtype, optimizer, training),
-                                                    limits, convention), **kwargs)
+            try:
+                settings = Settings(input, rounding, MemorySettings(batch, dtype, optimizer, training), limits,
+                                    convention, device)
+            except ValueError as exc:  # the device has no peak at this dtype
+                raise click.BadParameter(str(exc), param_hint="'--dtype'") from None
+            return command(*args, settings=settings, **kwargs)
 
-        for option in reversed(_SHAPE_OPTIONS + (_COUNT_OPTIONS if counts else [])):
+        for option in reversed(_SHAPE_OPTIONS + extra):
             wrapper = option(wrapper)
         return wrapper
 
@@ -161,7 +194,7 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 @click.argument("specs", nargs=-1, required=True, metavar="SPEC...")
 @_format_option()
-@analysis_options()
+@analysis_options(device=True)
 @click.option("--by-type", is_flag=True, help="Add a breakdown of params, MACs and FLOPs by layer type.")
 @click.option("--bars", is_flag=True, help="Add a bar per row showing its share of the params and the MACs.")
 @click.option("--no-color", is_flag=True, help="Plain text even in a terminal (as does NO_COLOR).")
@@ -178,6 +211,7 @@ def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, b
       cnncalc check "INPUT(32x32x3) -> [CONV(16, 3, P=1) -> RELU]*2 -> POOL(2) -> FC(10)"
       cnncalc check specs/*.yaml --format json --max-params 30M
       cnncalc check specs/resnet50.yaml --training --batch 32 --optimizer adam --dtype bfloat16
+      cnncalc check specs/mobilenet_v2.yaml --device a100 --dtype float16 --batch 64
     """
     reports = build_reports(specs, settings)
     color = _use_color(no_color)
@@ -323,16 +357,78 @@ def diagram(spec: str, output: str | None, settings: Settings) -> None:
 
     parsed, report = load_one(spec, settings)
     _print_diagnostics(report.diagnostics, report.source)
-    svg = diagram_svg(parsed, report)  # an invalid spec is drawn up to its first error
-    if output is None:
-        click.echo(svg)
-    else:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(svg)
-        except OSError as exc:
-            raise click.FileError(output, exc.strerror) from None
+    _write(diagram_svg(parsed, report), output)  # an invalid spec is drawn up to its first error
     sys.exit(report.exit_code)
+
+
+def _write(text: str, output: str | None) -> None:
+    """`text` to the file `output`, or to standard output."""
+    if output is None:
+        click.echo(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        unwritable = click.FileError(output, exc.strerror)
+        unwritable.exit_code = ExitCode.USAGE  # output that cannot be written is status 2 (README)
+        raise unwritable from None
+
+
+@cli.command()
+@click.argument("spec", metavar="SPEC")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the SVG here instead of to stdout.")
+@analysis_options(counts=False, device=True)
+def roofline(spec: str, output: str | None, settings: Settings) -> None:
+    """Draw SPEC's layers on a device's roofline (--device is needed), as a self-contained SVG.
+
+    Each layer is a point at its arithmetic intensity under the device's roof; the ten
+    with the largest bounds on time are named. A lower bound on time, not a prediction.
+
+    \b
+    Example:
+      cnncalc roofline specs/resnet50.yaml --device a100 --dtype float16 -o roofline.svg
+    """
+    if settings.device is None:
+        raise click.MissingParameter(param_hint="'--device'", param_type="option")
+    from .render.roofline import roofline_svg
+
+    _, report = load_one(spec, settings)
+    _print_diagnostics(report.diagnostics, report.source)
+    _write(roofline_svg(report), output)  # an invalid spec is drawn up to its first error
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, metavar="[FILE.yaml]...")
+@_format_option(("table", "json"))
+def devices(files: tuple[str, ...], fmt: str) -> None:
+    """List the devices --device knows, with their datasheets' figures; with FILEs, check device files
+    (their faults as FILE:LINE:COL, status 2) and list them too.
+
+    \b
+    Examples:
+      cnncalc devices
+      cnncalc devices my-gpu.yaml
+    """
+    import json
+
+    from .api import load_device
+    from .engine.devices import BUILT_IN
+    from .render.views import devices_text
+
+    listed, status = list(BUILT_IN), ExitCode.OK
+    for file in files:
+        try:
+            listed.append(load_device(file if looks_like_path(file) else os.path.join(".", file)))
+        except SpecError as exc:
+            _print_diagnostics(exc.diagnostics, file)
+            status = ExitCode.USAGE
+    if fmt == "json":
+        click.echo(json.dumps([device.to_dict() for device in listed], indent=2))
+    else:
+        click.echo(devices_text(listed))
+    sys.exit(status)
 
 
 @cli.command()

@@ -55,6 +55,36 @@ def test_table_of_an_invalid_spec_stops_before_the_error(run_cli):
     assert "non-integer-output" in result.stderr and "non-integer-output" not in result.stdout
 
 
+NAMED = "INPUT(8x8x3) -> [CONV(4, 3, P=1, name=layer1.{i}.conv1) -> RELU]*2 -> FC(2, name=fc)"
+
+
+def test_table_shows_names_beside_the_labels_when_any_row_has_one(run_cli):
+    lines = run_cli("check", NAMED).stdout.splitlines()
+    assert lines[1].split() == ["#", "Layer", "Name", "Output", "RF", "Activations", "Weights", "Params", "MACs",
+                                "Memory"]
+    assert lines[4].split()[:4] == ["1", "CONV3-4", "layer1.0.conv1", "8×8×4"]
+    assert lines[5].split()[:3] == ["2", "RELU", "8×8×4"]  # an unnamed row leaves the cell empty
+    assert lines[6].split()[:3] == ["3", "CONV3-4", "layer1.1.conv1"]
+    assert lines[8].split()[:3] == ["5", "FC-2", "fc"]
+    assert "Name" not in run_cli("check", WALKTHROUGH).stdout  # no names, no column
+
+
+def test_markdown_and_html_show_names(run_cli):
+    table = [line for line in run_cli("check", "--format", "markdown", NAMED).stdout.splitlines()
+             if line.startswith("|")]
+    assert table[0].startswith("| # | Layer | Name | Output |")
+    assert table[3].startswith("| 1 | CONV3-4 | layer1.0.conv1 | 8×8×4 |")
+    assert len({line.count("|") for line in table}) == 1
+    html = cnncalc.analyze(NAMED)._repr_html_()
+    assert ">Name</th>" in html and ">layer1.1.conv1</td>" in html
+
+
+def test_a_pipe_in_a_name_is_escaped_in_markdown(run_cli):
+    spec = "input: 4x4x1\nlayers: [relu: {name: 'a|b'}]\n"
+    row = run_cli("check", "-", "--format", "markdown", input=spec).stdout.splitlines()[5]
+    assert row.startswith("| 1 | RELU | a\\|b | 4×4×1 |")
+
+
 # -- JSON ---------------------------------------------------------------------------------------------
 
 REPORT_KEYS = {"schema_version", "name", "source", "valid", "input", "output", "layers", "totals", "diagnostics"}

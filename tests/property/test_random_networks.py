@@ -2,11 +2,12 @@
 
 A hypothesis strategy writes specs as YAML text that use every layer type but `local` (which has no
 PyTorch module), every block (repeat, residual with and without a shortcut, add, concat with an
-empty branch, `from` with ids, crops), every padding form, and rounding set on the spec, on blocks
-and on layers. The specs are valid by construction: the strategy carries the volume along as it
-draws, with its own arithmetic written from the contract (/work/shared/spec-format.md), and picks
-windows, strides, paddings and roundings that fit; branches that must meet are brought together
-with a crop, an upsample, an adaptive pool, a `same` window or a 1×1 conv.
+empty branch, multiply with gates that broadcast, group, `from` with ids, crops), every padding
+form, and rounding set on the spec, on blocks and on layers. The specs are valid by construction:
+the strategy carries the volume along as it draws, with its own arithmetic written from the
+contract (/work/shared/spec-format.md), and picks windows, strides, paddings and roundings that
+fit; branches that must meet are brought together with a crop, an upsample, an adaptive pool, a
+`same` window or a 1×1 conv, or squeezed by a global pool into a gate.
 
 Each spec is analysed by cnncalc, exported by the CLI, and the module is run on one input in eval
 mode. Torch must agree on the output shape, on the output of every module that stands for one layer
@@ -24,7 +25,7 @@ from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from cnncalc import analyze_text
-from conftest import ONE_TO_ONE, build, run_export, stands_for_a_row, tensor_volume, torch_modules
+from conftest import ONE_TO_ONE, build, run_export, stands_for_a_row, tensor_volume, torch_input, torch_modules
 
 torch, nn, FlopCounterMode = torch_modules()
 
@@ -94,13 +95,17 @@ ALIASES = {"conv": ("conv", {}), "convolution": ("conv", {}), "deconv": ("deconv
            "adaptive_pool": ("adaptive_pool", {}), "fc": ("fc", {}), "dense": ("fc", {}), "linear": ("fc", {}),
            "flatten": ("flatten", {}), "batchnorm": ("batchnorm", {}), "bn": ("batchnorm", {}),
            "lrn": ("lrn", {}), "dropout": ("dropout", {}), "upsample": ("upsample", {}), "crop": ("crop", {}),
+           "layernorm": ("layernorm", {}), "ln": ("layernorm", {}), "pad": ("pad", {}),
+           **{a: (a, {}) for a in ("layer_scale", "channel_shuffle", "channel_slice", "pixel_shuffle",
+                                   "pixel_unshuffle")},
            **{a: (a, {}) for a in ("relu", "relu6", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
                                    "identity")}}
 FIRST = {"conv": "filters", "deconv": "filters", "pool": "kernel", "global_pool": "mode",
          "adaptive_pool": "output", "fc": "units", "batchnorm": "eps", "lrn": "size", "dropout": "p",
-         "upsample": "scale", "crop": "size", "leaky_relu": "slope"}
+         "upsample": "scale", "crop": "size", "leaky_relu": "slope", "layernorm": "eps", "pad": "padding",
+         "channel_shuffle": "groups", "channel_slice": "stop", "pixel_shuffle": "factor", "pixel_unshuffle": "factor"}
 LETTERS = {"K": "filters", "F": "kernel", "S": "stride", "P": "padding"}
-BLOCKS = ("repeat", "residual", "add", "concat")
+BLOCKS = ("repeat", "residual", "add", "concat", "multiply", "group")
 DEFAULT_MODES = {"pool": "max", "global_pool": "avg", "adaptive_pool": "avg"}
 
 
@@ -132,6 +137,8 @@ def run_block(node: dict, vol: tuple, rounding: str, ids: dict) -> tuple[int, in
         for _ in range(node["repeat"]):
             vol = run(node["layers"], vol, rounding, ids)
         out = vol
+    elif kind == "group":
+        out = run(node["group"], vol, rounding, ids)
     else:
         branches = [node["residual"], node.get("shortcut", [])] if kind == "residual" else node[kind]
         ends = [run(branch, vol, rounding, ids) for branch in branches]
@@ -139,6 +146,11 @@ def run_block(node: dict, vol: tuple, rounding: str, ids: dict) -> tuple[int, in
             if len({end[:2] for end in ends}) > 1:
                 raise Invalid(f"concat of {ends}")
             out = (*ends[0][:2], sum(end[2] for end in ends))
+        elif kind == "multiply":  # contract §8: a branch 1×1 of the same depth broadcasts
+            maps = {end for end in ends if end[:2] != (1, 1)} or set(ends)
+            if len(maps) > 1 or any(end[2] != ends[0][2] for end in ends):
+                raise Invalid(f"multiply of {ends}")
+            out = maps.pop()
         else:
             if len(set(ends)) > 1:
                 raise Invalid(f"{kind} of {ends}")
@@ -185,8 +197,19 @@ def layer_output(kind: str, p: dict, vol: tuple, rounding: str) -> tuple[int, in
     if kind == "flatten":
         return 1, 1, w * h * d
     if kind == "upsample":
+        if p.get("output") is not None:
+            return (*pair(p["output"]), d)
         sw, sh = pair(p.get("scale"), (2, 2))
         return w * sw, h * sh, d
+    if kind == "pad":  # the strategy keeps to PyTorch's bounds for reflect and circular
+        left, right, top, bottom = sides(p["padding"])
+        return w + left + right, h + top + bottom, d
+    if kind == "channel_slice":
+        return w, h, p["stop"] - p.get("start", 0)
+    if kind == "pixel_shuffle":
+        return w * p["factor"], h * p["factor"], d // p["factor"] ** 2
+    if kind == "pixel_unshuffle":
+        return w // p["factor"], h // p["factor"], d * p["factor"] ** 2
     if kind == "crop":
         if p.get("size") is not None:
             cw, ch = pair(p["size"])
@@ -197,7 +220,7 @@ def layer_output(kind: str, p: dict, vol: tuple, rounding: str) -> tuple[int, in
         if min(cw, ch) < 1:
             raise Invalid("crop")
         return cw, ch, d
-    return vol  # batchnorm, lrn, dropout, activations, identity
+    return vol  # batchnorm, layernorm, lrn, dropout, activations, identity, layer_scale, channel_shuffle
 
 
 # -- the strategy ---------------------------------------------------------------------------------
@@ -302,11 +325,14 @@ class Writer:
     def layer(self, vol, rounding: str):
         w, h, d = vol
         kinds = {"conv": 20, "deconv": 8, "pool": 14, "global_pool": 2, "adaptive_pool": 3, "batchnorm": 4,
-                 "lrn": 2, "dropout": 2, "upsample": 3, "crop": 4, "activation": 10}
+                 "lrn": 2, "dropout": 2, "upsample": 3, "crop": 4, "activation": 10, "layernorm": 2, "layer_scale": 1,
+                 "channel_shuffle": 1, "channel_slice": 1, "pixel_shuffle": 1, "pixel_unshuffle": 1, "pad": 2}
         if w * h * d <= MAX_FC_INPUTS:
             kinds.update(fc=3, flatten=1 if w * h * d <= 512 else 0)
         if w * 2 > MAX_SIDE or h * 2 > MAX_SIDE:
-            kinds.update(upsample=0)
+            kinds.update(upsample=0, pixel_shuffle=0)
+        if w + 6 > MAX_SIDE or h + 6 > MAX_SIDE:
+            kinds.update(pad=0)
         kind = self.pick(*(k for k, n in kinds.items() for _ in range(n)))
         return getattr(self, kind)(vol, rounding)
 
@@ -501,11 +527,67 @@ class Writer:
     def batchnorm(self, vol, rounding):
         params = {}
         if self.chance(0.3):
-            params["eps"] = self.pick(0.001, 0.0001)
+            params["eps"] = self.pick(0.001, 0.0001, "1e-3")
         if self.chance(0.3):
             params["momentum"] = self.pick(0.01, 0.3)
+        if self.chance(0.3):
+            params.update(scale=self.pick(True, False), center=self.pick(True, False))
+            self.note(f"batchnorm: scale {params['scale']}, center {params['center']}")
         self.note("batchnorm")
         return self.finish("batchnorm", params, vol, rounding)
+
+    def layernorm(self, vol, rounding):
+        params = {"affine": False} if self.chance(0.3) else {}
+        if self.chance(0.3):
+            params["eps"] = self.pick(1e-6, "1e-6")
+        self.note("layernorm" + (" (after fc or flatten)" if vol[:2] == (1, 1) else ""))
+        return self.finish("layernorm", params, vol, rounding)
+
+    def layer_scale(self, vol, rounding):
+        self.note("layer_scale")
+        return self.finish("layer_scale", {}, vol, rounding)
+
+    def channel_shuffle(self, vol, rounding):
+        self.note("channel_shuffle")
+        return self.finish("channel_shuffle", {"groups": self.pick(*(g for g in range(1, 9) if vol[2] % g == 0))},
+                           vol, rounding)
+
+    def channel_slice(self, vol, rounding):
+        start = self.num(0, vol[2] - 1)
+        params = {"stop": self.num(start + 1, vol[2])}
+        if start or self.chance(0.3):
+            params["start"] = start
+        self.note("channel_slice")
+        return self.finish("channel_slice", params, vol, rounding)
+
+    def pixel_shuffle(self, vol, rounding):
+        w, h, d = vol
+        factors = [r for r in (2, 3) if d % (r * r) == 0 and max(w, h) * r <= MAX_SIDE]
+        factor = self.pick(*factors) if factors and self.chance(0.8) else 1
+        self.note(f"pixel_shuffle: {factor}")
+        return self.finish("pixel_shuffle", {"factor": factor}, vol, rounding)
+
+    def pixel_unshuffle(self, vol, rounding):
+        w, h, _ = vol
+        factors = [r for r in (2, 3) if w % r == 0 and h % r == 0]
+        factor = self.pick(*factors) if factors and self.chance(0.8) else 1
+        self.note(f"pixel_unshuffle: {factor}")
+        return self.finish("pixel_unshuffle", {"factor": factor}, vol, rounding)
+
+    def pad(self, vol, rounding):
+        w, h, _ = vol
+        mode = self.pick("constant", "zeros", "reflect", "replicate", "circular")
+        # PyTorch: a reflection pads less than the size, a circular pad at most the size
+        most = {"reflect": (w - 1, h - 1), "circular": (w, h)}.get(mode, (3, 3))
+        pad = self.padding((min(most[0], 3), min(most[1], 3))) or (0, 0, 0, 0)  # no `same` for a pad
+        params = {"padding": self.write_pair((pad[0], pad[2])) if pad[0] == pad[1] and pad[2] == pad[3]
+                  else dict(zip(("left", "right", "top", "bottom"), pad))}
+        if mode != "constant" or self.chance(0.3):
+            params["mode"] = mode
+        if mode == "constant" and self.chance(0.3):
+            params["value"] = self.pick(-1.5, 2.0)
+        self.note(f"pad: {mode}")
+        return self.finish("pad", params, vol, rounding)
 
     def lrn(self, vol, rounding):
         params = {}
@@ -526,6 +608,9 @@ class Writer:
         params = {}
         if scale != (2, 2) or self.chance(0.3):
             params["scale"] = self.write_pair(scale)
+        if self.chance(0.35):  # an output size instead, larger or smaller
+            params = {"output": self.write_pair((self.num(1, min(3 * w, MAX_SIDE)), self.num(1, min(3 * h, MAX_SIDE))))}
+            self.note("upsample: output")
         if self.chance(0.5):
             params["mode"] = self.pick("nearest", "bilinear", "bicubic")
         self.note(f"upsample: {params.get('mode', 'nearest')}")
@@ -550,7 +635,7 @@ class Writer:
 
     # blocks
     def block(self, vol, rounding: str, in_repeat: bool, nesting: int):
-        kind = self.pick("repeat", "residual", "add", "concat")
+        kind = self.pick("repeat", "residual", "add", "concat", "multiply", "group")
         own = self.own_rounding(0.25)
         if own:
             self.note(f"rounding: {own} on a block")
@@ -589,6 +674,28 @@ class Writer:
                 nodes, end = self.branch(vol, inner, in_repeat, nesting, 0, 2)
                 branches.append(nodes + self.fit(end, target, inner, depth=True))
             node = {"add": branches}
+        elif kind == "multiply":
+            first, target = self.branch(vol, inner, in_repeat, nesting, 0, 2)
+            branches, gates = [first], []
+            for _ in range(self.num(1, 2)):
+                if self.chance(0.6):  # a gate: squeezed by a global pool, excited to the map's depth
+                    gate = [self.layer_node("global_pool", {})]
+                    if vol[2] != target[2] or self.chance(0.5):
+                        gate.append(self.layer_node("conv", {"filters": target[2], "kernel": 1}) if self.chance(0.5)
+                                    else self.layer_node("fc", {"units": target[2]}))
+                    gates.append(gate + [self.layer_node("sigmoid", {})])
+                    self.note("multiply: a gate")
+                else:
+                    nodes, end = self.branch(vol, inner, in_repeat, nesting, 0, 2)
+                    branches.append(nodes + self.fit(end, target, inner, depth=True))
+            for gate in gates:  # anywhere: a gate holds no id and no from
+                branches.insert(self.num(0, len(branches)), gate)
+            node = {"multiply": branches}
+        elif kind == "group":
+            body, _ = self.sequence(vol, inner, in_repeat, nesting, 1, 3)
+            node = {"group": body}
+            if self.chance(0.5):
+                node["name"] = self.pick("layer1", "features.0")
         else:
             count = self.num(2, 3)
             empty = self.num(0, count - 1) if self.chance(0.4) else None
@@ -714,13 +821,13 @@ def recorded_shapes(model: nn.Module) -> tuple[list, list]:
                     followed[id(first)] = then
     for module in model.modules():
         if stands_for_a_row(module) and id(module) not in followed:
-            module.register_forward_hook(lambda _m, _a, out: fixed.append(tensor_volume(out)))
+            module.register_forward_hook(lambda _m, _a, out: fixed.append(tensor_volume(out, 2)))
     for deconv_id, crop in followed.items():
         slot: list = []
         alternatives.append(slot)
         deconv = next(m for m in model.modules() if id(m) == deconv_id)
-        deconv.register_forward_hook(lambda _m, _a, out, slot=slot: slot.insert(0, tensor_volume(out)))
-        crop.register_forward_hook(lambda _m, _a, out, slot=slot: slot.append(tensor_volume(out)))
+        deconv.register_forward_hook(lambda _m, _a, out, slot=slot: slot.insert(0, tensor_volume(out, 2)))
+        crop.register_forward_hook(lambda _m, _a, out, slot=slot: slot.append(tensor_volume(out, 2)))
     return fixed, alternatives
 
 
@@ -742,10 +849,9 @@ def check_against_torch(example: Example, directory) -> None:
     path.write_text(example.text)
     model = build(run_export(str(path)))
     fixed, alternatives = recorded_shapes(model)
-    width, height, depth = report.input
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        out = model(torch.randn(1, depth, height, width))
-    assert tensor_volume(out) == tuple(report.output)
+        out = model(torch_input(report.input))
+    assert tensor_volume(out, 2) == tuple(report.output)
     rows = [tuple(r.output) for r in report.rows if r.type in ONE_TO_ONE[1]]
     assert matches(rows, fixed, alternatives), f"rows {sorted(rows)}, modules {sorted(fixed)} + {alternatives}"
     assert sum(p.numel() for p in model.parameters()) == report.totals.params

@@ -20,6 +20,8 @@ from cnncalc.layers import (
     AdaptivePool,
     Add,
     BatchNorm,
+    ChannelShuffle,
+    ChannelSlice,
     Concat,
     Conv,
     Crop,
@@ -27,8 +29,14 @@ from cnncalc.layers import (
     Flatten,
     From,
     GlobalPool,
+    Group,
+    GroupNorm,
     Local,
+    Multiply,
     Network,
+    Pad,
+    PixelShuffle,
+    PixelUnshuffle,
     Pool,
     ReLU,
     Repeat,
@@ -202,9 +210,29 @@ def test_three_d_clips():
     "crop: {left: 1, right: 2, bottom: 3}",
     "crop: {size: 7x5}",
     "adaptive_pool: 4x3",
+    "pad: {padding: 2x1}",
+    "pad: {padding: 3, mode: reflect}",  # fits from 4 on
+    "pad: {padding: {left: 5, top: 7}, mode: circular}",  # at least 5 wide and 7 high
+    "upsample: {output: 5x7}",
+    "upsample: {scale: 2, mode: bilinear}",
 ])
 def test_each_kind_of_layer_as_walked(layer):
     spec = load(f"input: 12x12x2\nlayers:\n  - {layer}\n")
+    for axis in ("both", "width", "height"):
+        assert_as_walked(spec, 1, 30, axis)
+
+
+@pytest.mark.parametrize("layers", [
+    ["pixel_unshuffle: 3"],  # fits multiples of 3 only
+    ["pixel_shuffle: 2", "pixel_unshuffle: 4"],  # 2W must divide by 4: W even
+    ["conv: {filters: 3, kernel: 3, stride: 2, rounding: floor}", "flatten", "channel_shuffle: 2"],  # 3·m² even
+    ["flatten", "pixel_shuffle: 2"],  # the depth W·H·8 is divisible by 4 for every size
+    ["flatten", "channel_slice: {start: 10, stop: 100}"],  # the depth W·H·8 must reach 100: from 4x4 on
+    ["channel_shuffle: 3"],  # 3 does not divide 8: no size fits
+    ["groupnorm: 3"],  # nor for groupnorm
+])
+def test_channel_layers_as_walked(layers):
+    spec = load("input: 12x12x8\nlayers:\n" + "".join(f"  - {layer}\n" for layer in layers))
     for axis in ("both", "width", "height"):
         assert_as_walked(spec, 1, 30, axis)
 
@@ -213,6 +241,7 @@ def test_each_kind_of_layer_as_walked(layer):
     "INPUT(20x2) -> LRN",  # lrn works on 2-D volumes only
     "INPUT(20x2) -> CONV(2, 3x3)",  # a kernel of two axes on one
     "INPUT(20x20x2) -> CONV(4, 3, groups=4)",  # groups must divide the depth, 2
+    "INPUT(20x2) -> UPSAMPLE(2, bilinear)",  # bilinear interpolates over 2 axes
 ])
 def test_a_fault_that_no_size_avoids(line):
     found = assert_as_walked(load(line), 1, 30)
@@ -242,8 +271,9 @@ _ROUNDING = st.sampled_from([None, None, "exact", "floor", "ceil"])
 @st.composite
 def _layer(draw, ids: list[str], names: Iterator[str], axes: int):
     kinds = ["conv", "conv", "conv", "pool", "pool", "deconv", "gap", "adaptive", "fc", "flatten", "upsample", "crop",
-             "bn", "relu"]
-    kind = draw(st.sampled_from(kinds + ["local", "lrn"] if axes == 2 or _rarely(draw) else kinds))
+             "bn", "relu", "shuffle", "slice", "groupnorm", "pad"]
+    two_d = ["local", "lrn", "pixel_shuffle", "pixel_unshuffle"]  # the walk refuses them on 1-D and 3-D
+    kind = draw(st.sampled_from(kinds + two_d if axes == 2 or _rarely(draw) else kinds))
     common = {"rounding": draw(_ROUNDING)}
     if _sometimes(draw):
         common["id"] = next(names)
@@ -275,7 +305,24 @@ def _layer(draw, ids: list[str], names: Iterator[str], axes: int):
         return AdaptivePool(output=_per_axis(draw, 1, 3, axes), **common)
     if kind == "fc":
         return FC(units=draw(st.sampled_from([2, 3])), **common)
-    return Upsample(scale=_per_axis(draw, 1, 3, axes), **common)
+    if kind in ("shuffle", "groupnorm"):  # the groups must divide the depth
+        return (ChannelShuffle if kind == "shuffle" else GroupNorm)(groups=draw(st.integers(1, 3)), **common)
+    if kind == "slice":
+        start = draw(st.integers(0, 3))
+        return ChannelSlice(start=start, stop=start + draw(st.integers(1, 3)), **common)
+    if kind in ("pixel_shuffle", "pixel_unshuffle"):
+        return (PixelShuffle if kind == "pixel_shuffle" else PixelUnshuffle)(factor=draw(st.integers(1, 3)),
+                                                                             **common)
+    if kind == "pad":
+        sides = {"left": draw(st.integers(0, 6)), "top": draw(st.integers(0, 6))}
+        return Pad(padding=sides if _sometimes(draw) else _per_axis(draw, 0, 3, axes),
+                   mode=draw(st.sampled_from(["constant", "reflect", "replicate", "circular"])), **common)
+    # nearest on any volume; the interpolating modes on theirs, and now and then on another
+    mode = draw(st.sampled_from(["nearest", "nearest", ("linear", "bilinear", "trilinear")[axes - 1],
+                                 "bicubic" if _rarely(draw) or axes == 2 else "nearest"]))
+    if _sometimes(draw):
+        return Upsample(output=_per_axis(draw, 1, 12, axes), mode=mode, **common)
+    return Upsample(scale=_per_axis(draw, 1, 3, axes), mode=mode, **common)
 
 
 @st.composite
@@ -283,7 +330,7 @@ def _sequence(draw, ids: list[str], names: Iterator[str], axes: int, depth: int 
     """Layers and blocks; `ids` are those a from may refer to, `names` the ids not yet given."""
     nodes = []
     for _ in range(draw(st.integers(0 if depth else 1, 4))):
-        blocks = ["residual", "add", "concat", "repeat"] if depth < 2 else []
+        blocks = ["residual", "add", "concat", "multiply", "repeat", "group"] if depth < 2 else []
         kind = draw(st.sampled_from(["layer"] * 5 + blocks + ["from"] * bool(ids)))
         if depth == 0 and _rarely(draw):
             kind = "nowhere"
@@ -299,12 +346,16 @@ def _sequence(draw, ids: list[str], names: Iterator[str], axes: int, depth: int 
             options = {"id": ident, "rounding": draw(_ROUNDING)}
             if kind == "repeat":
                 nodes.append(Repeat(draw(st.integers(1, 3)), draw(_sequence(ids, names, axes, depth + 1)), **options))
+            elif kind == "group":
+                nodes.append(Group(draw(_sequence(ids, names, axes, depth + 1)), **options))
             elif kind == "residual":
                 body, shortcut = (draw(_sequence(ids, names, axes, depth + 1)) for _ in range(2))
                 nodes.append(Residual(body, shortcut, **options))
             else:
                 branches = [draw(_sequence(ids, names, axes, depth + 1)) for _ in range(draw(st.integers(1, 3)))]
-                nodes.append((Add if kind == "add" else Concat)(branches, **options))
+                if kind == "multiply" and _sometimes(draw):  # a gate, to broadcast
+                    branches.insert(draw(st.integers(0, len(branches))), (GlobalPool(),))
+                nodes.append({"add": Add, "concat": Concat, "multiply": Multiply}[kind](branches, **options))
             if ident and not inside:
                 ids.append(ident)
     return tuple(nodes)

@@ -53,7 +53,12 @@ WORDS = ["name", "input", "rounding", "layers", "repeat", "residual", "shortcut"
          "identity", "input", "filters", "kernel", "stride", "padding", "dilation", "groups", "bias",
          "output_padding", "mode", "units", "eps", "momentum", "size", "alpha", "beta", "k", "p", "scale", "output",
          "slope", "left", "right", "top", "bottom", "width", "height", "depth", "channels", "K", "F", "S", "P",
-         "exact", "floor", "ceil", "same", "valid", "max", "avg", "nearest", "true", "false", "s", "kernal", "covn"]
+         "exact", "floor", "ceil", "same", "valid", "max", "avg", "nearest", "true", "false", "s", "kernal", "covn",
+         "layernorm", "ln", "layer_scale", "channel_shuffle", "channel_slice", "pixel_shuffle", "pixel_unshuffle",
+         "pad", "affine", "center", "start", "stop", "factor", "value", "reflect", "circular", "trilinear",
+         "align_corners", "1e-6", "nan", "-inf",
+
+         "multiply", "group"]
 
 INTEGERS = st.one_of(st.integers(-2, 40), st.sampled_from([0, 1, 64, 2 ** 31 - 1, 2 ** 31, 10 ** 100]))
 SCALARS = st.one_of(
@@ -80,6 +85,8 @@ BLOCK = st.recursive(LAYER, lambda inner: st.one_of(
                           optional={"shortcut": st.lists(inner, max_size=2), "id": st.sampled_from(["a", "b"])}),
     st.fixed_dictionaries({"concat": st.lists(st.lists(inner, max_size=2), max_size=3)}),
     st.fixed_dictionaries({"add": st.lists(st.lists(inner, max_size=2), max_size=3)}),
+    st.fixed_dictionaries({"multiply": st.lists(st.lists(inner, max_size=2), max_size=3)}),
+    st.fixed_dictionaries({"group": st.one_of(st.lists(inner, max_size=3), SCALARS)}, optional={"name": SCALARS}),
     st.fixed_dictionaries({"from": st.one_of(st.sampled_from(["a", "b", "enc1"]), SCALARS)}),
 ), max_leaves=10)
 DOCUMENTS = st.one_of(

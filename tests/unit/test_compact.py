@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import REFERENCE_YAML, analyze, codes, shape, valid
+from conftest import REFERENCE_YAML, analyze, codes, shape, valid, yaml_spec
 
 # -- the compact notation --------------------------------------------------------------------------
 
@@ -41,6 +41,24 @@ def test_compact_repeat():
 def test_compact_nested_repeat():
     report = valid("INPUT(8x8x1) -> [[RELU]*2 -> TANH]*3")
     assert [r.type for r in report.rows[1:]] == ["relu", "relu", "tanh"] * 3
+
+
+def test_compact_names_may_be_dotted_and_number_the_copies():
+    # PyTorch's module paths, as a word; {i} is the copy of the repeat it stands in
+    report = valid("INPUT(8x8x3) -> CONV(4, 3, P=1, name=features.0) -> [RELU(name=layer1.{i}.relu)]*2")
+    assert [r.name for r in report.rows[1:]] == ["features.0", "layer1.0.relu", "layer1.1.relu"]
+    report = valid(yaml_spec("input: 8x8x3", "- CONV(4, 3, name=layer1.0.conv1)"))
+    assert report.rows[1].name == "layer1.0.conv1"
+
+
+@pytest.mark.parametrize("line, column", [
+    ("INPUT(8x8x3) -> CONV(4, 3, name=a.)", 34),     # a dot must be followed by more of the name
+    ("INPUT(8x8x3) -> CONV(4, 3, name=a..b)", 34),
+    ("INPUT(8x8x3) -> CONV(4, 3, name=a{j})", 34),   # {i} is the one placeholder
+])
+def test_compact_name_faults(line, column):
+    [diagnostic] = analyze(line).diagnostics
+    assert (diagnostic.code, diagnostic.span.column) == ("compact-syntax", column)
 
 
 def test_compact_keys_are_case_sensitive():

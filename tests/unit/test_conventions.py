@@ -16,7 +16,8 @@ import json
 
 import pytest
 
-from conftest import ROOT
+from cnncalc.model.layers.base import CONVENTION_NAMES
+from conftest import ROOT, analyze
 
 SPECS = {"vgg16": str(ROOT / "specs/vgg16-torchvision.yaml"), "resnet50": str(ROOT / "specs/resnet50.yaml"),
          "googlenet": str(ROOT / "specs/googlenet.yaml")}
@@ -92,3 +93,83 @@ def test_vgg16_torchvision_matches_the_notes_vgg16_in_params_and_macs(run_cli):
     modules = flops(run_cli, SPECS["vgg16"], "cnncalc")["totals"]
     assert (notes["params"], notes["macs"]) == (modules["params"], modules["macs"]) == (138_357_544, 15_470_264_320)
 
+
+
+# -- the peers' rules for contract §8's types, one layer at a time --------------------------------------------
+# Each rule as read from the tool's source (README's table links it), worked by hand; a tool left out counts 0.
+# On 8×8×4, I = O = 256 elements.
+PEER_RULES = [
+    # layernorm exports as ConvNeXt's LayerNorm2d, a subclass of nn.LayerNorm: fvcore's norm_flop_counter and
+    # calflops' F.layer_norm count 5·I with a weight, 4·I without; ptflops and thop find no rule for a
+    # subclass; torchinfo counts its parameters, 2·4
+    ("INPUT(8x8x4) -> LN", {"fvcore": 1280, "calflops": 1280, "torchinfo": 8}),
+    ("INPUT(8x8x4) -> LN(affine=false)", {"fvcore": 1024, "calflops": 1024}),
+    # ConvNeXt's `x * gamma`: no tool patches `*`; Netscope's Scale layer, one per element
+    ("INPUT(8x8x4) -> LAYER_SCALE", {"netscope": 256}),
+    # batchnorm in eval: 2·I with PyTorch's affine (thop 4·I), I without it (thop 2·I); one of γ, β alone is
+    # an affine-free BatchNorm and a helper whose `*` or `+` no tool counts, and whose parameter torchinfo
+    # counts; Netscope: BatchNorm + Scale (I) with γ, else no Scale
+    ("INPUT(8x8x4) -> BN", {"fvcore": 512, "ptflops": 512, "thop": 1024, "torchinfo": 8, "calflops": 512,
+                            "netscope": 256}),
+    ("INPUT(8x8x4) -> BN(center=false)", {"fvcore": 256, "ptflops": 256, "thop": 512, "torchinfo": 4,
+                                          "calflops": 256, "netscope": 256}),
+    ("INPUT(8x8x4) -> BN(scale=false)", {"fvcore": 256, "ptflops": 256, "thop": 512, "torchinfo": 4,
+                                         "calflops": 256}),
+    ("INPUT(8x8x4) -> BN(scale=false, center=false)", {"fvcore": 256, "ptflops": 256, "thop": 512,
+                                                       "calflops": 256}),
+    # moving data: ChannelShuffle, slicing, PixelShuffle and PixelUnshuffle have no rule in any tool (thop's
+    # zero_ops for PixelShuffle); Netscope has no such Caffe layer
+    ("INPUT(8x8x4) -> CHANNEL_SHUFFLE(2)", {}),
+    ("INPUT(8x8x4) -> CHANNEL_SLICE(2)", {}),
+    ("INPUT(8x8x4) -> PIXEL_SHUFFLE(2)", {}),
+    ("INPUT(8x8x4) -> PIXEL_UNSHUFFLE(2)", {}),
+    ("INPUT(8x8x4) -> PAD(1, reflect)", {}),  # fvcore ignores constant_pad_nd and has no handle for aten::pad
+    # upsample, O output elements: fvcore's handles are upsample_nearest2d (O) and upsample_bilinear2d (4·O);
+    # ptflops' hook counts O and its patched F.interpolate O again; thop 1, 5, 11, 259 per output element for
+    # nearest, linear, bilinear, bicubic, and 0 for trilinear; calflops I with a scale (it drops the scale's
+    # product), and the size it is given with size=, without N·C (an int size as itself)
+    # 2-D, 2×: O = 16·16·4 = 1,024 from I = 256
+    ("INPUT(8x8x4) -> UPSAMPLE", {"fvcore": 1024, "ptflops": 2048, "thop": 1024, "calflops": 256}),
+    ("INPUT(8x8x4) -> UPSAMPLE(2, bilinear)", {"fvcore": 4096, "ptflops": 2048, "thop": 11 * 1024, "calflops": 256}),
+    ("INPUT(8x8x4) -> UPSAMPLE(2, bicubic)", {"ptflops": 2048, "thop": 259 * 1024, "calflops": 256}),
+    # 1-D: O = 16·4 = 64 from I = 32; fvcore has no 1-D handle
+    ("INPUT(8x4) -> UPSAMPLE(2)", {"ptflops": 128, "thop": 64, "calflops": 32}),
+    ("INPUT(8x4) -> UPSAMPLE(2, linear)", {"ptflops": 128, "thop": 5 * 64, "calflops": 32}),
+    # 3-D: O = 16·16·16·4 = 16,384 from I = 2,048
+    ("INPUT(8x8x8x4) -> UPSAMPLE(2, trilinear)", {"ptflops": 32768, "calflops": 2048}),
+    # size=(20, 12) for 12×20×4: O = 960; calflops 12·20 = 240; size=12: O = 12·12·4 = 576, calflops 12
+    ("INPUT(8x8x4) -> UPSAMPLE(output=12x20, mode=bilinear)", {"fvcore": 3840, "ptflops": 1920, "thop": 11 * 960,
+                                                                "calflops": 240}),
+    ("INPUT(8x8x4) -> UPSAMPLE(output=12)", {"fvcore": 576, "ptflops": 1152, "thop": 576, "calflops": 12}),
+]
+
+
+@pytest.mark.parametrize("spec, peers", PEER_RULES, ids=[spec.split("-> ", 1)[1] for spec, _ in PEER_RULES])
+def test_each_peer_rule_of_the_new_types(spec, peers):
+    for convention in CONVENTION_NAMES:
+        assert analyze(spec, convention=convention).rows[-1].flops == peers.get(convention, 0), convention
+
+
+# -- merge rows --------------------------------------------------------------------------------------------------
+# A multiply is a `*` in forward(), as torchvision's SqueezeExcitation writes it: no module, and no peer but
+# Netscope counts it (ptflops and calflops patch torch.mul, not Tensor.__mul__). Netscope reads Caffe, where a
+# product with a per-channel gate is a Scale layer (macc = O, analyzer.coffee) and a product of equal volumes an
+# Eltwise PROD, which its analyzer reads as a SUM (macc 0).
+MULTIPLIES = ("input: 6x5x4\nlayers:\n"
+              "  - multiply: [[], [gap, sigmoid]]\n"          # one gate on 6·5·4 = 120 elements
+              "  - multiply: [[relu], [tanh]]\n"              # equal volumes
+              "  - multiply: [[gap], [], [gmp]]\n"            # two gates
+              "  - add: [[], []]\n"
+              "  - concat: [[], []]\n")
+
+
+@pytest.mark.parametrize("convention, merges", [
+    ("cnncalc", [120, 120, 2 * 120, 120, 0]),  # (branches − 1)·O for multiply and add, 0 for concat
+    ("netscope", [120, 0, 2 * 120, 0, 0]),
+    *((peer, [0] * 5) for peer in ("torchvision", "fvcore", "ptflops", "thop", "torchinfo", "calflops")),
+])
+def test_merge_rows_under_each_convention(run_cli, tmp_path, convention, merges):
+    path = tmp_path / "merges.yaml"
+    path.write_text(MULTIPLIES)
+    rows = flops(run_cli, str(path), convention)["layers"]
+    assert [row["flops"] for row in rows if row["type"] in ("multiply", "add", "concat")] == merges

@@ -7,19 +7,14 @@ to check that something was drawn, to the edges of the drawing and not past them
 from __future__ import annotations
 
 import re
-import shutil
-import struct
-import subprocess
 import xml.etree.ElementTree as ET
-import zlib
-from pathlib import Path
 
 import pytest
 
 from cnncalc.api import Settings, load, read_file
 from cnncalc.engine.analysis import analyze_network
 from cnncalc.render.diagram import depth_px, diagram_svg, spatial_px, text_width
-from conftest import ROOT, SPECS
+from conftest import ROOT, SPECS, read_png, screenshot
 
 SVG = "{http://www.w3.org/2000/svg}"
 DOCS = ROOT / "docs"
@@ -143,6 +138,34 @@ def test_branches_and_references():
     assert {"from enc1", "from enc4", "id: enc1", "id: enc4"} <= set(shown)
 
 
+def test_a_multiply_is_drawn_as_a_block_and_a_group_in_line():
+    spec = load("input: 16x12x8\nlayers:\n"
+                "  - group: [conv: {filters: 8, kernel: 3, padding: 1}, relu]\n"
+                "    name: stem\n"
+                "  - multiply: [[], [gap, conv: {filters: 8, kernel: 1}, sigmoid]]\n"
+                "  - residual: [conv: {filters: 8, kernel: 1}]\n")
+    root, _, _ = parse(diagram_svg(spec, analyze_network(spec, "<string>", Settings())))
+    shown = texts(root)
+    # boxes: the input, the group's conv (its ReLU folded), the gate's pool and conv (the sigmoid folded),
+    # the multiply, the residual's conv and its add
+    assert len(volume_boxes(root)) == 7
+    assert {"CONV3-8", "+ RELU", "GAP", "CONV1-8", "+ SIGMOID", "MULTIPLY", "ADD", "16×12×8", "1×1×8"} <= set(shown)
+    assert shown.count("identity") == 2  # the multiply's map and the residual's shortcut
+    assert "add / multiply" in shown  # the legend names the merges drawn
+
+
+def test_a_signal_is_a_bar_and_a_clip_a_box_with_its_frames():
+    spec = load("INPUT(16000x1) -> PAD(left=2) -> CONV(16, 3) -> RELU -> POOL(4)")
+    root, _, _ = parse(diagram_svg(spec, analyze_network(spec, "<string>", Settings())))
+    fronts = [g.findall(f"{SVG}polygon")[2] for g in volume_boxes(root)]
+    heights = {round(max(ys) - min(ys), 3) for ys in ([float(p.split(",")[1]) for p in f.get("points").split()]
+                                                       for f in fronts)}
+    assert heights == {spatial_px(1)}  # every 1-D volume as high as one unit: a bar
+    assert {"16000×1", "16002×1", "16000×16", "4000×16"} <= set(texts(root))
+    spec = load("INPUT(112x112x16x3) -> CONV(8, 3x3x3, P=1)")
+    assert "112×112×16×8" in texts(parse(diagram_svg(spec, analyze_network(spec, "<string>", Settings())))[0])
+
+
 def test_the_log_scale_keeps_every_volume_visible():
     assert 6 <= spatial_px(1) < spatial_px(7) < spatial_px(56) < spatial_px(224) <= 130
     assert spatial_px(100_000) == spatial_px(10_000) == 130
@@ -176,72 +199,13 @@ def test_the_committed_pictures_are_up_to_date(name):
 
 
 # -- rendered by a browser ------------------------------------------------------------------------------
-def read_png(path: Path) -> tuple[int, int, list[bytearray], int]:
-    """(width, height, rows of pixel bytes, bytes per pixel) of an 8-bit RGB or RGBA PNG."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, header = 8, [], None
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat.append(body)
-        elif kind == b"IEND":
-            break
-        pos += 12 + length
-    width, height, depth, color, _, _, interlace = header
-    assert depth == 8 and color in (2, 6) and interlace == 0, f"unexpected PNG format {header}"
-    bpp = 3 if color == 2 else 4
-    raw, stride = zlib.decompress(b"".join(idat)), width * bpp
-    rows, prior = [], bytearray(stride)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
-        if kind == 2:  # undo the filter (PNG spec, section 9): up
-            line = bytearray((a + b) & 255 for a, b in zip(line, prior))
-        elif kind in (1, 3, 4):  # left, average, Paeth
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                up, corner = prior[i], (prior[i - bpp] if i >= bpp else 0)
-                if kind == 1:
-                    predicted = left
-                elif kind == 3:
-                    predicted = (left + up) // 2
-                else:
-                    p = left + up - corner
-                    pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                    predicted = left if pa <= pb and pa <= pc else up if pb <= pc else corner
-                line[i] = (line[i] + predicted) & 255
-        rows.append(line)
-        prior = line
-    return width, height, rows, bpp
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.skip("chromium is not installed (apt-get install chromium) to render the SVG")
-    return path
-
-
 @pytest.mark.parametrize("name", ["vgg16", "resnet18"])
 def test_chromium_renders_the_diagram(chromium, tmp_path, name):
     spec, report = analysed(name)
     svg_path = tmp_path / f"{name}.svg"
     svg_path.write_text(diagram_svg(spec, report), encoding="utf-8")
     _, width, height = parse(svg_path.read_text(encoding="utf-8"))
-    png = tmp_path / f"{name}.png"
-    run = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                          f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}",
-                          f"--window-size={width},{height}", svg_path.as_uri()],
-                         capture_output=True, text=True, timeout=120, check=False)
-    assert run.returncode == 0 and png.exists(), f"chromium failed: {run.stderr[-2000:]}"
-
-    png_width, png_height, rows, bpp = read_png(png)
+    png_width, png_height, rows, bpp = read_png(screenshot(chromium, svg_path, width, height))
     assert (png_width, png_height) == (width, height)
 
     def ink(line: bytearray) -> list[bool]:

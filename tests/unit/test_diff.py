@@ -43,3 +43,20 @@ def test_diff_of_a_spec_with_itself_is_empty(run_cli):
     data = json.loads(run_cli("diff", spec, spec, "--format", "json").stdout)
     assert data["layers"] == []
     assert all(entry["delta"] == 0 for entry in data["totals"].values())
+
+
+def test_diff_with_a_squeeze_excitation_added_to_a_group(run_cli, tmp_path):
+    # B adds a gate in the group: its pool, 16·4 + 4 = 68 and 4·16 + 16 = 80 params, and the multiply row
+    a = tmp_path / "a.yaml"
+    a.write_text("input: 8x8x16\nlayers:\n  - group: [conv: {filters: 16, kernel: 1}]\n    name: layer1\n")
+    b = tmp_path / "b.yaml"
+    b.write_text("input: 8x8x16\nlayers:\n  - group:\n      - conv: {filters: 16, kernel: 1}\n"
+                 "      - multiply: [[], [gap, conv: {filters: 4, kernel: 1}, conv: {filters: 16, kernel: 1}]]\n"
+                 "    name: layer1\n")
+    data = json.loads(run_cli("diff", str(a), str(b), "--format", "json").stdout)
+    assert data["totals"]["params"]["delta"] == 68 + 80
+    changed = [(entry["path"], entry["a"], entry["b"]["type"]) for entry in data["layers"]]
+    assert changed == [("layers[0].group[1].multiply[1][0]", None, "global_pool"),
+                       ("layers[0].group[1].multiply[1][1]", None, "conv"),
+                       ("layers[0].group[1].multiply[1][2]", None, "conv"),
+                       ("layers[0].group[1].multiply", None, "multiply")]

@@ -41,18 +41,26 @@ CASES = {
     # (15 − 4)/2 + 1 = 6.5, which ceil makes 7
     "rounded": [("INPUT(15x3) -> CONV(4, 4, S=2, rounding=ceil)", 1,
                  ["W2 = (15 − 4 + 2·0)/2 + 1 = 6.5", "not whole: rounded to 7"])],
-    "depth": [(ALEXNET_CONV1, 1, ["D2 = K = 96"]), (CONV_3D, 3, ["D2 = D = 8"])],
+    # channels 4 to 11: 12 − 4 = 8; 12/2² = 3; 12·2² = 48
+    "depth": [(ALEXNET_CONV1, 1, ["D2 = K = 96"]), (CONV_3D, 3, ["D2 = D = 8"]),
+              ("INPUT(8x6x12) -> CHANNEL_SLICE(12, 4)", 1, ["D2 = stop − start = 8"]),
+              ("INPUT(8x6x12) -> PIXEL_SHUFFLE(2)", 1, ["W2×H2×D2 = 16×12×3", "D2 = D/r² = 3"]),
+              ("INPUT(8x6x12) -> PIXEL_UNSHUFFLE(2)", 1, ["W2×H2×D2 = 4×3×48", "D2 = D·r² = 48"])],
     # 11·11·3·96 = 34,848; grouped, each filter sees 4/2 = 2 channels: 3·3·2·8 = 144; 3-D: 3·3·3·3·8 = 648
     "weights": [(ALEXNET_CONV1, 1, ["weights = F·F·D·K = 11·11·3·96 = 34,848"]),
                 ("INPUT(32x32x4) -> CONV(8, 3, groups=2)", 1, ["weights = F·F·(D/groups)·K = 3·3·2·8 = 144"]),
                 (CONV_3D, 1, ["weights = F·F·F·D·K = 3·3·3·3·8 = 648"]),
-                (ALEXNET_FC, 1, ["weights = W·H·D·units = 27·27·96·1000 = 69,984,000"])],
+                (ALEXNET_FC, 1, ["weights = W·H·D·units = 27·27·96·1000 = 69,984,000"]),
+                # a factor per channel; γ alone per channel
+                ("INPUT(8x8x4) -> LAYER_SCALE", 1, ["weights = D = 4"]),
+                ("INPUT(8x8x4) -> BN(center=false)", 1, ["weights = D = 4"])],
     # 14·14 positions, 4 filters each, of 3·3·3: 196·4·27 = 21,168
     "local-weights": [(LOCAL, 1, ["weights = W2·H2·K·F·F·D = 14·14·4·3·3·3 = 21,168 "
                                   "(a filter of its own at every position)"])],
     # a bias per filter; per filter and position for local: 14·14·4 = 784; per unit for fc
     "biases": [(ALEXNET_CONV1, 1, ["biases = K = 96"]), (LOCAL, 1, ["biases = W2·H2·K = 14·14·4 = 784"]),
-               (ALEXNET_FC, 1, ["biases = units = 1,000"])],
+               (ALEXNET_FC, 1, ["biases = units = 1,000"]),
+               ("INPUT(8x8x4) -> BN(scale=false)", 1, ["biases = D = 4"])],
     "no-bias": [("INPUT(4x4x2) -> FC(3, bias=false)", 1, ["biases = 0 (bias: false)"]),
                 ("INPUT(8x8x3) -> DECONV(4, 3, bias=false)", 1, ["biases = 0 (bias: false)"])],
     # 34,848 + 96 = 34,944; 1-D: 3·1·8 = 24 weights + 8 biases = 32
@@ -70,15 +78,19 @@ CASES = {
                   ["without parameter sharing (a local layer): W2·H2·K·(F·F·D) = 30·30·8·(3·3·4) = 259,200 "
                    "params, instead of 288"])],
     # γ and β for each of 8 channels: 16; the running mean and variance: 16 more
-    "affine": [(CONV_3D, 2, ["params = 2·D = 2·8 = 16 (a scale γ and a shift β per channel)"])],
+    "affine": [(CONV_3D, 2, ["params = 2·D = 2·8 = 16 (a scale γ and a shift β per channel)"]),
+               ("INPUT(8x8x4) -> LN", 1, ["params = 2·D = 2·4 = 8 (a scale γ and a shift β per channel)"])],
     "buffers": [(CONV_3D, 2, ["buffers = 2·D = 16 (the running mean and variance, not learned)"])],
-    "no-params": [(CONV_3D, 3, ["no parameters: a pool has nothing to learn"])],
+    "no-params": [(CONV_3D, 3, ["no parameters: a pool has nothing to learn"]),
+                  ("INPUT(8x8x4) -> BN(scale=false, center=false)", 1,
+                   ["no parameters: a batchnorm without scale or center has nothing to learn"])],
     "elementwise": [("INPUT(55x55x96) -> RELU", 1, ["W2×H2×D2 = W×H×D = 55×55×96 (elementwise: no parameters)"]),
                     ("INPUT(98x8) -> DROPOUT", 1, ["W2×D2 = W×D = 98×8 (elementwise: no parameters)"])],
     "same-volume": [(CONV_3D, 2, ["W2×H2×T2×D2 = W×H×T×D = 16×16×8×8"])],
     # a global pool leaves 1×1 of the depth; upsampling 2×3 makes 8×12 16×36
     "volume": [("INPUT(16x16x4) -> GAP", 1, ["W2×H2×D2 = 1×1×4"]),
-               ("INPUT(8x12x3) -> UPSAMPLE(2x3)", 1, ["W2×H2×D2 = 16×36×3"])],
+               ("INPUT(8x12x3) -> UPSAMPLE(2x3)", 1, ["W2×H2×D2 = 16×36×3"]),
+               ("INPUT(8x12x3) -> PAD(2x1)", 1, ["W2×H2×D2 = 12×14×3"])],  # 8 + 2 + 2, 12 + 1 + 1
     # 27·27·96 = 69,984 inputs; 1-D: the pool leaves 98/2 = 49 positions of 8: 392
     "dense": [(ALEXNET_FC, 1, ["W2×H2×D2 = 1×1×1000: every unit sees all 69,984 inputs"]),
               (CONV_1D, 3, ["W2×D2 = 1×4: every unit sees all 392 inputs"])],
@@ -142,3 +154,18 @@ def test_a_field_of_one_pixel_is_one_pixel(run_cli):
     result = run_cli("explain", "INPUT(8x8x3) -> RELU", "--layer", "1")
     assert "    receptive field: 1 input pixel, jump 1" in result.stdout.splitlines()
 
+
+
+@pytest.mark.parametrize("spec, index, line", [
+    # the gate, 1×1×4, is multiplied into each of the 6·5 positions of the 6×5×4 map
+    ("input: 6x5x4\nlayers: [multiply: [[], [gap, sigmoid]]]\n", 3,
+     "the branches are multiplied element by element, 1×1×4 broadcast over every position: W2×H2×D2 = 6×5×4"),
+    ("input: 6x5x4\nlayers: [multiply: [[relu], []]]\n", 2,
+     "the branches are multiplied element by element: W2×H2×D2 = 6×5×4"),
+    ("input: 6x5x4\nlayers: [add: [[relu], []]]\n", 2, "the branches are summed element by element: W2×H2×D2 = 6×5×4"),
+    ("input: 6x5x4\nlayers: [concat: [[relu], []]]\n", 2, "the branches are stacked along the depth: W2×H2×D2 = 6×5×8"),
+])
+def test_merge_rows_say_how_the_branches_are_joined(spec, index, line, run_cli):
+    result = run_cli("explain", "-", "--layer", index, input=spec)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [f"    {line}"]

@@ -3,6 +3,8 @@ something else, each answers to its names and aliases, takes its own parameters,
 biases, MACs and FLOPs as worked out by hand in the comments."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from cnncalc.engine.conventions import CONVENTIONS
@@ -86,6 +88,7 @@ ALIASES = [
     ("lrn", "{}", "lrn"),
     ("dropout", "0.5", "dropout"),
     ("upsample", "2", "upsample"),
+    ("pad", "1", "pad"),
     ("crop", "2", "crop"),
     ("flatten", "{}", "flatten"),
     *[(name, "{}", name) for name in ("relu", "relu6", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
@@ -94,6 +97,14 @@ ALIASES = [
     ("swish", "{}", "silu"),
     ("hswish", "{}", "hardswish"),
     ("hsigmoid", "{}", "hardsigmoid"),
+    ("layernorm", "{}", "layernorm"),
+    ("ln", "{}", "layernorm"),
+    ("LN", "{eps: 1e-6}", "layernorm"),
+    ("layer_scale", "{}", "layer_scale"),
+    ("channel_shuffle", "2", "channel_shuffle"),
+    ("channel_slice", "2", "channel_slice"),
+    ("pixel_shuffle", "2", "pixel_shuffle"),
+    ("pixel_unshuffle", "2", "pixel_unshuffle"),
     ("RELU", "{}", "relu"),
     ("Leaky_ReLU", "{slope: 0.2}", "leaky_relu"),
 ]
@@ -272,3 +283,160 @@ def test_groupnorm_groups_divide_the_depth():
     report = analyze("INPUT(8x8x6) -> GROUPNORM(4)")
     assert codes(report) == ["invalid-groups"]
     assert report.diagnostics[0].suggestions == ("groups: 3", "groups: 2")  # the divisors of 6 nearest to 4
+
+
+# Contract §8's layernorm and layer scale, and batchnorm's scale and center (Keras' names for γ and β), on
+# 8×8×4 (256 elements). layernorm: γ and β per channel, 2·4 = 8 params, and 5 operations per element as for
+# groupnorm (1,280), 4 without affine (1,024). layer_scale: a factor per channel, 4 weights, a multiply per
+# element (256). batchnorm: γ 4 if scale, β 4 if center, the running mean and variance 2·4 = 8 buffers
+# whatever they are; a scale and a shift per element once folded (512).
+NORM_TYPES = [
+    # (layer, weights, biases, buffers, flops)
+    ("LAYERNORM", 4, 4, 0, 1280),
+    ("LN(1e-6, false)", 0, 0, 0, 1024),
+    ("LAYER_SCALE", 4, 0, 0, 256),
+    ("BN", 4, 4, 8, 512),
+    ("BN(scale=false)", 0, 4, 8, 512),
+    ("BN(center=false)", 4, 0, 8, 512),
+    ("BN(scale=false, center=false)", 0, 0, 8, 512),
+]
+
+
+@pytest.mark.parametrize("layer, weights, biases, buffers, flops", NORM_TYPES)
+def test_layernorm_layer_scale_and_batchnorm_keys(layer, weights, biases, buffers, flops):
+    row = analyze(f"INPUT(8x8x4) -> {layer}").rows[1]
+    assert (tuple(row.output), row.weights, row.biases, row.buffers, row.macs, row.flops) == \
+        ((8, 8, 4), weights, biases, buffers, 0, flops)
+
+
+@pytest.mark.parametrize("spec, output, params", [
+    ("INPUT(8x8x4) -> FC(10) -> LN", (1, 1, 10), 256 * 10 + 10 + 2 * 10),  # after fc, LayerNorm(10): 20 params
+    ("INPUT(16x4) -> LN", (16, 4), 8),  # 1-D: the 4 channels at each of 16 positions
+    ("INPUT(6x6x5x3) -> LAYER_SCALE", (6, 6, 5, 3), 3),  # 3-D: a factor per channel
+])
+def test_layernorm_and_layer_scale_in_any_dimension(spec, output, params):
+    report = valid(spec)
+    assert (tuple(report.output), report.totals.params) == (output, params)
+
+
+def test_layernorm_exports_by_what_it_normalises(run_cli):
+    # over the channels of a volume: the helper, as ConvNeXt's LayerNorm2d; after fc, PyTorch's own
+    code = run_cli("export", "INPUT(8x8x4) -> LN(1e-6) -> FC(10) -> LN(affine=false)").stdout
+    assert "ChannelLayerNorm(4, eps=1e-06)" in code and "nn.LayerNorm(10, elementwise_affine=False)" in code
+
+
+@pytest.mark.parametrize("layer, modules", [
+    ("BN", ["nn.BatchNorm2d(4)"]),
+    ("BN(scale=false, center=false)", ["nn.BatchNorm2d(4, affine=False)"]),
+    # PyTorch's affine is both γ and β: one of them is a helper beside an affine-free BatchNorm
+    ("BN(scale=false)", ["nn.BatchNorm2d(4, affine=False)", "ChannelAffine(4, scale=False)"]),
+    ("BN(center=false)", ["nn.BatchNorm2d(4, affine=False)", "ChannelAffine(4, center=False)"]),
+])
+def test_batchnorm_scale_and_center_export(layer, modules, run_cli):
+    code = run_cli("export", f"INPUT(8x8x4) -> {layer}").stdout
+    assert all(module in code for module in modules)
+    assert ("class ChannelAffine" in code) == (len(modules) == 2)
+
+
+# ShuffleNet's channel shuffle and split, and the pixel shuffles (depth to space and back), on 8×6×12: they move
+# data and learn nothing (0 params, MACs and FLOPs). The receptive field of an output unit, per axis (size,
+# jump): unchanged by a channel op; a pixel shuffle's output o is input ⌊o/r⌋, so the jump shrinks r times; a
+# pixel unshuffle's output reads an r×r patch at steps of r, a window of r, stride r.
+CHANNEL_TYPES = [
+    ("CHANNEL_SHUFFLE(3)", (8, 6, 12), (1, 1)),  # the 12 channels in another order
+    ("CHANNEL_SLICE(5)", (8, 6, 5), (1, 1)),  # channels 0 to 4
+    ("CHANNEL_SLICE(12, 4)", (8, 6, 8), (1, 1)),  # channels 4 to 11: 12 − 4 = 8
+    ("PIXEL_SHUFFLE(2)", (16, 12, 3), (1, 0.5)),  # 8·2 × 6·2 × 12/2²
+    ("PIXEL_UNSHUFFLE(2)", (4, 3, 48), (2, 2)),  # 8/2 × 6/2 × 12·2²
+]
+
+
+@pytest.mark.parametrize("layer, output, field", CHANNEL_TYPES)
+def test_channel_and_pixel_shuffles(layer, output, field):
+    row = valid(f"INPUT(8x6x12) -> {layer}").rows[1]
+    assert (tuple(row.output), row.params, row.macs, row.flops) == (output, 0, 0, 0)
+    assert [(f.size, f.jump) for f in row.field] == [field, field]
+
+
+@pytest.mark.parametrize("spec, output", [
+    ("INPUT(16x12) -> CHANNEL_SHUFFLE(4)", (16, 12)),  # 1-D
+    ("INPUT(6x6x4x12) -> CHANNEL_SLICE(8, 2)", (6, 6, 4, 6)),  # 3-D
+    ("INPUT(8x6x12) -> FC(10) -> CHANNEL_SLICE(6)", (1, 1, 6)),  # the first 6 units of an fc
+])
+def test_channel_layers_in_any_dimension(spec, output):
+    assert tuple(valid(spec).output) == output
+
+
+def test_channel_layers_export(run_cli):
+    code = run_cli("export", "INPUT(8x6x12) -> CHANNEL_SHUFFLE(3) -> CHANNEL_SLICE(10, 2) -> PIXEL_SHUFFLE(2) "
+                             "-> PIXEL_UNSHUFFLE(2)").stdout
+    for module in ("nn.ChannelShuffle(3)", "ChannelSlice(2, 10)", "nn.PixelShuffle(2)", "nn.PixelUnshuffle(2)",
+                   "class ChannelSlice"):
+        assert module in code
+
+
+# pad: W + left + right along each axis (and H + top + bottom, T + front + back); it learns and computes
+# nothing. PyTorch's bounds: a reflection pads less than the size, a circular pad at most the size.
+@pytest.mark.parametrize("spec, output", [
+    ("INPUT(8x6x3) -> PAD(1)", (10, 8, 3)),
+    ("INPUT(8x6x3) -> PAD(1, zeros)", (10, 8, 3)),
+    ("INPUT(8x6x3) -> PAD(1, constant, -1.5)", (10, 8, 3)),
+    ("INPUT(8x6x3) -> PAD(2x1, reflect)", (12, 8, 3)),  # 8 + 2 + 2, 6 + 1 + 1
+    ("INPUT(8x6x3) -> PAD(5x3, reflect)", (18, 12, 3)),  # 5 < 8, 3 < 6
+    ("INPUT(8x6x3) -> PAD(6, circular)", (20, 18, 3)),  # 6 ≤ 6: around the height once
+    ("INPUT(8x6x3) -> PAD(9, replicate)", (26, 24, 3)),  # the edge repeated: any amount
+    (yaml_spec("input: 8x6x3", "- pad: {padding: {left: 1, bottom: 2}}"), (9, 8, 3)),
+    ("INPUT(16x2) -> PAD(15, reflect)", (46, 2)),  # 1-D: 16 + 15 + 15
+    ("INPUT(4x4x2x3) -> PAD(1x0x2)", (6, 4, 6, 3)),  # 3-D: 4 + 1 + 1, 4, 2 + 2 + 2
+    ("INPUT(16x2) -> PAD(left=2)", (18, 2)),  # a causal pad, the sides as keys of their own: 16 + 2
+    ("INPUT(4x4x2x3) -> PAD(top=1, back=3)", (4, 5, 5, 3)),  # 4, 4 + 1, 2 + 3
+])
+def test_pad(spec, output):
+    row = valid(spec).rows[1]
+    assert (tuple(row.output), row.params, row.macs, row.flops) == (output, 0, 0, 0)
+
+
+@pytest.mark.parametrize("layer", ["PAD()", "PAD(1, left=1)"])
+def test_pad_takes_padding_or_its_sides_but_not_both(layer, run_cli):
+    result = run_cli("check", f"INPUT(8x2) -> {layer}")
+    assert result.exit_code == 1
+    assert "give either padding" in result.stderr and "or the sides to pad" in result.stderr
+
+
+def test_pad_moves_the_first_unit_into_the_padding():
+    # the first output unit is padding: 2 columns and 1 row before the input's first pixel
+    row = valid(yaml_spec("input: 8x6x3", "- pad: {padding: {left: 2, top: 1}, mode: replicate}")).rows[1]
+    assert [(f.size, f.jump, f.start) for f in row.field] == [(1, 1, -2), (1, 1, -1)]
+
+
+@pytest.mark.parametrize("layer, modules", [
+    ("PAD(1)", "nn.ZeroPad2d((1, 1, 1, 1))"),
+    ("PAD(1, constant, 0.5)", "nn.ConstantPad2d((1, 1, 1, 1), 0.5)"),
+    ("PAD(2x1, reflect)", "nn.ReflectionPad2d((2, 2, 1, 1))"),  # PyTorch's order: the width's sides first
+    ("PAD(1, replicate)", "nn.ReplicationPad2d((1, 1, 1, 1))"),
+    ("PAD(1, circular)", "nn.CircularPad2d((1, 1, 1, 1))"),
+])
+def test_pad_exports(layer, modules, run_cli):
+    assert modules in run_cli("export", f"INPUT(8x6x3) -> {layer}").stdout
+
+
+# upsample: a mode for each number of spatial axes, and an output size instead of a scale. The receptive field
+# (nearest): output o repeats input ⌊o·W/W2⌋, so the jump is W/W2.
+@pytest.mark.parametrize("spec, output, jump", [
+    ("INPUT(8x3) -> UPSAMPLE(2, linear)", (16, 3), 0.5),
+    ("INPUT(8x6x3) -> UPSAMPLE(2x3, bicubic)", (16, 18, 3), 0.5),  # the height's jump: 1/3
+    ("INPUT(8x6x3) -> UPSAMPLE(output=20x9, mode=bilinear)", (20, 9, 3), Fraction(2, 5)),  # 8/20; the height's 6/9
+    ("INPUT(8x6x4x3) -> UPSAMPLE(2, trilinear)", (16, 12, 8, 3), 0.5),
+    ("INPUT(8x6x4x3) -> UPSAMPLE(output=4)", (4, 4, 4, 3), 2),  # 8/4: an output smaller than the input
+])
+def test_upsample_modes_and_output(spec, output, jump):
+    row = valid(spec).rows[1]
+    assert (tuple(row.output), row.params, row.flops, row.field[0].jump) == (output, 0, 0, jump)
+
+
+def test_upsample_exports_a_size_or_a_scale(run_cli):
+    code = run_cli("export", "INPUT(8x6x3) -> UPSAMPLE(output=20x9, mode=bilinear) -> UPSAMPLE(3) "
+                             "-> UPSAMPLE(output=7)").stdout
+    for module in ('nn.Upsample(size=(9, 20), mode="bilinear")', "nn.Upsample(scale_factor=3)",
+                   "nn.Upsample(size=7)"):
+        assert module in code

@@ -195,6 +195,102 @@ def test_fractional_counts_and_scales_are_errors(text):
     assert codes(analyze(text)) == ["invalid-value"]
 
 
+# The contract: a number may be written 1e-6 or 1.0e-6. PyYAML (YAML 1.1) reads an exponent without a
+# dot, 1e-6, and one without a sign, 1.0e6, as text; the compact notation reads both as numbers.
+@pytest.mark.parametrize("text, eps", [
+    (yaml_spec("input: 8x8x3", "- bn: {eps: 1e-6}"), 1e-6),
+    (yaml_spec("input: 8x8x3", "- bn: {eps: 1.0e-6}"), 1e-6),
+    (yaml_spec("input: 8x8x3", "- bn: {eps: 2E-3, momentum: 1e-2}"), 2e-3),
+    (yaml_spec("input: 8x8x3", "- groupnorm: {groups: 1, eps: 1.0e6}"), 1e6),
+    ("INPUT(8x8x3) -> BN(eps=1e-6)", 1e-6),
+    ("INPUT(8x8x3) -> LEAKY_RELU(1e-1)", 0.1),
+])
+def test_a_number_may_have_an_exponent(text, eps):
+    layer = valid(text).rows[1].layer
+    assert getattr(layer, "eps", getattr(layer, "slope", None)) == eps
+
+
+@pytest.mark.parametrize("value, message", [
+    (".nan", "'eps' must be a finite number, got nan"),
+    (".inf", "'eps' must be a finite number, got inf"),
+    ("1e999", "'eps' must be a finite number, got inf"),  # text that overflows a float
+    ("nan", "'eps' must be a number, got 'nan'"),  # plain text, never read as a number
+    ("inf", "'eps' must be a number, got 'inf'"),
+    ("1e", "'eps' must be a number, got '1e'"),
+])
+def test_a_number_is_finite_and_decimal(value, message):
+    [error] = analyze(yaml_spec("input: 8x8x3", f"- bn: {{eps: {value}}}")).diagnostics
+    assert (error.code, error.message, error.span.line) == ("invalid-value", f"batchnorm: {message}", 3)
+
+
+# -- contract §8's layer types: their faults, at the layer ------------------------------------------------------
+# `  - ` puts each layer's name at column 5 of its line; the first layer stands on line 3.
+@pytest.mark.parametrize("input_line, layer, code, message, suggestions", [
+    ("input: 8x6x12", "channel_shuffle: 5", "invalid-groups", "groups (5) must divide the input depth (12)",
+     ("groups: 4", "groups: 6")),  # the divisors of 12 nearest to 5
+    ("input: 8x6x12", "channel_slice: 13", "invalid-slice",
+     "the slice 0:13 needs 13 channels, and the input has 12 (8×6×12)", ("stop: 12 keeps channels 0 to 11",)),
+    ("input: 8x6x12", "channel_slice: {start: 3, stop: 3}", "invalid-value",
+     "channel_slice: the slice keeps no channel: start (3) must be less than stop (3), which is exclusive",
+     ("stop: 4 keeps channel 3 alone",)),
+    # 18/2² = 4.5; 18 = 2·3², and the multiples of 4 around 18 are 16 and 20
+    ("input: 8x6x18", "pixel_shuffle: 2", "non-integer-output",
+     "the output depth is not a whole number: D/r² = 18/2² = 4.5",
+     ("factor: 3 gives 2 channels", "a depth of 16 before this layer gives 4",
+      "a depth of 20 before this layer gives 5")),
+    ("input: 7x6x3", "pixel_unshuffle: 2", "non-integer-output",
+     "the output size is not a whole number: width: 7/2 = 3.5", ("an input of 6x6 to this layer divides by 2",)),
+    ("input: 16x3", "pixel_shuffle: 2", "wrong-axes",
+     "pixel_shuffle works on 2-D volumes, not on 16×3 (1 spatial axis)", ()),
+    # PyTorch: a reflection pads less than the size, a circular pad at most the size
+    ("input: 8x6x3", "pad: {padding: 2x6, mode: reflect}", "invalid-padding",
+     "reflect padding must be less than the input's size, as PyTorch requires (a reflection cannot reach past "
+     "the far edge): the height is 6, padded by 6",
+     ("at most 5 on each side of the height", "mode: replicate or constant pads any amount")),
+    ("input: 8x6x3", "pad: {padding: {left: 9, top: 7}, mode: circular}", "invalid-padding",
+     "circular padding must be at most the input's size, as PyTorch requires (it wraps around the input once at "
+     "most): the width is 8, padded by 9; the height is 6, padded by 7",
+     ("at most 8 on each side of the width", "at most 6 on each side of the height",
+      "mode: replicate or constant pads any amount")),
+    ("input: 8x6x3", "pad: {padding: 1, mode: reflect, value: 2}", "invalid-value",
+     "pad: value (2) is what constant padding fills with: reflect padding takes its values from the input",
+     ("remove value, or write mode: constant",)),
+    ("input: 8x6x3", "pad: {padding: 1x1x1}", "wrong-axes",
+     "padding needs 2 values (width, height) or one number, got 3",
+     ("give one number for every axis, or one per spatial axis of the input, width first",)),
+    ("input: 16x3", "upsample: {scale: 2, mode: bilinear}", "wrong-axes",
+     "upsample's mode bilinear interpolates over 2 spatial axes, and 16×3 has 1",
+     ("mode: linear or nearest on a 1-D volume",)),
+    ("input: 8x6x4x3", "upsample: {mode: bicubic}", "wrong-axes",
+     "upsample's mode bicubic interpolates over 2 spatial axes, and 8×6×4×3 has 3",
+     ("mode: trilinear or nearest on a 3-D volume",)),
+    ("input: 8x6x3", "upsample: {scale: 2, output: 16x12}", "invalid-value",
+     "upsample: give scale or output, not both: an output of 16x12 fixes the size that the scale 2 would "
+     "compute", ("remove scale or output",)),
+])
+def test_faults_of_the_new_types(input_line, layer, code, message, suggestions):
+    [error] = analyze(yaml_spec(input_line, "- relu", f"- {layer}")).diagnostics
+    assert (error.code, error.message, error.span.line, error.span.column) == (code, message, 4, 5)
+    assert error.suggestions == suggestions
+
+
+@pytest.mark.parametrize("value", ["same", "valid"])
+def test_pad_takes_numbers_only(value):
+    # `  - pad: {padding: ` is 19 wide: the value stands at column 20 of line 3
+    [error] = analyze(yaml_spec("input: 8x6x3", f"- pad: {{padding: {value}}}")).diagnostics
+    assert (error.code, error.span.line, error.span.column) == ("invalid-value", 3, 20)
+    assert error.message == (f"pad: 'padding': '{value}' is a window's padding (conv, pool), and this layer has no "
+                             "window: give the padding as numbers, e.g. 1, 2x1 or {left: 1, right: 2}")
+
+
+def test_align_corners_is_not_a_key_and_says_why():
+    # PyTorch's align_corners moves the samples, not the size: `  - upsample: {mode: bilinear, ` is 31 wide
+    [error] = analyze(yaml_spec("input: 8x6x3", "- upsample: {mode: bilinear, align_corners: true}")).diagnostics
+    assert (error.code, error.span.line, error.span.column) == ("unknown-key", 3, 32)
+    assert error.message == "unknown key 'align_corners' for upsample: it changes no size and no count"
+    assert error.suggestions == ("leave it out",)
+
+
 # -- blocks ---------------------------------------------------------------------------------------------
 
 def test_block_rows_and_paths():
@@ -242,6 +338,28 @@ def test_structural_errors(text, code):
     assert codes(analyze(text)) == [code]
 
 
+@pytest.mark.parametrize("layers, code, line, column", [
+    # yaml_spec puts the first item on line 3, its key at column 5: `  - multiply: …`
+    (["- multiply: [[], [pool: 2]]"], "shape-mismatch", 3, 5),
+    (["- add: [[conv: {filters: 8, kernel: 1}], []]"], "shape-mismatch", 3, 5),
+    (["- concat: [[pool: 2], []]"], "shape-mismatch", 3, 5),
+    (["- residual: [conv: {filters: 8, kernel: 1}]"], "shape-mismatch", 3, 5),
+    (["- group: [relu]", "  rounding: flor"], "invalid-value", 4, 15),
+    (["- group: []"], "missing-layers", 3, 12),               # at the value: `group: ` is 7 characters
+    (["- multiply: 3"], "invalid-value", 3, 15),
+    (["- residual: 4"], "invalid-spec", 3, 15),
+    (["- group: [relu]", "  nme: x"], "unknown-key", 4, 5),
+    (["- repeat: 2", "  layers: [{multiply: [[], [pool: 2]]}]"], "shape-mismatch", 4, 15),  # in a repeat's copy
+    (["- group: [conv: {filters: 4, kernel: 3, stride: 2}]"], "non-integer-output", 3, 13),  # (8 − 3)/2 + 1
+])
+def test_block_faults_are_positioned(layers, code, line, column, run_cli, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml_spec("input: 8x8x4", *layers))
+    result = run_cli("check", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}:{line}:{column}: error[{code}]: ")
+
+
 @pytest.mark.parametrize("text", ["INPUT(8x8x1) -> CONCAT", yaml_spec("input: 8x8x1", "- concat"),
                                   yaml_spec("input: 8x8x1", "- residual")])
 def test_a_block_name_used_as_a_layer_does_not_suggest_itself(text):
@@ -250,6 +368,124 @@ def test_a_block_name_used_as_a_layer_does_not_suggest_itself(text):
     [error] = report.diagnostics
     word = "residual" if "residual" in text else "concat"
     assert f"did you mean '{word}'?" not in error.suggestions
+
+
+# squeeze-and-excitation on a 10×6×16 map: the gate is 1×1×16, broadcast over the 10·6 positions
+SQUEEZE_EXCITATION = yaml_spec("input: 10x6x16",
+                               "- multiply:",
+                               "    - []",
+                               "    - [gap, conv: {filters: 4, kernel: 1}, relu, conv: {filters: 16, kernel: 1},",
+                               "       sigmoid]",
+                               "  name: se")
+
+
+def test_multiply_broadcasts_a_gate_over_the_map():
+    report = valid(SQUEEZE_EXCITATION)
+    assert [(r.path, r.type) for r in report.rows[1:]] == [
+        ("layers[0].multiply[1][0]", "global_pool"), ("layers[0].multiply[1][1]", "conv"),
+        ("layers[0].multiply[1][2]", "relu"), ("layers[0].multiply[1][3]", "conv"),
+        ("layers[0].multiply[1][4]", "sigmoid"), ("layers[0].multiply", "multiply")]
+    merge = report.rows[-1]
+    assert (merge.output, merge.name, merge.label) == ((10, 6, 16), "se", "MULTIPLY")
+    assert report.output == (10, 6, 16)
+    # the squeeze: 16·4 weights + 4 biases = 68; the excitation: 4·16 + 16 = 80
+    assert report.totals.params == 68 + 80
+    assert merge.flops == 10 * 6 * 16  # (2 branches − 1) multiplies per output element
+    assert (merge.params, merge.macs) == (0, 0)
+
+
+@pytest.mark.parametrize("branches, output, flops", [
+    ("[[relu], [tanh], []]", (4, 3, 2), 2 * 4 * 3 * 2),     # equal volumes: (3 − 1)·24
+    ("[[gap], [gmp]]", (1, 1, 2), 2),                      # all 1×1: their common volume, (2 − 1)·2
+    ("[[gap], [], [gmp]]", (4, 3, 2), 2 * 4 * 3 * 2),      # two gates on the map, wherever they stand
+])
+def test_multiply_output_and_flops(branches, output, flops):
+    report = valid(yaml_spec("input: 4x3x2", f"- multiply: {branches}"))
+    assert report.output == output
+    assert report.rows[-1].flops == flops
+    assert report.rows[-1].input == output  # the merge row's input is the map the gates multiply
+
+
+@pytest.mark.parametrize("branches, first, second, hint", [
+    # the gate's depth, 8, is not the map's 16: depth never broadcasts
+    ("[[], [gap, conv: {filters: 8, kernel: 1}]]", "10×6×16 from layers[0].multiply[0]",
+     "1×1×8 from layers[0].multiply[1]", "depth never broadcasts: end the gate with a depth of 16"),
+    # a 5×3 map is neither 10×6 nor 1×1
+    ("[[], [maxpool: 2]]", "10×6×16 from layers[0].multiply[0]", "5×3×16 from layers[0].multiply[1]",
+     "or end the gate with a global_pool"),
+    # the reference is the first branch that is not 1×1, wherever it stands
+    ("[[gap], [maxpool: 2], []]", "5×3×16 from layers[0].multiply[1]", "10×6×16 from layers[0].multiply[2]",
+     "make the branches' strides and paddings agree"),
+    # gates alone must agree on their depth
+    ("[[gap], [gap, conv: {filters: 3, kernel: 1}]]", "1×1×16 from layers[0].multiply[0]",
+     "1×1×3 from layers[0].multiply[1]", "a depth of 16"),
+])
+def test_multiply_mismatch_names_both_volumes_and_where_they_come_from(branches, first, second, hint):
+    report = analyze(yaml_spec("input: 10x6x16", f"- multiply: {branches}"))
+    [error] = report.diagnostics
+    assert error.code == "shape-mismatch" and error.path == "layers[0].multiply"
+    assert f"{first} but {second}" in error.message
+    assert hint in error.suggestions[0]
+
+
+def test_group_makes_no_row_and_its_paths_show_it():
+    text = yaml_spec("input: 8x8x3",
+                     "- group: [conv: {filters: 4, kernel: 3, padding: 1}, relu]",
+                     "  name: layer1",
+                     "  id: l1",
+                     "- group:",
+                     "    - pool: {kernel: 3, stride: 2}",          # (8 − 3)/2 + 1 = 3.5
+                     "    - group: [relu: {name: inner}]",
+                     "  rounding: floor",                          # reaches the pool, nested groups too
+                     "- from: l1",                                 # the first group's 8×8×4
+                     "- fc: 2")
+    report = valid(text)
+    assert [(r.path, r.type) for r in report.rows] == [
+        ("input", "input"), ("layers[0].group[0]", "conv"), ("layers[0].group[1]", "relu"),
+        ("layers[1].group[0]", "pool"), ("layers[1].group[1].group[0]", "relu"), ("layers[3]", "fc")]
+    assert report.rows[3].output == (3, 3, 4)
+    assert report.rows[4].name == "inner"
+    assert report.rows[5].weights == 8 * 8 * 4 * 2
+    assert codes(analyze(text.replace("rounding: floor", "rounding: exact"))) == ["non-integer-output"]
+
+
+@pytest.mark.parametrize("layers, code", [
+    (["- group: []"], "missing-layers"),
+    (["- group: relu"], "invalid-value"),
+    (["- group: [relu]", "  names: layer1"], "unknown-key"),
+    (["- repeat: 2", "  layers: [{group: [relu], id: g}]"], "id-in-repeat"),
+    (["- group: [relu]", "  id: g", "- group: [from: g]"], None),  # refers to the group before it: fine
+    (["- group: [relu, from: g]", "  id: g"], "unknown-id"),       # its own output is not made yet
+])
+def test_group_faults(layers, code):
+    report = analyze(yaml_spec("input: 8x8x1", *layers))
+    assert codes(report) == ([code] if code else [])
+
+
+def test_names_in_a_repeat_number_its_copies_from_0():
+    text = yaml_spec("input: 4x4x2",
+                     "- repeat: 2",
+                     "  layers:",
+                     "    - conv: {filters: 2, kernel: 1, name: 'layer{i}.conv'}",
+                     "    - repeat: 3",                                     # {i} is the innermost copy's
+                     "      layers: [relu: {name: 'act.{i}'}]",
+                     "    - add: [[], []]",                                 # the outer copy's again
+                     "      name: 'add{i}'",
+                     "- relu: {name: '{i}'}")                               # outside a repeat, as written
+    names = [r.name for r in valid(text).rows[1:]]
+    assert names == ["layer0.conv", "act.0", "act.1", "act.2", "add0",
+                     "layer1.conv", "act.0", "act.1", "act.2", "add1", "{i}"]
+
+
+def test_multiply_and_group_from_python():
+    from cnncalc.layers import Conv, GlobalPool, Group, Multiply, Network, Sigmoid
+
+    assert cnncalc.Multiply is Multiply and cnncalc.Group is Group
+    gate = [GlobalPool(), Conv(filters=4, kernel=1), Sigmoid()]
+    network = Network(input=cnncalc.Volume(5, 3, 4), layers=[Group([Multiply([[], gate], name="se")], name="g")])
+    report = cnncalc.analyze(network)
+    assert [r.path for r in report.rows][-1] == "layers[0].group[0].multiply"
+    assert report.output == (5, 3, 4) and report.rows[-1].name == "se"
 
 
 # -- a parameter given twice ----------------------------------------------------------------------------

@@ -15,13 +15,12 @@ from click.testing import CliRunner
 
 from cnncalc import analyze
 from cnncalc.cli import cli
-from conftest import ONE_TO_ONE, SPECS, build, run_export, stands_for_a_row, tensor_volume, torch_modules
+from conftest import ONE_TO_ONE, SPECS, build, run_export, stands_for_a_row, tensor_volume, torch_input, torch_modules
 
 torch, _, FlopCounterMode = torch_modules()  # Nones without torch: the tests marked `torch` are skipped then
 # assert_agrees feeds a 2-D image: r3d_18's clip (112x112x16x3) waits for it to take N-d volumes; strict, so
 # that the mark fails as soon as the harness takes the clip, and goes
-_CLIP = pytest.mark.xfail(raises=ValueError, strict=True, reason="the harness feeds a 2-D image, not a clip")
-ZOO = [pytest.param(p, marks=_CLIP) if p.stem == "r3d_18" else p for p in sorted(SPECS.glob("*.yaml"))]
+ZOO = sorted(SPECS.glob("*.yaml"))
 
 # Small specs that between them use every layer type, padding form, rounding and block. Inputs are
 # not square, so a width/height swap shows.
@@ -118,6 +117,79 @@ SMALL_SPECS = {
                  crop: 5x4, crop: {left: 1, right: 0, top: 0, bottom: 2}, upsample,
                  upsample: {scale: 1x2, mode: bicubic}, fc: 2, sigmoid]
         """,
+    "norms": """
+        input: 9x7x6
+        layers:
+          - layernorm
+          - ln: {eps: 1e-6, affine: false}
+          - layer_scale
+          - bn: {scale: false}
+          - bn: {center: false}
+          - bn: {scale: false, center: false}
+          - fc: 5
+          - layernorm                                                          # on N×C: nn.LayerNorm
+          - layer_scale
+          - bn: {center: false}
+          - conv: {filters: 4, kernel: 1}                                      # back to N×C×1×1
+          - layernorm                                                          # the helper on a 1×1 map
+        """,
+    "channels": """
+        input: 10x6x12
+        layers:
+          - channel_shuffle: 3
+          - concat:
+              - [channel_slice: 6]                                             # ShuffleNet's split
+              - [channel_slice: {start: 6, stop: 12}, conv: {filters: 6, kernel: 1}]
+          - pixel_shuffle: 2                                                   # 20x12x3
+          - conv: {filters: 8, kernel: 1}
+          - pixel_unshuffle: 4                                                 # 5x3x128
+          - fc: 6
+          - channel_slice: {start: 1, stop: 5}                                 # on N×C
+          - channel_shuffle: 2                                                 # unflattened first
+        """,
+    "pads-upsamples": """
+        input: 9x7x3
+        layers:
+          - pad: 1                                                             # 11x9
+          - pad: {padding: {left: 2, right: 0, top: 1, bottom: 3}, mode: reflect}     # 13x13
+          - pad: {padding: 3x1, mode: replicate}
+          - pad: {padding: 2, mode: circular, name: wrap}
+          - pad: {padding: {top: 1}, mode: constant, value: -1.5}
+          - upsample: {output: 10x6, mode: bicubic}                            # smaller than its input
+          - upsample: {scale: 2x3, mode: bilinear}
+          - upsample: {output: 25}
+          - conv: {filters: 4, kernel: 3}
+        """,
+    "one-d": """
+        input: 40x3
+        layers:
+          - conv: {filters: 8, kernel: 5, padding: 2}
+          - pad: {padding: 4, mode: reflect}                                   # 48
+          - upsample: {scale: 2, mode: linear}                                 # 96
+          - pad: {padding: {left: 3, right: 1}, mode: circular}                # 100
+          - layernorm
+          - channel_shuffle: 4
+          - upsample: {output: 30}
+          - pool: 3                                                            # 10
+          - layer_scale
+          - bn: {center: false}
+          - fc: 5
+        """,
+    "three-d": """
+        input: 10x8x4x6
+        layers:
+          - upsample: {scale: 2x1x2, mode: trilinear}                          # 20x8x8
+          - pad: {padding: {left: 1, right: 1, front: 2, back: 0}}             # 22x8x10
+          - layernorm: {eps: 1e-6}
+          - channel_shuffle: 3
+          - conv: {filters: 8, kernel: 3, stride: 2, rounding: floor}
+          - pad: {padding: 1x1x2, mode: reflect}
+          - channel_slice: {start: 2, stop: 6}
+          - upsample: {output: 5x4x3}
+          - bn: {scale: false}
+          - gap
+          - fc: 4
+        """,
     "blocks": """
         input: 16x12x8
         layers:
@@ -159,6 +231,38 @@ SMALL_SPECS = {
           - repeat: 2
             layers: [concat: [[], [from: inner]]]
         """,
+    "squeeze-excitation": """
+        input: 12x9x8
+        layers:
+          - conv: {filters: 16, kernel: 3, padding: 1, id: feat}
+          - multiply:                                                          # N×16×1×1 broadcast by torch
+              - []
+              - [global_pool, conv: {filters: 4, kernel: 1}, relu, conv: {filters: 16, kernel: 1}, sigmoid]
+            name: se
+          - multiply:
+              - [gap, fc: 4, relu, fc: 16, sigmoid]                            # N×C: unflattened to meet
+              - []
+          - multiply: [[relu], [tanh], [gmp, sigmoid]]                         # equal volumes and a gate
+          - multiply: [[], [from: feat, gap, sigmoid]]                         # written out: a * b
+          - gap
+          - multiply: [[], [fc: 16, sigmoid]]                                  # 1×1 both
+        """,
+    "groups-names": """
+        input: 15x11x3
+        layers:
+          - group: [conv: {filters: 8, kernel: 3, stride: 2, padding: 1, name: conv1}, bn: {name: bn1}, relu]
+            name: stem                                                         # 8x6x8
+          - repeat: 2
+            layers:
+              - group:
+                  - residual: [conv: {filters: 8, kernel: 3, padding: 1, name: "layer1.{i}.conv1"}, bn]
+                  - relu
+                name: "layer1.{i}"
+          - group: [conv: {filters: 8, kernel: 1}]
+            id: g
+          - add: [[], [from: g, conv: {filters: 8, kernel: 3, padding: 1}]]
+          - group: [gap, fc: {units: 5, name: fc}]
+        """,
 }
 
 
@@ -168,14 +272,13 @@ def assert_agrees(spec: str, each_module: bool = True, **overrides: str) -> None
     report = analyze(spec, **overrides)
     assert report.valid, report.diagnostics
     model = build(run_export(spec, *(item for key, value in overrides.items() for item in (f"--{key}", value))))
-    shapes = []
+    shapes, axes = [], report.input.axes
     for module in model.modules():
         if stands_for_a_row(module):
-            module.register_forward_hook(lambda _module, _args, out: shapes.append(tensor_volume(out)))
-    width, height, depth = report.input
+            module.register_forward_hook(lambda _module, _args, out: shapes.append(tensor_volume(out, axes)))
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        out = model(torch.randn(1, depth, height, width))
-    assert tensor_volume(out) == tuple(report.output)
+        out = model(torch_input(report.input))
+    assert tensor_volume(out, axes) == tuple(report.output)
     if each_module:  # branches of a written-out block may run in another order: compare as multisets
         assert sorted(shapes) == sorted(tuple(r.output) for r in report.rows if r.type in ONE_TO_ONE[1])
     assert sum(p.numel() for p in model.parameters()) == report.totals.params

@@ -49,6 +49,9 @@ BROKEN = {
     "unknown top-level key": "input: 8x8x1\nlayers: [relu]\nlayer: [relu]\n",
     "lower-case s": "input: 8x8x1\nlayers:\n  - conv: {filters: 8, kernel: 3, s: 2}\n",
     "a letter beside its long name": "input: 8x8x1\nlayers:\n  - conv: {filters: 8, kernel: 3, F: 3}\n",
+    "an empty group": "input: 8x8x1\nlayers:\n  - group: []\n",
+    "a multiply of no branches": "input: 8x8x1\nlayers:\n  - multiply: []\n",
+    "a misspelt key beside a group": "input: 8x8x1\nlayers:\n  - group: [relu]\n    nmae: layer1\n",
 }
 
 
@@ -76,5 +79,23 @@ def test_schema_accepts_the_cs231n_letters(validator):
 
 def test_schema_accepts_type_names_in_any_case(validator):
     text = "input: 8x8x1\nlayers:\n  - Conv: {filters: 8, kernel: 3}\n  - MaxPool: 2\n"
+    assert cnncalc.analyze(text).valid
+    assert validator.is_valid(yaml.safe_load(text))
+
+
+def test_schema_accepts_a_number_with_an_exponent(validator):
+    # YAML 1.1 (yaml.safe_load here) reads 1e-6 as text, YAML 1.2 (yaml-language-server) as a number
+    text = "input: 8x8x1\nlayers:\n  - bn: {eps: 1e-6, momentum: 1.0e-2}\n"
+    assert cnncalc.analyze(text).valid
+    assert validator.is_valid(yaml.safe_load(text))
+    assert validator.is_valid({"input": "8x8x1", "layers": [{"bn": {"eps": 1e-6}}]})
+    assert not validator.is_valid({"input": "8x8x1", "layers": [{"bn": {"eps": "small"}}]})
+
+
+def test_schema_accepts_multiply_and_group(validator):
+    text = ("input: 8x8x4\nlayers:\n"
+            "  - group: [conv: {filters: 4, kernel: 3, padding: 1, name: 'layer1.{i}'}]\n"
+            "    name: layer1\n    id: l1\n    rounding: floor\n"
+            "  - multiply: [[], [gap, conv: {filters: 4, kernel: 1}, sigmoid]]\n    name: se\n")
     assert cnncalc.analyze(text).valid
     assert validator.is_valid(yaml.safe_load(text))

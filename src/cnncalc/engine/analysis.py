@@ -14,13 +14,19 @@ from .trace import trace
 
 def analyze_network(network: Network, source: str, settings) -> Report:
     """Propagate `network`'s input through every layer, as `settings` (api.Settings) say: its
-    rounding overrides the spec's, its limits are checked beside the spec's own budget, and `flops`
-    are counted as the tool named by its convention counts them."""
+    rounding overrides the spec's, its limits are checked beside the spec's own budget, `flops`
+    are counted as the tool named by its convention counts them, and with a device each row gets
+    its roofline and each misaligned layer a warning."""
     memory, convention, limits = settings.memory, settings.convention, settings.limits
     walked = trace(network, settings.rounding, memory)
     report = Report(network.name, source, network.input, walked.output, conventions.apply(walked.rows, convention),
                     walked.diagnostics, memory, convention=convention, trace=walked)
     report = _check_totals(report)
+    if settings.device is not None:  # imported only then: check without --device loads none of it
+        from . import alignment, roofline
+
+        report = replace(report, roofline=roofline.roofline(report, settings.device),
+                         diagnostics=report.diagnostics + tuple(alignment.check(report, settings.device)))
     if report.valid and (network.budget or limits):
         over = budget.check(report, [*network.budget, *limits])
         report = replace(report, diagnostics=report.diagnostics + tuple(over))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+# tfloat32 is stored as float32 is; only the roofline tells them apart (the TF32 tensor cores' peak)
+DTYPE_BYTES = {"float32": 4, "tfloat32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2}  # copies of the parameters each keeps
 
 

@@ -38,6 +38,7 @@ class Row(NamedTuple):
     field: tuple[Field, ...] | None = None  # receptive field along each spatial axis
     layer: Any = None  # the layer that made the row (None for the input and merge rows); not in the JSON
     name: str | None = None  # the spec's `name:` of the layer or block
+    branches: tuple[Volume, ...] = ()  # a merge row: what its branches put out; not in the JSON
 
     @property
     def params(self) -> int:
@@ -53,7 +54,8 @@ class Row(NamedTuple):
         (the gradients of its input and of its weights), any other layer once."""
         return 2 * self.flops if self.params else self.flops
 
-    def to_dict(self, memory: MemorySettings) -> dict:
+    def to_dict(self, memory: MemorySettings, roofline: Any = None) -> dict:
+        """The row's JSON; `roofline` its Roof on the report's device (engine/roofline.py), if any."""
         row = {"index": self.index, "path": self.path, "type": self.type, "label": self.label}
         if self.name is not None:
             row["name"] = self.name
@@ -67,6 +69,7 @@ class Row(NamedTuple):
         row["memory"] = memory.of(activations, params, self.buffers)
         if self.field:
             row["receptive_field"] = self.field_dict()
+        row["roofline"] = roofline.to_dict() if roofline is not None else None
         return row
 
     def field_dict(self) -> dict | None:
@@ -112,6 +115,7 @@ class Report:
     unreadable: bool = False  # the file could not be read at all (exit 2)
     convention: str = "cnncalc"  # whose way of counting `flops` follows (conventions.py)
     trace: Any = None  # the walk's Trace: the tree of steps that export, the diagram and explain read
+    roofline: Any = None  # with a device: each row's Roof on it (engine/roofline.py)
 
     @property
     def valid(self) -> bool:
@@ -158,6 +162,12 @@ class Report:
 
         return render([self])
 
+    def layer_dicts(self):
+        """Each row's JSON, in order."""
+        roofs = self.roofline.rows if self.roofline else (None,) * len(self.rows)
+        for row, roof in zip(self.rows, roofs):
+            yield row.to_dict(self.memory, roof)
+
     def to_dict(self, layers: Any = None) -> dict:
         """The JSON contract. `layers` stands in for the list of rows when given: the JSON renderer
         writes each row as it makes it, so that they are never all held as dicts at once."""
@@ -170,8 +180,10 @@ class Report:
             "output": self.output.to_dict() if self.output and self.valid else None,
             "flops_convention": self.convention,
             "memory_settings": self.memory.to_dict(),
-            "layers": [row.to_dict(self.memory) for row in self.rows] if layers is None else layers,
-            "totals": self.totals.to_dict(self.memory, self.rows),
+            "device": self.roofline.device_dict() if self.roofline else None,
+            "layers": list(self.layer_dicts()) if layers is None else layers,
+            "totals": {**self.totals.to_dict(self.memory, self.rows),
+                       "roofline": self.roofline.totals() if self.roofline else None},
             "by_type": {kind: {"layers": count, **{k: getattr(t, k) for k in ("params", "macs", "flops")}}
                         for kind, (count, t) in self.by_type.items()},
             "diagnostics": [d.to_dict() for d in self.diagnostics],

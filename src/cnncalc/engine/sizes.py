@@ -3,10 +3,11 @@
 A walk per size would make a thousand sizes cost a thousand walks. Instead the network is walked
 once (trace.Walker, carrying the index of a value instead of a volume) and compiled into a program
 of plain integer steps: one per layer that changes the sizes, made of that layer's own `axis_map` per
-spatial axis and its `depth_map`, and one per merge, which checks that its branches agree. The
-program then runs once per size, and gives None exactly where the walk reports an error (what
-`check --input` refuses). A fault that no size avoids (a layer on a volume of the wrong number of
-axes, a `from` with no target) compiles to a program that every size fails.
+spatial axis and its `depth_map`, and one per merge, the block's own (a multiply's gate broadcasts),
+which checks that its branches meet. The program then runs once per size, and gives None exactly
+where the walk reports an error (what `check --input` refuses). A fault that no size avoids (a
+layer on a volume of the wrong number of axes, a `from` with no target) compiles to a program that
+every size fails.
 """
 from __future__ import annotations
 
@@ -88,22 +89,13 @@ def _layer_step(source: int, maps: list[AxisMap | None], depth: DepthMap | None)
     return step
 
 
-def _add_step(sources: list[int]) -> Step:
-    first, others = sources[0], sources[1:]
-    return lambda values: values[first] if all(values[s] == values[first] for s in others) else None
-
-
-def _concat_step(sources: list[int]) -> Step:
+def _merge_step(block: Block, sources: list[int]) -> Step:
+    """The block's own merge (model/network.py), on plain numbers: a multiply's broadcast included."""
     def step(values: list[Dims]) -> Dims | None:
         ends = [values[s] for s in sources]
-        spatial = ends[0][:-1]
-        if any(end[:-1] != spatial for end in ends[1:]):
-            return None
-        return (*spatial, sum(end[-1] for end in ends))
+        reference = ends[block.reference(ends)]
+        return block.merged(ends) if all(block.meets(reference, end) for end in ends) else None
     return step
-
-
-_MERGES = {"add": _add_step, "concat": _concat_step}  # a block's MERGE -> its step
 
 
 class Program(NamedTuple):
@@ -150,7 +142,7 @@ class _Compiler(Walker):
 
     def merge(self, block: Block, ends: list[tuple[int, str]], path: str, span) -> tuple[int, None]:
         sources = [source for source, _ in ends]
-        return self.emit(_MERGES[block.MERGE](sources)), None
+        return self.emit(_merge_step(block, sources)), None
 
 
 def compile_sizes(spec: Spec, rounding: Rounding | None = None) -> Program:

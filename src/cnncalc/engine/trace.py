@@ -5,7 +5,9 @@ conventions) reads the trace; nothing walks the spec tree again or rebuilds a pa
 with the same Walker, carrying a program of plain arithmetic instead of volumes (engine/sizes.py).
 
 Blocks run in order: a residual's body, then its shortcut, then its `add` row; the branches of
-`add` and `concat` in order, then the merge row; a repeat's copies one after the other.
+`add`, `concat` and `multiply` in order, then the merge row; a repeat's copies one after the other,
+a group's layers once (neither makes a row of its own). Inside a repeat, `{i}` in a row's name
+is the number of the innermost repeat's copy, from 0.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from ..limits import INT64_MAX, MAX_DIAGNOSTICS
 from ..model.arithmetic import Rounding
 from ..model.geometry import AXIS_NAMES, Volume
 from ..model.layers import Layer
-from ..model.network import Block, From, Network, Repeat, did_you_mean
+from ..model.network import Block, From, Group, Network, Repeat, did_you_mean
 from ..model.receptive import INPUT_FIELD, widest
 from .huge import fits, huge_count, printed_digits, too_long
 from .memory import MemorySettings
@@ -73,11 +75,14 @@ class Walker:
         self.outputs: dict[str, tuple[State, str]] = {}  # id -> what that layer or block put out, and its path
         self.open_blocks: dict[str, Block] = {}  # id -> a block being walked: no output yet
         self.failed = False  # after the first error rows stop, but later faults are still sought
+        self.copies: list[int] = []  # the copy of each repeat being walked, from 0, the innermost last
 
     def add_row(self, span: Span | None, fields_fit: bool = True, **fields) -> Row | None:
         """Add a row (none after an error); `fields_fit`: its receptive field is int64s (huge.fits)."""
         if not self.keep_rows or self.failed:
             return None
+        if self.copies and fields.get("name"):
+            fields["name"] = fields["name"].replace("{i}", str(self.copies[-1]))
         row = Row(index=len(self.rows), **fields)
         if not fields_fit or max(row.weights + row.biases, row.macs, row.flops, row.buffers,
                                  row.output.elements) > self.quick:
@@ -207,7 +212,7 @@ class Walker:
             if node.ref in self.open_blocks:
                 message = (f"'{node.ref}' is the block this from is in, and its output is not made yet: from can "
                            "only refer to an earlier layer")
-                hints = [] if isinstance(self.open_blocks[node.ref], Repeat) else [
+                hints = [] if self.open_blocks[node.ref].MERGE is None else [
                     "leave the from out: a branch starts from the block's input"]
             elif node.ref in self.network.ids:
                 message, hints = f"'{node.ref}' is defined later: from can only refer to an earlier layer", []
@@ -227,11 +232,17 @@ class Walker:
             self.open_blocks[block.id] = block
         branches: list[tuple[Step, ...]] = []
         if isinstance(block, Repeat):
-            for k in range(1, block.count + 1):
+            for k in range(block.count):
+                self.copies.append(k)
                 copy: list[Step] = []
-                state = self.sequence(block.layers, state, f"{path}.repeat#{k}", rounding, copy)
+                state = self.sequence(block.layers, state, f"{path}.repeat#{k + 1}", rounding, copy)
                 branches.append(tuple(copy))
+                self.copies.pop()
             out, row = state, None
+        elif isinstance(block, Group):
+            inner: list[Step] = []
+            out, row = self.sequence(block.layers, state, f"{path}.group", rounding, inner), None
+            branches.append(tuple(inner))
         else:
             names = ("residual", "shortcut") if block.KIND == "residual" else None
             ends = []
@@ -249,31 +260,26 @@ class Walker:
 
     def merge(self, block: Block, ends: list[tuple[State, str]], path: str, span) -> tuple[State, Row | None]:
         kind = block.MERGE
-        (first, _), first_from = ends[0]
-        for (other, _), other_from in ends[1:]:
-            agree = other == first if kind == "add" else other.spatial == first.spatial
-            if not agree:
-                what = "volume" if kind == "add" else "spatial size"
-                self.report(error("shape-mismatch", f"{kind} needs branches of the same {what}: {first} from "
-                                  f"{first_from} but {other} from {other_from}",
-                                  suggestions=["give the shortcut a 1x1 conv with the body's depth and stride"
-                                               if block.KIND == "residual" else
-                                               "make the branches' strides and paddings agree"]),
-                            f"{path}.{kind}", span)
+        volumes = [state.volume for state, _ in ends]
+        first = block.reference(volumes)
+        for b, volume in enumerate(volumes):
+            if not block.meets(volumes[first], volume):
+                self.report(error("shape-mismatch", f"{kind} needs branches of the same {block.AGREE}: "
+                                  f"{volumes[first]} from {ends[first][1]} but {volume} from {ends[b][1]}",
+                                  suggestions=[block.hint(volumes[first], volume)]), f"{path}.{kind}", span)
                 raise Stop
-        axes = first.axes
+        axes = volumes[0].axes
         fields = tuple(widest([state.fields[axis] for state, _ in ends]) for axis in range(axes))
         if len({tuple(f.jump for f in state.fields) for state, _ in ends}) > 1:
             jumps = {str(f.jump) for state, _ in ends for f in state.fields}
             self.report(warning("mixed-strides", f"the branches of this {kind} see the input at different "
                                 f"effective strides ({', '.join(sorted(jumps))}); the receptive field "
                                 "shown is the largest"), f"{path}.{kind}", span)
-        out = first if kind == "add" else first.with_depth(sum(s.volume.depth for s, _ in ends))
+        out = Volume(*block.merged(volumes))
         self.guard(out, f"{path}.{kind}", span)
-        flops = (len(ends) - 1) * out.elements if kind == "add" else 0
-        row = self.add_row(span, fits(fields), path=f"{path}.{kind}", type=kind, label=kind.upper(), input=first,
-                           output=out, flops=flops,
-                           field=fields, name=block.name)
+        row = self.add_row(span, fits(fields), path=f"{path}.{kind}", type=kind, label=kind.upper(),
+                           input=volumes[first], output=out, flops=block.flops(volumes, out), field=fields,
+                           name=block.name, branches=tuple(volumes))
         return State(out, fields), row
 
 

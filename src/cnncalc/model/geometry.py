@@ -273,7 +273,8 @@ def parse_padding(value: Any, allow_same: bool = True) -> Padding:
         return value
     if isinstance(value, str) and value.strip().lower() in ("same", "valid"):
         if not allow_same:
-            raise ValueError(f"'{value.strip()}' is not allowed here: give the padding as numbers")
+            raise ValueError(f"'{value.strip()}' is a window's padding (conv, pool), and this layer has no window: "
+                             "give the padding as numbers, e.g. 1, 2x1 or {left: 1, right: 2}")
         return Padding(same=True) if value.strip().lower() == "same" else Padding()
     flat = [side for pair in SIDES for side in pair]
     if isinstance(value, dict) and set(value) & set(flat):

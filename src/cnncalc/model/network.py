@@ -13,6 +13,7 @@ walk's diagnostics. Library users build the same tree directly:
 from __future__ import annotations
 
 import re
+from math import prod
 from typing import Any, ClassVar, Union
 
 from pydantic_core import ValidationError
@@ -26,6 +27,7 @@ from .arithmetic import Rounding
 from .geometry import Volume, parse_volume
 from .geometry import shown as shown_value
 from .layers import REGISTRY, Input, Layer
+from .layers.base import CONVENTION_NAMES, Rule, zero
 from .params import Given, accepted_keys, repeated
 from .record import Record
 
@@ -35,12 +37,17 @@ BLOCK_KEYS = {"repeat": ("repeat", "layers", *_BLOCK_COMMON),
               "residual": ("residual", "shortcut", *_BLOCK_COMMON),
               "add": ("add", *_BLOCK_COMMON),
               "concat": ("concat", *_BLOCK_COMMON),
+              "multiply": ("multiply", *_BLOCK_COMMON),
+              "group": ("group", *_BLOCK_COMMON),
               "from": ("from",)}
 BLOCK_EXAMPLES = {
     "repeat": "repeat: 3\n  layers: [conv: {filters: 64, kernel: 3, padding: 1}, relu]  ([ … ]*3 when compact)",
     "residual": "residual: [conv: {filters: 64, kernel: 3, padding: 1}, bn]  (a shortcut: list is optional)",
     "add": "add: [[conv: {filters: 64, kernel: 1}], []]  (branches on the same input, summed)",
     "concat": "concat: [[conv: {filters: 64, kernel: 1}], []]  (branches on the same input, stacked)",
+    "multiply": "multiply: [[], [global_pool, conv: {filters: 64, kernel: 1}, sigmoid]]  (branches on the same "
+                "input, multiplied; one 1 on every spatial axis broadcasts)",
+    "group": "group: [conv: {filters: 64, kernel: 3, padding: 1}, relu]  (with name: layer1 beside it)",
     "from": "from: enc3  (the output of the layer or block with id enc3)",
 }
 _COMPACT_HINT = re.compile(r"[()]|->|→")
@@ -64,10 +71,17 @@ class From(Record):
 
 
 class Block(Record):
-    """Branches of layers on one input, joined by `MERGE` (None: the last branch's output goes on)."""
+    """Branches of layers on one input, joined by `MERGE` (None: a sequence, whose output goes on).
+
+    A merge reads its branches' outputs as plain tuples (spatial sizes, then the depth), so that the
+    walk and `cnncalc sizes` (engine/sizes.py) merge alike: the branches meet when each `meets` the
+    one at `reference`, and then make `merged`.
+    """
 
     KIND: ClassVar[str] = ""
     MERGE: ClassVar[str | None] = None  # the merge row's type
+    AGREE: ClassVar[str] = ""  # what the branches must agree on, as the mismatch error says it
+    CONVENTIONS: ClassVar[dict[str, Rule]] = {}  # the merge row's FLOPs as each peer tool counts them
 
     branches: tuple[tuple, ...]
     id: str | None
@@ -81,12 +95,36 @@ class Block(Record):
             raise ValueError(f"{self.KIND} needs at least one branch")
         self._fill(branches=branches, id=id, rounding=Rounding(rounding) if rounding else None, name=name)
 
+    def reference(self, ends: list[tuple]) -> int:
+        """The branch the others must meet."""
+        return 0
+
+    def meets(self, reference: tuple, other: tuple) -> bool:
+        return other == reference
+
+    def merged(self, ends: list[tuple]) -> tuple:
+        """The merge's output, once every branch meets the reference."""
+        return ends[self.reference(ends)]
+
+    def flops(self, ends: list[tuple], out: tuple) -> int:
+        """cnncalc's own count: one operation per output element for each branch after the first."""
+        return (len(ends) - 1) * prod(out)
+
+    def hint(self, reference: tuple, other: tuple) -> str:
+        """How to make `other` meet `reference`."""
+        return "make the branches' strides and paddings agree"
+
+
+_NO_PEER_COUNTS = dict.fromkeys(CONVENTION_NAMES, zero)  # a `+`, a `*` or a cat in forward() is not a module
+
 
 class Add(Block):
     """Branches on the same input, summed element by element: `Add([[Conv(...)], []])`."""
 
     KIND = "add"
     MERGE = "add"
+    AGREE = "volume"
+    CONVENTIONS = _NO_PEER_COUNTS
 
 
 class Concat(Block):
@@ -94,6 +132,52 @@ class Concat(Block):
 
     KIND = "concat"
     MERGE = "concat"
+    AGREE = "spatial size"
+    CONVENTIONS = _NO_PEER_COUNTS
+
+    def meets(self, reference: tuple, other: tuple) -> bool:
+        return other[:-1] == reference[:-1]
+
+    def merged(self, ends: list[tuple]) -> tuple:
+        return (*ends[0][:-1], sum(end[-1] for end in ends))
+
+    def flops(self, ends: list[tuple], out: tuple) -> int:
+        return 0
+
+
+def _single(volume: tuple) -> bool:
+    """1 on every spatial axis: a multiply broadcasts such a branch over the others' positions."""
+    return all(size == 1 for size in volume[:-1])
+
+
+def _scales(row) -> int:
+    """Netscope reads Caffe, where a product with a per-channel gate is a Scale layer (O multiplies each)
+    and a product of equal volumes an Eltwise PROD, which its analyzer reads as a SUM (0)."""
+    return row.output.elements * sum(volume != row.output for volume in row.branches)
+
+
+class Multiply(Block):
+    """Branches on the same input, multiplied element by element; a branch 1 on every spatial axis,
+    of the others' depth, broadcasts over their positions (squeeze-and-excitation's gate):
+    `Multiply([[], [GlobalPool(), Conv(filters=8, kernel=1), ReLU(), Conv(filters=32, kernel=1), Sigmoid()]])`."""
+
+    KIND = "multiply"
+    MERGE = "multiply"
+    AGREE = "volume, or branches 1 on every spatial axis with the same depth (gates, which broadcast)"
+    CONVENTIONS = {**_NO_PEER_COUNTS, "netscope": _scales}
+
+    def reference(self, ends: list[tuple]) -> int:
+        return next((i for i, end in enumerate(ends) if not _single(end)), 0)
+
+    def meets(self, reference: tuple, other: tuple) -> bool:
+        return other == reference or (_single(other) and other[-1] == reference[-1])
+
+    def hint(self, reference: tuple, other: tuple) -> str:
+        if _single(other):
+            return f"depth never broadcasts: end the gate with a depth of {reference[-1]} (a 1x1 conv of " \
+                   f"{reference[-1]} filters)"
+        return "make the branches' strides and paddings agree, or end the gate with a global_pool so that it " \
+               "is 1 on every spatial axis and broadcasts"
 
 
 class Residual(Add):
@@ -113,6 +197,9 @@ class Residual(Add):
     def shortcut(self) -> tuple:
         return self.branches[1]
 
+    def hint(self, reference: tuple, other: tuple) -> str:
+        return "give the shortcut a 1x1 conv with the body's depth and stride"
+
 
 class Repeat(Block):
     """`layers`, `count` times over."""
@@ -131,6 +218,23 @@ class Repeat(Block):
     def layers(self) -> tuple:
         return self.branches[0]
 
+
+class Group(Block):
+    """`layers`, once: a sequence that is there for structure alone (a module such as torchvision's
+    `layer1`), with a name, an id or a rounding for all of them; it makes no row of its own."""
+
+    KIND = "group"
+
+    def __init__(self, layers, *, id: str | None = None, rounding: Rounding | str | None = None,
+                 name: str | None = None) -> None:
+        super().__init__((layers,), id=id, rounding=rounding, name=name)
+
+    @property
+    def layers(self) -> tuple:
+        return self.branches[0]
+
+
+MERGES = {cls.MERGE: cls for cls in (Add, Concat, Multiply)}  # a merge row's type -> its block
 
 Node = Union[Layer, Block, From]
 
@@ -324,7 +428,7 @@ class _Builder:
     def sequence(self, items: Any, where: tuple, path: str, in_repeat: bool = False
                  ) -> tuple[Node, ...]:
         if not isinstance(items, list):
-            self.fail("invalid-spec", f"expected a list of layers, got {_kind(items)}", where)
+            self.fail("invalid-spec", f"expected a list of layers, got {_kind(items)}", where, path=path)
             return ()
         nodes = []
         for i, item in enumerate(items):
@@ -484,8 +588,10 @@ class _Builder:
             if kind == "missing":
                 continue
             if kind == "extra_forbidden":
-                self.fail("unknown-key", f"unknown key '{field_name}' for {name}", where, key=True, path=path,
-                          suggestions=[did_you_mean(field_name, keys), f"{name} takes {', '.join(keys)}"])
+                why = cls.NOT_PARAMS.get(field_name)  # a key from elsewhere (PyTorch) that cnncalc has no use for
+                self.fail("unknown-key", f"unknown key '{field_name}' for {name}" + (f": {why}" if why else ""),
+                          where, key=True, path=path, suggestions=["leave it out"] if why else
+                          [did_you_mean(field_name, keys), f"{name} takes {', '.join(keys)}"])
                 continue
             self.fail("invalid-value", f"{name}: {_describe(field_name, err)}", where, path=path)
 
@@ -522,6 +628,14 @@ class _Builder:
         span = self.span(where + (kind,), key=True)
         if kind == "repeat":
             return self.repeat(item, value, where, path, span, ident, rounding, label)
+        if kind == "group":
+            if not isinstance(value, list) or not value:
+                self.fail("invalid-value" if value else "missing-layers", "group: takes a non-empty list of layers",
+                          where + (kind,), path=path, suggestions=[BLOCK_EXAMPLES["group"]])
+                return None
+            body = self.sequence(value, where + (kind,), f"{path}.group", in_repeat=in_repeat)
+            self.claim_id(ident, where + ("id",), path)
+            return self.placed(Group(body, id=ident, rounding=rounding, name=label), span)
         if kind == "residual":
             body = self.sequence(value, where + ("residual",), f"{path}.residual", in_repeat=in_repeat)
             shortcut = self.sequence(item.get("shortcut", []), where + ("shortcut",), f"{path}.shortcut",
@@ -538,7 +652,7 @@ class _Builder:
                          for i, b in enumerate(value))
         self.layer_count += 1 + sum(not branch for branch in branches)  # the merge row; an empty branch as a from
         self.claim_id(ident, where + ("id",), path)
-        return self.placed((Add if kind == "add" else Concat)(branches, id=ident, rounding=rounding, name=label), span)
+        return self.placed(MERGES[kind](branches, id=ident, rounding=rounding, name=label), span)
 
     def repeat(self, item: dict, count: Any, where: tuple, path: str, span: Span | None, ident: str | None,
                rounding: Rounding | None, label: str | None) -> Block | None:

@@ -7,6 +7,8 @@ is used directly because pydantic's BaseModel machinery doubles the start-up tim
 """
 from __future__ import annotations
 
+import math
+import re
 from typing import Any, NamedTuple
 
 from pydantic_core import core_schema as cs
@@ -48,16 +50,37 @@ def _function(fn, input_schema) -> cs.CoreSchema:
     return cs.no_info_plain_validator_function(fn, json_schema_input_schema=input_schema)
 
 
+# A decimal number as text: YAML 1.1 (PyYAML) reads `1e-6`, without a dot, as text, where YAML 1.2 and
+# the compact notation read a number
+_DECIMAL = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+def _decimal(value: Any) -> Any:
+    """`value`, or the number its text writes; an infinite or undefined number refused."""
+    if isinstance(value, str) and re.match(_DECIMAL, value):
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value}")
+    return value
+
+
+def _float(**bounds) -> cs.CoreSchema:
+    number = cs.float_schema(strict=True, **bounds)
+    return cs.no_info_before_validator_function(
+        _decimal, number, json_schema_input_schema=cs.union_schema([number, cs.str_schema(pattern=_DECIMAL)]))
+
+
 POSITIVE_INT = cs.int_schema(strict=True, ge=1, le=MAX_INTEGER)
 NON_NEGATIVE_INT = cs.int_schema(strict=True, ge=0, le=MAX_INTEGER)
-PROBABILITY = cs.float_schema(strict=True, ge=0, lt=1)
-POSITIVE_FLOAT = cs.float_schema(strict=True, gt=0)
-FLOAT = cs.float_schema(strict=True)
+PROBABILITY = _float(ge=0, lt=1)
+POSITIVE_FLOAT = _float(gt=0)
+FLOAT = _float()
 BOOL = cs.bool_schema(strict=True)
 PER_AXIS = _function(parse_per_axis, _PER_AXIS_INPUT)
 PER_AXIS_FROM_ZERO = _function(lambda v: parse_per_axis(v, minimum=0), _per_axis_input(0))
 DILATION = _function(_dilation, _PER_AXIS_INPUT)
 PADDING = _function(parse_padding, cs.union_schema([_per_axis_input(0), cs.literal_schema(["same", "valid"]), _SIDES]))
+NUMERIC_PADDING = _function(lambda v: parse_padding(v, allow_same=False), cs.union_schema([_per_axis_input(0), _SIDES]))
 VOLUME = _function(parse_volume, cs.union_schema([
     cs.str_schema(pattern=r"^\s*\d+\s*([x×]\s*\d+\s*){1,3}$"),
     cs.list_schema(cs.int_schema(ge=1), min_length=2, max_length=4),

@@ -55,8 +55,9 @@ def transposed(field: Field, span: int, stride: int, pad_lo: int) -> Field:
                  field.start + (pad_lo - Fraction(span - 1, 2)) / stride * field.jump)
 
 
-def upsample(field: Field, scale: int) -> Field:
-    """Nearest-neighbour upsampling: output o repeats input ⌊o/scale⌋, so only the jump changes."""
+def upsample(field: Field, scale: int | Fraction) -> Field:
+    """Nearest-neighbour upsampling: output o repeats input ⌊o/scale⌋, so only the jump changes (a scale
+    of out/in when an output size is given)."""
     return Field(field.size, Fraction(field.jump, scale), field.start)
 
 

@@ -71,6 +71,8 @@ def spec_schema() -> dict[str, Any]:
                 ["residual"]),
         _object({"add": branches, **block_extras}, ["add"]),
         _object({"concat": branches, **block_extras}, ["concat"]),
+        _object({"multiply": branches, **block_extras}, ["multiply"]),
+        _object({"group": {"$ref": "#/$defs/layers", "minItems": 1}, **block_extras}, ["group"]),
         _object({"from": {"type": "string", "minLength": 1}}, ["from"]),
     ]
     quantity = {"anyOf": [{"type": "integer", "minimum": 0},

@@ -7,8 +7,9 @@ written under it. Elementwise layers (ReLU and the other activations, BN, dropou
 flatten that changes nothing) make no box of their own: they are folded into the label of the box
 they follow ("CONV3-64" over "+ BN + RELU"), or of the box they precede when nothing comes before
 them in their branch ("BN + RELU +" over "CONV1-128"). Boxes run left to right and wrap into
-several rows; the branches of a residual, add or concat block are stacked one above the other
-between the fork of the block's input and the box of its merge.
+several rows; the branches of a residual, add, concat or multiply block are stacked one above the
+other between the fork of the block's input and the box of its merge; a repeat's copies and a
+group's layers run on in the chain.
 
 Pure standard library, deterministic: the same spec and report always give the same bytes.
 """
@@ -21,7 +22,7 @@ from ..engine.report import Report, Row
 from ..engine.trace import Step
 from ..model.geometry import Volume
 from ..model.layers import Layer
-from ..model.network import From, Network, Repeat
+from ..model.network import MERGES, From, Network
 from .numbers import si
 
 __all__ = ["diagram_svg"]
@@ -46,8 +47,10 @@ INK, SOFT_INK, LINE = "#222222", "#666666", "#555555"
 # fill colours of the front face, by what made the volume
 COLORS = (("input", "#d9d9d9"), ("conv", "#9ecae1"), ("pool", "#fdae6b"), ("fc", "#bcbddc"),
           ("merge", "#a1d99b"), ("other", "#f6e08f"))
-_LEGEND = {"input": "input", "conv": "conv", "pool": "pool", "fc": "fc", "merge": "add / concat",
-           "other": "other"}
+_LEGEND = {"input": "input", "conv": "conv", "pool": "pool", "fc": "fc", "other": "other"}  # and merges by type
+
+
+BAR_PX = 6.0  # the height of a 1-D volume's bar: a height of 1 unit
 
 
 def spatial_px(n: int) -> float:
@@ -97,6 +100,7 @@ class _Canvas:
         self.boxes: list[str] = []
         self.texts: list[str] = []
         self.kinds: set[str] = set()
+        self.merges: set[str] = set()  # the types of the merge boxes drawn
         self.drawn: list = []  # the boxes drawn
 
     def path(self, points: list[tuple[float, float]], arrow: bool = True) -> None:
@@ -152,7 +156,8 @@ class _Box:
 
     def layout(self) -> None:
         v = self.volume
-        self.w, self.h = spatial_px(v.width), spatial_px(v.height)
+        # a 1-D volume is a bar: its length across, no height; a 3-D one the box of its width and height
+        self.w, self.h = spatial_px(v.width), BAR_PX if v.height is None else spatial_px(v.height)
         depth = depth_px(v.depth)
         self.dx, self.dy = depth * DEPTH_DX, depth * DEPTH_DY
         self.dims = str(v)
@@ -176,6 +181,8 @@ class _Box:
         kind = _kind(self.row)
         kind = kind if kind in dict(COLORS) else "other"
         canvas.kinds.add(kind)
+        if kind == "merge":
+            canvas.merges.add(self.row.type)
         canvas.drawn.append(self)
         fill = dict(COLORS)[kind]
         fx, top, w, h, dx, dy = x + self.front, axis - self.h / 2, self.w, self.h, self.dx, self.dy
@@ -254,7 +261,7 @@ class _Chain:
 
 
 class _Block:
-    """residual, add or concat: branches stacked between the fork and the merge box."""
+    """residual, add, concat or multiply: branches stacked between the fork and the merge box."""
 
     connected = True
     arrow_in = False  # the line ends at the fork, a dot
@@ -390,7 +397,7 @@ class _Builder:
             elif isinstance(node, From):
                 _flush(items, pending)
                 items.append(_Ref(node.ref))
-            elif isinstance(node, Repeat):
+            elif node.MERGE is None:  # a repeat's copies, a group's layers
                 for copy in step.branches:
                     self._chain(copy, items, pending, before)
             else:
@@ -507,8 +514,9 @@ def diagram_svg(spec: Network, report: Report, *, max_width: int = 1400) -> str:
             continue
         canvas.boxes.append(f'<rect x="{_n(x)}" y="{_n(legend_y - 10)}" width="12" height="12" fill="{color}" '
                             f'stroke="{LINE}" stroke-width="0.8"/>')
-        canvas.text(x + 17, legend_y, _LEGEND[kind], 11, INK, anchor="start")
-        x += 17 + text_width(_LEGEND[kind], 11) + 18
+        name = " / ".join(m for m in MERGES if m in canvas.merges) if kind == "merge" else _LEGEND[kind]
+        canvas.text(x + 17, legend_y, name, 11, INK, anchor="start")
+        x += 17 + text_width(name, 11) + 18
     legend_right = x
     if any(box.prefix or box.suffix for box in canvas.drawn):
         note = "“+ RELU”: elementwise layers, folded into the box they follow"

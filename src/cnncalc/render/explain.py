@@ -71,6 +71,11 @@ LINES: dict[str, Callable[[Term], str]] = {
 }
 
 
+# a merge row's type -> how its branches are joined
+JOINED = {"add": "summed element by element", "concat": "stacked along the depth",
+          "multiply": "multiplied element by element"}
+
+
 def term_lines(terms: list[Term]) -> list[str]:
     """A line per term; a size alike in every number to the first (the width's) is said to equal
     it (`H2 = W2 = 55`) rather than worked out again."""
@@ -91,7 +96,10 @@ def explain_row(row: Row, bytes_per_element: int) -> list[str]:
         if row.type == "input":
             return [f"{_dims(row.output)} = {row.output} (the input)",
                     f"activations = {_product(row.output)} = {row.activations:,}"]
-        how = "summed element by element" if row.type == "add" else "stacked along the depth"
+        how = JOINED[row.type]
+        if row.type == "multiply":
+            gates = dict.fromkeys(str(v) for v in row.branches if v != row.output)
+            how += "".join(f", {gate} broadcast over every position" for gate in gates)
         return [f"the branches are {how}: {_dims(row.output, 2)} = {row.output}"]
     lines = term_lines(row.layer.explain(row.input, row.output))
     lines.append(f"activations = {'·'.join(_names(row.output, 2))} = {_product(row.output)} = "

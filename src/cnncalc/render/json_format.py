@@ -21,8 +21,8 @@ def _pieces(report, indent: str):
         yield "[]"
     else:
         separator = "[\n"
-        for row in report.rows:
-            yield separator + indent + "    " + _ENCODE(row.to_dict(report.memory))
+        for layer in report.layer_dicts():
+            yield separator + indent + "    " + _ENCODE(layer)
             separator = ",\n"
         yield f"\n{indent}  ]"
     yield tail

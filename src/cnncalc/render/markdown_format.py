@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from .numbers import (
     BY_TYPE_HEADER,
-    HEADER,
     LEFT,
     by_type_cells,
     grouped,
@@ -23,9 +22,9 @@ def _by_type(report) -> str:
 
 
 def _one(report) -> str:
-    rows, footer = layer_cells(report)
-    align = ["---:" if h not in LEFT else "---" for h in HEADER]
-    lines = [f"### {report.name} (`{report.source}`)", "", _row(HEADER), "|" + "|".join(align) + "|"]
+    header, rows, footer = layer_cells(report)
+    align = ["---:" if h not in LEFT else "---" for h in header]
+    lines = [f"### {report.name} (`{report.source}`)", "", _row(header), "|" + "|".join(align) + "|"]
     lines += [_row(cells) for cells in rows]
     lines.append(_row(tuple(f"**{c}**" if c else "" for c in footer)))
     lines += ["", _verdict(report)]
@@ -34,7 +33,7 @@ def _one(report) -> str:
 
 
 def _row(cells) -> str:
-    return "| " + " | ".join(cells) + " |"
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"  # a name may hold a pipe
 
 
 def _verdict(report) -> str:

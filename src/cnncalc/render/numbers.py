@@ -53,11 +53,12 @@ def si(n: int) -> str:
 
 
 HEADER = ("#", "Layer", "Output", "RF", "Activations", "Weights", "Params", "MACs", "Memory")
-LEFT = {"Layer"}
+LEFT = {"Layer", "Name"}
 
 
-def layer_cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
-    """The table's cells: a tuple of strings per row, and the totals underneath."""
+def layer_cells(report) -> tuple[tuple[str, ...], list[tuple[str, ...]], tuple[str, ...]]:
+    """The table's header, its cells (a tuple of strings per row) and the totals underneath; a Name
+    column after the Layer column when any row has a name."""
     memory = report.memory
     rows = [(str(r.index), r.label, str(r.output), field_size(r),
              grouped(r.activations), grouped(r.weights), grouped(r.params), grouped(r.macs),
@@ -66,7 +67,56 @@ def layer_cells(report) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
     t = report.totals
     footer = ("", "TOTAL", "", "", grouped(t.activations), grouped(t.weights), grouped(t.params), grouped(t.macs),
               binary_bytes(memory.of(t.activations, 0)["activations"]))
-    return rows, footer
+    if not any(r.name for r in report.rows):
+        return HEADER, rows, footer
+    rows = [(*cells[:2], r.name or "", *cells[2:]) for cells, r in zip(rows, report.rows)]
+    return (*HEADER[:2], "Name", *HEADER[2:]), rows, (*footer[:2], "", *footer[2:])
+
+
+ROOFLINE_HEADER = ("FLOP/B", "Time ≥", "Bound")
+_TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
+
+
+def seconds(value: float) -> str:
+    """0.000123 -> '123 µs': three significant digits."""
+    for scale, unit in _TIME_UNITS:
+        if value >= scale or unit == "ns":
+            return f"{value / scale:.3g} {unit}"
+
+
+def intensity(value: float) -> str:
+    """FLOP per byte, to three significant digits at least: 0.25, 12.5, 1,330."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def tflops(value: int) -> str:
+    """312,000,000,000,000 FLOP/s -> '312 TFLOP/s', as datasheets write it."""
+    return f"{value / 10**12:,g} TFLOP/s"
+
+
+def gbps(value: int) -> str:
+    """2,039,000,000,000 bytes a second -> '2,039 GB/s'."""
+    return f"{value / 10**9:,g} GB/s"
+
+
+def roofline_cells(report) -> tuple[list[tuple[str, str, str]], tuple[str, str, str]]:
+    """The roofline's columns: each row's intensity, its bound on time and what binds it; the totals."""
+    roofline = report.roofline
+    rows = [("", "", "") if roof is None else (intensity(roof.intensity), seconds(roof.time_s), roof.bound)
+            for roof in roofline.rows]
+    totals = roofline.totals()
+    return rows, (intensity(totals["intensity"]), seconds(totals["time_s"]),
+                  f"{totals['memory_bound_share']:.0%} memory")
+
+
+def roofline_summary(report) -> str:
+    """The device, its roof at the dtype, and the network's bound: a lower bound, said so."""
+    roofline, settings = report.roofline, report.memory
+    device = roofline.device
+    return (f"roofline on {device.name} ({device.label}) at {settings.dtype}: peak {tflops(roofline.peak)}, "
+            f"memory {gbps(device.bandwidth)}, ridge {intensity(roofline.ridge)} FLOP/B; at least "
+            f"{seconds(roofline.time_s())} a batch of {settings.batch}, {roofline.memory_share:.0%} of it "
+            "memory-bound (a lower bound on time, not a prediction)")
 
 
 BAR_HEADER = ("Params share", "MACs share")

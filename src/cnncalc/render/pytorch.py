@@ -18,7 +18,7 @@ from ..model.arithmetic import Rounding
 from ..model.geometry import Volume
 from ..model.layers import Layer
 from ..model.layers.base import Unexportable
-from ..model.network import Block, From, Network, Repeat
+from ..model.network import Block, From, Network
 
 _HELPERS = {
     "Residual": '''class Residual(nn.Module):
@@ -40,6 +40,18 @@ _HELPERS = {
 
     def forward(self, x):
         return sum(branch(x) for branch in self.branches)''',
+    "Multiply": '''class Multiply(nn.Module):
+    """The product of the branches, each run on the same input; a branch of N×C×1×1 broadcasts."""
+
+    def __init__(self, *branches):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, x):
+        product = self.branches[0](x)
+        for branch in self.branches[1:]:
+            product = product * branch(x)
+        return product''',
     "Concat": '''class Concat(nn.Module):
     """The branches' outputs, each run on the same input, stacked along the channels."""
 
@@ -60,6 +72,45 @@ _HELPERS = {
         for axis, (before, after) in enumerate(zip(self.before, self.after)):
             dim = x.dim() - 1 - axis  # the width is the last dimension of a tensor
             x = x.narrow(dim, before, x.shape[dim] - before - after)
+        return x''',
+    "ChannelSlice": '''class ChannelSlice(nn.Module):
+    """The channels from start up to stop (exclusive)."""
+
+    def __init__(self, start, stop):
+        super().__init__()
+        self.start, self.stop = start, stop
+
+    def forward(self, x):
+        return x[:, self.start:self.stop]''',
+    "ChannelLayerNorm": '''class ChannelLayerNorm(nn.LayerNorm):
+    """LayerNorm over the channels at each position of an N×C×… tensor (ConvNeXt's LayerNorm2d)."""
+
+    def forward(self, x):
+        return super().forward(x.movedim(1, -1)).movedim(-1, 1)''',
+    "LayerScale": '''class LayerScale(nn.Module):
+    """Each channel times a learned factor (ConvNeXt's layer scale)."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(channels))
+
+    def forward(self, x):
+        return x * self.gamma.view(-1, *[1] * (x.dim() - 2))''',
+    "ChannelAffine": '''class ChannelAffine(nn.Module):
+    """A learned scale and a learned shift per channel, either of which may be left out: BatchNorm's
+    gamma and beta when only one is kept (Keras' scale and center)."""
+
+    def __init__(self, channels, scale=True, center=True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels)) if scale else None
+        self.bias = nn.Parameter(torch.zeros(channels)) if center else None
+
+    def forward(self, x):
+        shape = (-1, *[1] * (x.dim() - 2))
+        if self.weight is not None:
+            x = x * self.weight.view(shape)
+        if self.bias is not None:
+            x = x + self.bias.view(shape)
         return x''',
 }
 
@@ -124,9 +175,10 @@ class _Lane:
 class _Writer:
     """Follows the trace, collecting modules and forward() lines.
 
-    Without `from`, the model is one nn.Sequential, blocks included (as Residual, Add and Concat
-    modules). With `from`, forward() keeps the referred tensors in variables named after their ids,
-    and blocks that hold a `from` or a referred id are written out in forward().
+    Without `from`, the model is one nn.Sequential, blocks included (as Residual, Add, Concat and
+    Multiply modules; a repeat's and a group's layers in line). With `from`, forward() keeps the
+    referred tensors in variables named after their ids, and blocks that hold a `from` or a
+    referred id are written out in forward().
     """
 
     def __init__(self, steps: tuple[Step, ...]) -> None:
@@ -183,7 +235,7 @@ class _Writer:
             keep = self.fresh(ident) if ident in self.referenced else None  # the variable that holds it
             if isinstance(node, Layer):
                 self.layer(step, lane)
-            elif isinstance(node, Repeat):
+            elif node.MERGE is None:  # a repeat's copies, a group's layers: one after the other
                 for copy in step.branches:
                     self.sequence(copy, lane)
             elif id(step) in self.tangled:
@@ -217,7 +269,7 @@ class _Writer:
         return lanes
 
     def merge_module(self, step: Step, lane: _Lane) -> None:
-        """A block as one module of the chain: Residual, Add or Concat of its branches."""
+        """A block as one module of the chain: Residual, Add, Concat or Multiply of its branches."""
         lanes = self.branches(step, lane)
         kind = step.node.KIND
         if kind == "residual":
@@ -239,8 +291,9 @@ class _Writer:
         for branch in lanes:
             self.place(branch)
         ends = [branch.source for branch in lanes]
-        concat = step.node.MERGE == "concat"
-        expression = f"torch.cat([{', '.join(ends)}], dim=1)" if concat else " + ".join(ends)
+        merge = step.node.MERGE
+        expression = f"torch.cat([{', '.join(ends)}], dim=1)" if merge == "concat" else \
+            (" * " if merge == "multiply" else " + ").join(ends)
         self.assign(lane, expression, keep or lane.variable, f"{step.path}: {step.row.output}")
         lane.volume, lane.flat = step.row.output, lanes[0].flat
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 from .numbers import (
     BAR_HEADER,
     BY_TYPE_HEADER,
-    HEADER,
     LEFT,
+    ROOFLINE_HEADER,
     aligned,
     bar_cells,
     by_type_cells,
     grouped,
     layer_cells,
     memory_summary,
+    roofline_cells,
+    roofline_summary,
     si,
 )
 
@@ -35,11 +37,14 @@ def render(reports: list, *, color: bool = False, width: int = 100, by_type: boo
 
 
 def _with_bars(report, bars: bool):
-    """The layer cells, with the share columns appended when asked for."""
-    rows, footer = layer_cells(report)
-    if not bars:
-        return HEADER, rows, footer
-    return HEADER + BAR_HEADER, [r + b for r, b in zip(rows, bar_cells(report))], footer + ("", "")
+    """The layer cells, with the share columns appended when asked for, and the roofline's with a device."""
+    header, rows, footer = layer_cells(report)
+    if bars:
+        header, rows, footer = header + BAR_HEADER, [r + b for r, b in zip(rows, bar_cells(report))], footer + ("", "")
+    if report.roofline is not None:
+        cells, totals = roofline_cells(report)
+        header, rows, footer = header + ROOFLINE_HEADER, [r + c for r, c in zip(rows, cells)], footer + totals
+    return header, rows, footer
 
 
 def _plain(report, bars: bool) -> str:
@@ -58,7 +63,7 @@ def _rich(report, width: int, bars: bool) -> str:
     table = Table(title=f"{report.name} ({report.source})", box=box.SIMPLE_HEAD, show_footer=True,
                   header_style="bold cyan", footer_style="bold", title_style="bold")
     for name, total in zip(header, footer):
-        table.add_column(name, justify="right" if name in HEADER and name not in LEFT else "left", footer=total,
+        table.add_column(name, justify="left" if name in LEFT or name in BAR_HEADER else "right", footer=total,
                          no_wrap=True, style="magenta" if name in BAR_HEADER else None)
     for row in rows:
         table.add_row(*row)
@@ -79,4 +84,5 @@ def _summary(report) -> str:
     warnings = len(report.diagnostics)
     return (f"{report.name}: {report.input} -> {report.output}; {grouped(t.params)} params, {si(t.macs)} MACs, "
             f"{si(t.flops)} FLOPs ({report.convention}'s count), {grouped(t.activations)} activations"
-            + (f"; {warnings} warning{'s' * (warnings != 1)}" if warnings else "") + "\n" + memory_summary(report))
+            + (f"; {warnings} warning{'s' * (warnings != 1)}" if warnings else "") + "\n" + memory_summary(report)
+            + ("\n" + roofline_summary(report) if report.roofline is not None else ""))

@@ -1,7 +1,7 @@
-"""Text and markdown for `sizes` and `diff` (their JSON is their own `to_dict`)."""
+"""Text and markdown for `sizes`, `diff` and `devices` (their JSON is their own `to_dict`)."""
 from __future__ import annotations
 
-from .numbers import aligned, field_size, grouped
+from .numbers import aligned, field_size, gbps, grouped, tflops
 
 
 def _sizes_line(sizes: list[int]) -> str:
@@ -23,7 +23,8 @@ def sizes_text(found) -> str:
     spec = found.spec
     sizes = spec.input.to_dict()
     if found.axis == "both":
-        varied = "square inputs " + "×".join("W" * spec.input.axes)
+        varied = ("lengths W" if spec.input.axes == 1 else
+                  ("square" if spec.input.axes == 2 else "cubic") + " inputs " + "×".join("W" * spec.input.axes))
     else:
         others = ", ".join(f"{name} {size}" for name, size in sizes.items() if name not in (found.axis, "depth"))
         varied = _VARIED[found.axis] + (f" with {others}" if others else "")
@@ -77,3 +78,18 @@ def diff_markdown(result) -> str:
         lines += ["", "| path | A | B | Δ params | Δ MACs |", "|---|---|---|---:|---:|"]
         lines += [f"| `{row[0]}` | {' | '.join(row[1:])} |" for row in rows]
     return "\n".join(lines)
+
+
+_DTYPE_COLUMNS = ("float32", "tfloat32", "float16", "bfloat16", "int8")
+
+
+def devices_text(devices) -> str:
+    """The devices --device knows: dense peak rates (TFLOP/s; int8 TOPS), bandwidth, and sources."""
+    header = ("Device", "Name", "Memory", *_DTYPE_COLUMNS, "Tensor cores")
+    rows = [(d.name, d.label, gbps(d.bandwidth),
+             *(tflops(d.peak(dtype)).removesuffix(" TFLOP/s") if d.peak(dtype) else "—" for dtype in _DTYPE_COLUMNS),
+             "yes" if d.tensor_cores else "no") for d in devices]
+    sources = [f"{d.name}: {d.source}" for d in devices]
+    return "\n".join([aligned(header, rows, left={"Device", "Name"}),
+                      "peak rates are dense, in TFLOP/s (int8: TOPS); the roofline runs at --dtype's", "",
+                      "sources:", *sources])

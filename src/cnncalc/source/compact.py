@@ -5,7 +5,8 @@ Grammar (names case-insensitive, keys not):
     chain  := item (ARROW item)*            ARROW is '->', '→' or '-'
     item   := '[' chain ']' '*' INT  |  NAME ['(' [arg (',' arg)*] ')']
     arg    := [KEY '='] value
-    value  := DIMS | NUMBER | WORD          DIMS is e.g. 227x227x3 or 7×1
+    value  := DIMS | NUMBER | WORD          DIMS is e.g. 227x227x3 or 7×1; a WORD may hold dots and {i}
+                                            (name=layer1.{i}.conv1)
 
 `INPUT(…)` as the first item becomes the spec's `input`; `[ … ]*N` becomes a `repeat` block.
 Positional arguments stay numbered (0, 1, …): the validator names them by the layer type's order.
@@ -20,11 +21,13 @@ from ..limits import MAX_LAYERS, MAX_NESTING, MAX_YAML_NODES
 from ..model.geometry import to_int
 from .yaml import KEY, Locations
 
+_PART = r"[A-Za-z0-9_]*(?:\{i\}[A-Za-z0-9_]*)*"  # letters, digits, _ and {i} (a repeat's copy, in a name)
+_WORD = rf"[A-Za-z_]{_PART}(?:\.(?=[A-Za-z0-9_]|\{{i\}}){_PART})*"  # dotted, as PyTorch's layer1.0.conv1
 _TOKEN = re.compile(r"""\s*(?:
     (?P<arrow>->|→|-(?!\d))
   | (?P<dims>\d+(?:\s*[x×]\s*\d+)+)
   | (?P<number>-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<word>""" + _WORD + r""")
   | (?P<punct>[\[\]()*,=])
   | (?P<other>\S))""", re.VERBOSE)
 

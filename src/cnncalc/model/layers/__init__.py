@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import activation, conv, dense, norm, pool, shape  # noqa: F401  (each module defines its types)
+from . import activation, channels, conv, dense, norm, pool, shape  # noqa: F401  (each module defines its types)
 from .base import CONVENTION_NAMES, DIAGRAM_KINDS, Layer
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, ClassVar, NamedTuple
 
 from pydantic_core import CoreConfig, SchemaValidator
 
-from ...diagnostics import Diagnostic
+from ...diagnostics import Diagnostic, error
 from .. import receptive
 from ..arithmetic import Rounding
 from ..geometry import Volume
@@ -157,6 +157,7 @@ class Layer(Record):
     ALIASES: ClassVar[dict[str, dict[str, Any]]] = {}  # alias -> parameters it presets
     POSITIONAL: ClassVar[tuple[str, ...]] = ()
     EXAMPLE: ClassVar[tuple[Any, ...]] = ()  # positional values for the required parameters, for hints
+    NOT_PARAMS: ClassVar[dict[str, str]] = {}  # keys people expect (from PyTorch) that are not parameters -> why
     AXES: ClassVar[tuple[int, ...]] = (1, 2, 3)  # the spatial axes it works on
     DIAGRAM: ClassVar[str]
     CONVENTIONS: ClassVar[dict[str, Rule]]
@@ -253,6 +254,21 @@ def whole_input(volume: Volume, fields: Fields) -> Fields:
 def axis_symbols(count: int, suffix: object = "") -> tuple[str, ...]:
     """The notes' symbols of the spatial sizes: `W`, `H` (and `T` for a third axis); `W2`, `H2` with suffix 2."""
     return tuple(f"{n}{suffix}" for n in "WHT"[:count])
+
+
+def groups_divide(groups: int, volume: Volume) -> list[Diagnostic]:
+    """`invalid-groups` unless `groups` divide the input depth, with the divisors nearest to them."""
+    if volume.depth % groups == 0:
+        return []
+    near = [g for g in range(1, volume.depth + 1) if volume.depth % g == 0]
+    near = sorted(near, key=lambda g: (abs(g - groups), g))[:2]
+    return [error("invalid-groups", f"groups ({groups}) must divide the input depth ({volume.depth})",
+                  suggestions=[f"groups: {g}" for g in near])]
+
+
+def depth_divisible_by(groups: int) -> DepthMap:
+    """The depth map of a layer that keeps the depth and needs `groups` to divide it."""
+    return lambda sizes: None if sizes[-1] % groups else sizes[-1]
 
 
 def torch_dims(volume: Volume) -> str:

@@ -1,10 +1,25 @@
-"""Normalisation layers: batchnorm, group and instance normalisation, local response normalisation."""
+"""Normalisation layers: batchnorm, layer, group and instance normalisation, local response normalisation,
+and ConvNeXt's layer scale."""
 from __future__ import annotations
 
-from ...diagnostics import error
 from ..geometry import Volume
 from ..params import BOOL, POSITIVE_FLOAT, POSITIVE_INT, PROBABILITY, Param
-from .base import COMMON, Layer, Term, Torch, call, inputs, params, scaled, torch_dims, zero
+from .base import (
+    COMMON,
+    CONVENTION_NAMES,
+    DepthMap,
+    Layer,
+    Term,
+    Torch,
+    call,
+    depth_divisible_by,
+    groups_divide,
+    inputs,
+    outputs,
+    params,
+    torch_dims,
+    zero,
+)
 
 
 def _lrn_decomposed(row) -> int:
@@ -14,40 +29,65 @@ def _lrn_decomposed(row) -> int:
     return 3 * volume.elements + (volume.depth + row.layer.size - 1) * volume.positions
 
 
+def _per_element(affine: int, plain: int):
+    """A peer's count: `affine` operations per input element with PyTorch's affine, `plain` without."""
+    return lambda row: (affine if row.layer.affine else plain) * inputs(row)
+
+
 class BatchNorm(Layer):
     TYPE = "batchnorm"
     ALIASES = {"bn": {}}
-    PARAMS = {**COMMON, "eps": Param(POSITIVE_FLOAT, 1e-5), "momentum": Param(PROBABILITY, 0.1)}
-    POSITIONAL = ("eps", "momentum")
+    PARAMS = {**COMMON, "eps": Param(POSITIVE_FLOAT, 1e-5), "momentum": Param(PROBABILITY, 0.1),
+              "scale": Param(BOOL, True, doc="a learned scale γ per channel (Keras' name)"),
+              "center": Param(BOOL, True, doc="a learned shift β per channel (Keras' name)")}
+    POSITIONAL = ("eps", "momentum", "scale", "center")
     FLAT_OK = True
+    DIAGRAM = "elementwise"
+    # eval mode, as each tool runs (fvcore traces the model as given: cnncalc's export is in eval mode);
+    # Netscope: Caffe's BatchNorm + Scale, one multiply–add per element, and no Scale without γ
+    CONVENTIONS = {"torchvision": zero, "fvcore": _per_element(2, 1), "ptflops": _per_element(2, 1),
+                   "thop": _per_element(4, 2), "torchinfo": params, "calflops": _per_element(2, 1),
+                   "netscope": lambda row: inputs(row) if row.layer.scale else 0}
+    scale: bool
+    center: bool
+
+    @property
+    def affine(self) -> bool:
+        """PyTorch's affine: both γ and β (one of them alone exports as affine=False and a helper)."""
+        return self.scale and self.center
 
     def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
         kind = "nn.BatchNorm1d" if flat else f"nn.BatchNorm{torch_dims(row.input)}"
-        return [Torch(call(kind, row.input.depth, eps=(self.eps, 1e-5), momentum=(self.momentum, 0.1)))]
-    DIAGRAM = "elementwise"
-    CONVENTIONS = {"torchvision": zero, "fvcore": scaled(inputs, 2), "ptflops": scaled(inputs, 2),
-                   "thop": scaled(inputs, 4), "torchinfo": params, "calflops": scaled(inputs, 2),
-                   "netscope": inputs}  # Netscope: Caffe's BatchNorm + Scale, one multiply–add per element
+        norm = Torch(call(kind, row.input.depth, eps=(self.eps, 1e-5), momentum=(self.momentum, 0.1),
+                          affine=(self.affine, True)))
+        if self.affine or not (self.scale or self.center):
+            return [norm]
+        return [norm, Torch(call("ChannelAffine", row.input.depth, scale=(self.scale, True),
+                                 center=(self.center, True)))]
 
     def weights(self, volume: Volume, out: Volume) -> int:
-        return volume.depth  # γ
+        return volume.depth if self.scale else 0  # γ
 
     def biases(self, volume: Volume, out: Volume) -> int:
-        return volume.depth  # β
+        return volume.depth if self.center else 0  # β
 
     def buffers(self, volume: Volume, out: Volume) -> int:
         return 2 * volume.depth  # running mean and variance
 
     def flops(self, volume: Volume, out: Volume) -> int:
-        return 2 * out.elements  # a scale and a shift per element, once folded
+        return 2 * out.elements  # a scale and a shift per element, once folded (with or without γ and β)
 
     def label(self) -> str:
         return "BN"
 
     def explain(self, volume: Volume, out: Volume) -> list[Term]:
-        return [Term("same-volume", value=out),
-                Term("affine", "2·D", (2, volume.depth), self.weights(volume, out) + self.biases(volume, out)),
-                Term("buffers", "2·D", value=self.buffers(volume, out))]
+        if self.scale and self.center:
+            learned = Term("affine", "2·D", (2, volume.depth), 2 * volume.depth)
+        elif self.scale or self.center:
+            learned = Term("weights" if self.scale else "biases", "D", (), volume.depth)
+        else:
+            learned = Term("no-params", extra={"layer": "batchnorm without scale or center"})
+        return [Term("same-volume", value=out), learned, Term("buffers", "2·D", value=self.buffers(volume, out))]
 
 
 class LRN(Layer):
@@ -70,16 +110,6 @@ class LRN(Layer):
 
     def label(self) -> str:
         return f"LRN{self.size}"
-
-
-def _groups_divide(layer, volume: Volume) -> list:
-    """`invalid-groups` unless the layer's groups divide the input depth."""
-    if volume.depth % layer.groups == 0:
-        return []
-    near = [g for g in range(1, volume.depth + 1) if volume.depth % g == 0]
-    near = sorted(near, key=lambda g: (abs(g - layer.groups), g))[:2]
-    return [error("invalid-groups", f"groups ({layer.groups}) must divide the input depth ({volume.depth})",
-                  suggestions=[f"groups: {g}" for g in near])]
 
 
 class _Normalise(Layer):
@@ -106,11 +136,6 @@ class _Normalise(Layer):
                 Term("affine", "2·D", (2, volume.depth), self.weights(volume, out) + self.biases(volume, out))]
 
 
-def _per_element(affine: int, plain: int):
-    """A peer's count: `affine` operations per input element with affine, `plain` without."""
-    return lambda row: (affine if row.layer.affine else plain) * inputs(row)
-
-
 class GroupNorm(_Normalise):
     TYPE = "groupnorm"
     ALIASES = {"gn": {}}
@@ -124,8 +149,11 @@ class GroupNorm(_Normalise):
     groups: int
 
     def shape(self, volume: Volume, rounding) -> tuple:
-        problems = _groups_divide(self, volume)
+        problems = groups_divide(self.groups, volume)
         return (None if problems else volume), problems
+
+    def depth_map(self) -> DepthMap | None:
+        return depth_divisible_by(self.groups)
 
     def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
         return [Torch(call("nn.GroupNorm", self.groups, row.input.depth, eps=(self.eps, 1e-5),
@@ -148,3 +176,53 @@ class InstanceNorm(_Normalise):
 
     def label(self) -> str:
         return "IN"
+
+
+class LayerNorm(_Normalise):
+    """Each position's D values normalised together: ConvNeXt's LayerNorm2d on a volume, PyTorch's
+    LayerNorm(units) after fc."""
+
+    TYPE = "layernorm"
+    ALIASES = {"ln": {}}
+    PARAMS = {**COMMON, "eps": Param(POSITIVE_FLOAT, 1e-5), "affine": Param(BOOL, True)}
+    POSITIONAL = ("eps", "affine")
+    FLAT_OK = True
+    # as the tools count ConvNeXt's LayerNorm2d, a subclass of nn.LayerNorm: fvcore and calflops count
+    # F.layer_norm; ptflops and thop look a module up by its exact type, and have no F.layer_norm rule
+    CONVENTIONS = {"torchvision": zero, "fvcore": _per_element(5, 4), "ptflops": zero, "thop": zero,
+                   "torchinfo": params, "calflops": _per_element(5, 4), "netscope": zero}
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        options = {"eps": (self.eps, 1e-5), "elementwise_affine": (self.affine, True)}
+        if flat:  # an N×C tensor, after fc: its last axis is the channels
+            return [Torch(call("nn.LayerNorm", row.input.depth, **options))]
+        return [Torch(call("ChannelLayerNorm", row.input.depth, **options))]
+
+    def label(self) -> str:
+        return "LN"
+
+
+class LayerScale(Layer):
+    """Each channel times a learned factor: ConvNeXt's layer scale γ."""
+
+    TYPE = "layer_scale"
+    DIAGRAM = "elementwise"
+    FLAT_OK = True
+    # ConvNeXt multiplies with `*`, which no tool patches, by a parameter that is not a leaf module's
+    # weight (torchinfo); Netscope: Caffe's Scale layer, one multiply per element
+    CONVENTIONS = {**dict.fromkeys(CONVENTION_NAMES, zero), "netscope": outputs}
+
+    def weights(self, volume: Volume, out: Volume) -> int:
+        return volume.depth
+
+    def flops(self, volume: Volume, out: Volume) -> int:
+        return out.elements  # a multiply per element
+
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
+        return [Term("same-volume", value=out), Term("weights", "D", (), volume.depth)]
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        return [Torch(f"LayerScale({row.input.depth})")]
+
+    def label(self) -> str:
+        return "SCALE"

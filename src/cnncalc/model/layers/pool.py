@@ -106,8 +106,8 @@ class Pool(Windowed):
         # asymmetric, `same` or wider padding, or LPPool (which takes none): pad first, to the sides
         # that give the row's size under PyTorch's floor rounding
         before, after, why = torch_sides(self, row)
-        fill = "ConstantPad" if self.mode == "max" else "ZeroPad"  # max pooling pads with -inf
-        modules = [pad_module(row, before, after, why, fill)] if any(before + after) else []
+        fill = ("ConstantPad", 'float("-inf")') if self.mode == "max" else ("ZeroPad",)  # max pools pad with -inf
+        modules = [pad_module(row, before, after, why, *fill)] if any(before + after) else []
         if module is None:
             return modules + [Torch(call(f"nn.LPPool{n}", 2, kernel, stride=stride))]
         return modules + [Torch(call(f"nn.{module}{n}", kernel, stride=stride, dilation=dilation))]

@@ -149,11 +149,12 @@ def torch_sides(layer: Windowed, row) -> tuple[tuple[int, ...], tuple[int, ...],
     return tuple(before), tuple(after), "ceil rounding" if rounded else "'same' padding" if layer.padding.same else ""
 
 
-def pad_module(row, before, after, why: str, fill: str = "ZeroPad") -> Torch:
-    """nn.ZeroPad2d((left, right, top, bottom)) or nn.ConstantPad2d(…, -inf) (max pooling pads with −inf)."""
+def pad_module(row, before, after, why: str = "", fill: str = "ZeroPad", value: str = "") -> Torch:
+    """nn.ZeroPad2d((left, right, top, bottom)), or another of PyTorch's pads: nn.ConstantPad2d(…, value)
+    (max pooling pads with float("-inf")), nn.ReflectionPad2d(…). The sides go in PyTorch's order, the last
+    axis's (the width's) first, and there from the 1-D to the 3-D module alike."""
     sides = tuple(side for pair in zip(before, after) for side in pair)
-    value = ', float("-inf")' if fill == "ConstantPad" else ""
-    return Torch(f"nn.{fill}{torch_dims(row.input)}({sides}{value})", why)
+    return Torch(f"nn.{fill}{torch_dims(row.input)}({sides}{', ' + value if value else ''})", why)
 
 
 def axes_error(exc: ValueError) -> Diagnostic:
