@@ -324,6 +324,7 @@ class _Translator:
         self.folded = False
         self.unsupported: dict[str, list[str]] = {}
         self.modules: dict[tuple[str, str], list] = {}  # (class, path) -> the nodes of a PyTorch module
+        self.tried: set[tuple[str, str] | None] = {None}
         for node in graph.nodes:
             module = _torch_module(node)
             if module is not None and module[0].startswith("torch.nn.modules."):
@@ -368,10 +369,11 @@ class _Translator:
         (LocalResponseNorm, GroupNorm, an activation before its ONNX operator existed …) with one input
         and one output. Whether it was read."""
         module = _torch_module(node)
-        nodes = self.modules.get(module, []) if module is not None else []
-        handler = _MODULES.get(module[0].rsplit(".", 1)[-1]) if len(nodes) > 1 and nodes[0] is node else None
+        nodes = self.modules.get(module, []) if module not in self.tried else []
+        handler = _MODULES.get(module[0].rsplit(".", 1)[-1]) if len(nodes) > 1 else None
         if handler is None:
             return False
+        self.tried.add(module)  # at the module's first node that reads the network's data, once
         written = {output for n in nodes for output in n.output}
         sources = {x for n in nodes for x in n.input if x in self.data and x not in written}
         outputs = [x for x in written if x == self.g.output_name or
