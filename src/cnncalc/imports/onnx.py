@@ -14,6 +14,7 @@ PyTorch's decomposition of LocalResponseNorm. Anything else the spec cannot say 
 from __future__ import annotations
 
 import ast
+import functools
 import heapq
 import math
 import re
@@ -271,15 +272,16 @@ def _torch_module(node) -> tuple[str, str] | None:
     return classes[-2], scopes[-2]
 
 
-def _listed(text: str) -> list:
-    """The Python list the exporter wrote as text in a node's metadata ([] when there is none)."""
+@functools.lru_cache(maxsize=4096)  # a module's class path repeats on each of its nodes
+def _listed(text: str) -> tuple:
+    """The Python list the exporter wrote as text in a node's metadata (() when there is none)."""
     if not text.startswith("["):
-        return []
+        return ()
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return []
-    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else []
+        return ()
+    return tuple(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else ()
 
 
 def _metadata(node, key: str) -> str:
@@ -795,7 +797,7 @@ def _erf_gelu(t: _Translator, node) -> bool | None:
         by_source |= others[0] == source
         chain.append(step)
         current = step.output[0]
-    if not by_source or [n.op_type for n in chain] not in (["Erf", "Add", "Mul", "Mul"],):
+    if not by_source or [n.op_type for n in chain] != ["Erf", "Add", "Mul", "Mul"]:
         return False
     t.done.update(map(id, chain))
     t.layer(node, "gelu", source=source, output=current)
