@@ -41,7 +41,7 @@ def read(path: Path, input: Volume | None = None) -> Imported:
     import onnx  # noqa: PLC0415 (the optional extra, imported only to read a model)
 
     path = Path(path)
-    model = read_model(path)
+    model = read_model(path, onnx)
     try:
         graph = _Graph(onnx, model, input)
         translator = _Translator(graph)
@@ -506,7 +506,7 @@ class _Translator:
 
 # -- the operators ------------------------------------------------------------------------------
 
-def _padding(t: _Translator, node, attrs: dict, spatial, kernel, strides, dilations) -> Any:
+def _padding(attrs: dict, spatial, kernel, strides, dilations) -> Any:
     """The spec's padding of a windowed operator (None for none)."""
     auto = attrs.get("auto_pad", "NOTSET")
     if auto == "VALID":
@@ -532,7 +532,7 @@ def _window(t: _Translator, node, kernel) -> tuple[dict, list, list, list]:
     strides = list(attrs.get("strides", [1] * count))
     dilations = list(attrs.get("dilations", [1] * count))
     spatial, _ = t.volume(node.input[0], node)
-    return attrs, strides, dilations, _padding(t, node, attrs, spatial, kernel, strides, dilations)
+    return attrs, strides, dilations, _padding(attrs, spatial, kernel, strides, dilations)
 
 
 def _only(value, default):

@@ -22,10 +22,10 @@ class _Corrupt(Exception):
     """The bytes are not a well-formed protobuf message."""
 
 
-def read_model(path: Path):
-    """The ModelProto of the file at `path`, its large tensors without values; SpecError otherwise."""
-    import onnx  # noqa: PLC0415 (only an import needs it)
-    from google.protobuf.message import DecodeError  # noqa: PLC0415
+def read_model(path: Path, onnx):
+    """The ModelProto of the file at `path`, its large tensors without values; SpecError otherwise.
+    `onnx` is the onnx package, which imports/onnx.py imports when a model is read."""
+    from google.protobuf.message import DecodeError  # noqa: PLC0415 (protobuf comes with onnx)
 
     try:
         with open(path, "rb") as handle:
