@@ -27,7 +27,7 @@ from ..limits import MAX_INTEGER, MAX_LAYERS
 from ..model.geometry import SIDES, Volume
 from . import Imported
 from .graph import Unit, structure
-from .onnx_file import read_model
+from .onnx_file import load_without_weights
 
 FOLDED_NOTE = "BatchNorm folded into the convolutions"
 MAX_NODES = 10 * MAX_LAYERS  # more operators than this cannot make a spec within the row limit
@@ -41,7 +41,7 @@ def read(path: Path, input: Volume | None = None) -> Imported:
     import onnx  # noqa: PLC0415 (the optional extra, imported only to read a model)
 
     path = Path(path)
-    model = read_model(path, onnx)
+    model = load_without_weights(path, onnx)
     try:
         graph = _Graph(onnx, model, input)
         translator = _Translator(graph)

@@ -22,7 +22,7 @@ class _Corrupt(Exception):
     """The bytes are not a well-formed protobuf message."""
 
 
-def read_model(path: Path, onnx):
+def load_without_weights(path: Path, onnx):
     """The ModelProto of the file at `path`, its large tensors without values; SpecError otherwise.
     `onnx` is the onnx package, which imports/onnx.py imports when a model is read."""
     from google.protobuf.message import DecodeError  # noqa: PLC0415 (protobuf comes with onnx)
