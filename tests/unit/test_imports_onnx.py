@@ -615,6 +615,17 @@ def test_a_dynamic_batch_alone_needs_nothing(model):
     assert tuple(report(path).input) == (6, 8, 3)
 
 
+def test_a_channels_last_input_that_the_model_transposes_first(model):
+    # TensorFlow's models take N×H×W×C: 6 high, 5 wide, 3 channels; --input is width first as ever
+    path = model([node("Transpose", ["x"], "t", perm=[0, 3, 1, 2]), node("Conv", ["t", "w"], "y")], [1, 6, 5, 3],
+                 weights={"w": [4, 3, 3, 3]})
+    result = report(path)
+    assert (tuple(result.input), tuple(result.output)) == ((5, 6, 3), (3, 4, 4))
+    path = model([node("Transpose", ["x"], "t", perm=[0, 3, 1, 2]), node("Conv", ["t", "w"], "y")],
+                 ["N", "H", "W", 3], weights={"w": [4, 3, 3, 3]}, file="dynamic.onnx")
+    assert tuple(report(path, input=Volume(9, 7, 3)).output) == (7, 5, 4)
+
+
 def test_an_input_volume_that_does_not_fit_is_refused(model):
     path = model([node("Relu", ["x"])], [1, 3, 8, 6])
     assert refused(path, input=Volume(8, 6, 4))[0].code == "invalid-value"  # 4 channels, the model takes 3

@@ -88,7 +88,13 @@ class _Graph:
             names = ", ".join(o.name for o in graph.output)
             raise _fail("unsupported-graph", f"the model has {len(graph.output)} outputs ({names}); a spec has one")
         self.input_name, self.output_name = inputs[0].name, graph.output[0].name
-        self.input_volume = self._fix_input(inputs[0], volume)
+        rank = len(inputs[0].type.tensor_type.shape.dim)
+        to_first = [0, rank - 1, *range(1, rank - 1)]
+        readers = [n for n in graph.node if self.input_name in n.input]
+        self.channels_last = rank > 2 and bool(readers) and all(  # the model's first step makes it channels first
+            n.op_type == "Transpose" and [a.ints for a in n.attribute if a.name == "perm"] == [to_first]
+            for n in readers)
+        self.input_volume = self._fix_input(inputs[0], volume, self.channels_last)
         order = _run_order(graph, self.input_name, set(self.constants))
         if order != sorted(order):  # shape inference takes the nodes in the file's order
             ordered = [onnx.NodeProto() for _ in order]
@@ -117,8 +123,9 @@ class _Graph:
                                           values)
         return None
 
-    def _fix_input(self, value_info, volume: Volume | None) -> Volume:
-        """The input's volume (from `volume`, else the model), written into the model for shape inference."""
+    def _fix_input(self, value_info, volume: Volume | None, last: bool) -> Volume:
+        """The input's volume (from `volume`, else the model), written into the model for shape inference;
+        `last`: the input is channels last (N×H×W×C, as TensorFlow's models are)."""
         tensor_type = value_info.type.tensor_type
         dims = tensor_type.shape.dim
         rank = len(dims)
@@ -127,6 +134,8 @@ class _Graph:
                         f"{'no known rank' if not tensor_type.HasField('shape') else f'rank {rank}'}; cnncalc "
                         "reads N×C, N×C×W, N×C×H×W or N×C×D×H×W inputs")
         sizes = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None for d in dims]
+        if last:  # worked out as N×C×…, then written back
+            sizes = [sizes[0], sizes[-1], *sizes[1:-1]]
         spatial = rank - 2
         if volume is not None:
             if (volume.axes != spatial) if spatial else any(s != 1 for s in volume.spatial):
@@ -148,7 +157,7 @@ class _Graph:
             if size > MAX_INTEGER:
                 raise _fail("too-large", f"the model's input claims a size of {size:,}, more than the limit of "
                             f"{MAX_INTEGER:,}")
-        for dim, size in zip(dims, wanted):
+        for dim, size in zip(dims, [wanted[0], *wanted[2:], wanted[1]] if last else wanted):
             dim.Clear()
             dim.dim_value = size
         if volume is not None:
@@ -316,7 +325,7 @@ class _Translator:
         self.units: list[Unit] = []
         self.alias: dict[str, str] = {}  # a tensor -> the data tensor it is (layout changes, Identity)
         self.data = {graph.input_name}  # tensors the network computes from its input
-        self.layout: dict[str, str] = {graph.input_name: "first"}  # channels "first" (N×C×…) or "last"
+        self.layout = {graph.input_name: "last" if graph.channels_last else "first"}  # channels first (N×C×…) or last
         self.writer: dict[str, Unit] = {}  # data tensor -> the unit that writes it
         self.done: set[int] = set()  # nodes read as part of an earlier pattern
         self.readers: dict[str, list] = {}
