@@ -300,11 +300,6 @@ def test_gelu_written_with_erf(model, scaled_first):
     assert layers(path) == [{"gelu": {"name": "act"}}]
 
 
-def test_a_division_that_is_no_gelu_is_refused(model):
-    path = model([node("Div", ["x", "two"], name="halve")], [1, 3, 4, 4], floats={"two": 2.0})
-    assert "Div (node halve)" in refused(path)[0].message
-
-
 def test_x_times_hardsigmoid_x_is_hardswish(model):
     path = model([node("HardSigmoid", ["x"], "s", name="act", alpha=1 / 6), node("Mul", ["s", "x"], "y")],
                  [1, 4, 3, 3])
@@ -518,9 +513,16 @@ def test_per_channel_constant_is_a_layer_scale(model):
     assert report(path).totals.params == 6 == weight_count(path)
 
 
-def test_scalar_constant_product_is_refused(model):
-    path = model([node("Mul", ["x", "two"], name="double")], [1, 6, 3, 3], floats={"two": 2.0})
-    assert "Mul (node double)" in refused(path)[0].message
+@pytest.mark.parametrize("op_type", ["Mul", "Div", "Add", "Sub"])
+def test_arithmetic_with_one_constant_number_is_an_identity(model, op_type):
+    # a rescaling such as x / 255: it changes no size and learns nothing (as the Keras reader writes Rescaling)
+    path = model([node(op_type, ["x", "k"], name="rescale")], [1, 6, 3, 3], floats={"k": 255.0})
+    assert layers(path) == [{"identity": {"name": "rescale"}}]
+
+
+def test_arithmetic_with_a_constant_map_is_refused(model):
+    path = model([node("Sub", ["x", "mean"], name="centre")], [1, 3, 2, 2], weights={"mean": [1, 3, 2, 2]})
+    assert "Sub (node centre)" in refused(path)[0].message
 
 
 def test_squeeze_and_excitation_is_a_multiply_block(model):

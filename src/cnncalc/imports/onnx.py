@@ -668,9 +668,7 @@ def _reshape(t: _Translator, node) -> bool | None:
     if node.op_type == "Flatten" and t.axis(t.attrs(node).get("axis", 1), node, source) != 1:
         return False
     t.layout[output] = t.layout[source] if len(after) == len(before) else "first"
-    if len(after) == 2 and after[0] == before[0]:
-        if t.layout[source] == "last" and any(s != 1 for s in t.volume(source, node)[0]):
-            return False  # flattened in another order than PyTorch's: no spec layer says that
+    if len(after) == 2 and after[0] == before[0]:  # channels last too: the order changes no count
         if t.spec_volume(source, node) == t.spec_volume(output, node):
             t.same(node, layout="first")
         else:
@@ -751,10 +749,20 @@ def _prelu(t: _Translator, node) -> bool | None:
     return None
 
 
+def _by_scalar(t: _Translator, node) -> bool | None:
+    """The map plus, minus, times or divided by one constant number (a rescaling): an `identity` row,
+    as the Keras reader writes Rescaling, for it changes no size and learns nothing."""
+    constants = [x for x in node.input if x and x not in t.data]
+    if len(node.input) != 2 or len(constants) != 1 or math.prod(t.shape(constants[0], node)) != 1:
+        return False
+    t.layer(node, "identity", source=t.first_data(node))
+    return None
+
+
 def _add(t: _Translator, node) -> bool | None:
     sources = [x for x in node.input if x]
     if not all(x in t.data for x in sources):
-        return False  # a constant added: only a linear layer's bias (read with its MatMul) has a row
+        return _by_scalar(t, node)  # a linear layer's bias was read with its MatMul
     if len(sources) == 1:
         t.same(node)
     else:
@@ -787,7 +795,7 @@ def _mul(t: _Translator, node) -> bool | None:
     if math.prod(dims) == dims[axis] == t.volume(source, node)[1] and dims[axis] > 1:
         t.layer(node, "layer_scale", source=source)
         return None
-    return False
+    return _by_scalar(t, node)
 
 
 def _erf_gelu(t: _Translator, node) -> bool | None:
@@ -811,6 +819,12 @@ def _erf_gelu(t: _Translator, node) -> bool | None:
     t.done.update(map(id, chain))
     t.layer(node, "gelu", source=source, output=current)
     return None
+
+
+def _divide(t: _Translator, node) -> bool | None:
+    if t.only_reader(node.output[0], "Erf") is not None:
+        return _erf_gelu(t, node)
+    return _by_scalar(t, node)
 
 
 def _concat(t: _Translator, node) -> bool | None:
@@ -1138,7 +1152,8 @@ _HANDLERS: dict[str, Callable] = {
     "HardSigmoid": _simple("hardsigmoid"), "HardSwish": _simple("hardswish"), "Tanh": _simple("tanh"),
     "Softmax": _simple("softmax"), "Gelu": _simple("gelu"), "Elu": _simple("elu"), "Softplus": _simple("softplus"),
     "Mish": _simple("mish"),
-    "Add": _add, "Sum": _add, "Mul": _mul, "Div": _erf_gelu, "Concat": _concat, "Split": _split, "Slice": _slice,
+    "Add": _add, "Sum": _add, "Mul": _mul, "Div": _divide, "Sub": _by_scalar,
+    "Concat": _concat, "Split": _split, "Slice": _slice,
     "Pad": _pad, "Resize": _resize, "Upsample": _resize,
     "BatchNormalization": _batchnorm, "InstanceNormalization": _instancenorm,
     "LayerNormalization": _layernorm, "GroupNormalization": _groupnorm, "LRN": _lrn,
