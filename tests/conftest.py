@@ -45,7 +45,9 @@ def assert_no_crash(result: Result) -> None:
 SKIPPED: list[str] = []
 
 
-OPTIONAL = {"torch": "pip install -e '.[torch]'", "onnx": "pip install -e '.[test]'"}  # marker -> how to get it
+# marker -> how to install what the tests it marks need
+OPTIONAL = {"torch": "pip install -e '.[torch]'", "onnx": "pip install -e '.[test]'",
+            "keras": "pip install -e '.[test]'"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

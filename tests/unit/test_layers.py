@@ -440,3 +440,8 @@ def test_upsample_exports_a_size_or_a_scale(run_cli):
     for module in ('nn.Upsample(size=(9, 20), mode="bilinear")', "nn.Upsample(scale_factor=3)",
                    "nn.Upsample(size=7)"):
         assert module in code
+def test_normalization_keeps_a_mean_a_variance_and_a_count():
+    # Keras' Normalization over 3 channels: mean (3), variance (3) and count (1) are kept, nothing learned;
+    # a subtraction and a division per element: 2·8·8·3
+    row = analyze("INPUT(8x8x3) -> NORMALIZATION").rows[1]
+    assert (str(row.output), row.params, row.buffers, row.flops) == ("8×8×3", 0, 7, 384)

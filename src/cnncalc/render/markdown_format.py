@@ -24,7 +24,8 @@ def _by_type(report) -> str:
 def _one(report) -> str:
     header, rows, footer = layer_cells(report)
     align = ["---:" if h not in LEFT else "---" for h in header]
-    lines = [f"### {report.name} (`{report.source}`)", "", _row(header), "|" + "|".join(align) + "|"]
+    note = f"; {report.note}" if report.note else ""
+    lines = [f"### {report.name} (`{report.source}`{note})", "", _row(header), "|" + "|".join(align) + "|"]
     lines += [_row(cells) for cells in rows]
     lines.append(_row(tuple(f"**{c}**" if c else "" for c in footer)))
     lines += ["", _verdict(report)]

@@ -49,7 +49,7 @@ def _with_bars(report, bars: bool):
 
 def _plain(report, bars: bool) -> str:
     header, rows, footer = _with_bars(report, bars)
-    return "\n".join([f"{report.name} ({report.source})", aligned(header, rows, footer), _summary(report)])
+    return "\n".join([report.title, aligned(header, rows, footer), _summary(report)])
 
 
 def _rich(report, width: int, bars: bool) -> str:
@@ -60,7 +60,7 @@ def _rich(report, width: int, bars: bool) -> str:
     from rich.table import Table
 
     header, rows, footer = _with_bars(report, bars)
-    table = Table(title=f"{report.name} ({report.source})", box=box.SIMPLE_HEAD, show_footer=True,
+    table = Table(title=report.title, box=box.SIMPLE_HEAD, show_footer=True,
                   header_style="bold cyan", footer_style="bold", title_style="bold")
     for name, total in zip(header, footer):
         table.add_column(name, justify="left" if name in LEFT or name in BAR_HEADER else "right", footer=total,
