@@ -89,7 +89,7 @@ def test_every_spec_as_walked(path):
     assert_as_walked(spec, 1, 40)  # the smallest sizes, where windows outgrow their input
     assert_as_walked(spec, max(own - 40, 1), own + 40)
     near = max(own - 12, 1)  # a 1x1 input (dcgan_generator's latent vector) has no smaller sizes
-    for axis in ("width", "height"):
+    for axis in AXES[1:min(spec.input.axes, 2) + 1]:  # width and height, or the length of a 1-D signal
         assert_as_walked(spec, near, own + 12, axis)
     for rounding in (Rounding.FLOOR, Rounding.CEIL):  # --rounding over the spec's (a layer's own still wins)
         assert_as_walked(spec, near, own + 12, "both", rounding)
