@@ -22,6 +22,9 @@ from conftest import SPECS, build, export_onnx, run_export, torch_modules
 
 torch = torch_modules()[0]
 ZOO = sorted(SPECS.glob("*.yaml"))
+# What the exporter leaves out because nothing reads it: WaveNet's last residual 1×1 conv, whose sum goes
+# nowhere (the head reads the skips), 32·32 weights at each of its 16,000 samples: its MACs
+DROPPED_MACS = {"wavenet": 16_000 * 32 * 32}
 FLOAT_TYPES = {1, 10, 11, 16}  # float, float16, double, bfloat16
 
 
@@ -56,7 +59,7 @@ def test_zoo_spec_through_onnx_and_back(spec, tmp_path):
     zoo = analyze(str(spec))
     assert tuple(result.input) == tuple(zoo.input)
     assert tuple(result.output) == tuple(zoo.output)
-    assert result.totals.macs == zoo.totals.macs
+    assert result.totals.macs == zoo.totals.macs - DROPPED_MACS.get(spec.stem, 0)
     assert result.totals.params + result.totals.buffers == weights_in(path)
     has_batchnorm = any(row.type == "batchnorm" for row in zoo.rows)
     folded = has_batchnorm and sum(r.type == "batchnorm" for r in result.rows) < sum(r.type == "batchnorm"
