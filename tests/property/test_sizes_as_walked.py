@@ -278,8 +278,9 @@ def _layer(draw, ids: list[str], names: Iterator[str], axes: int):
     if _sometimes(draw):
         common["id"] = next(names)
         ids.append(common["id"])
+    sides = ["left", "right", "top", "bottom", "front", "back"][:2 * draw(st.integers(1, axes))]  # the rest 0
     padding = draw(st.one_of(st.integers(0, 2), st.just("same"),
-                             st.fixed_dictionaries({"left": st.integers(0, 2), "right": st.integers(0, 2)})))
+                             st.fixed_dictionaries({side: st.integers(0, 2) for side in sides})))
     if kind in ("conv", "local"):
         return (Conv if kind == "conv" else Local)(
             filters=draw(st.sampled_from([2, 4])), kernel=_per_axis(draw, 1, 4, axes),
