@@ -3,6 +3,7 @@ YAML written, the same numbers from the YAML as from the model, the faults and t
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,58 @@ def test_diff_names_a_layer_only_one_side_has(run_cli, tmp_path):
 
 def test_a_spec_ending_is_never_read_as_a_model(run_cli):
     assert run_cli("check", SPECS / "lenet5.yaml", "--from", "caffe").exit_code == 0
+
+
+def onnx_model(path: Path, input_shape: list) -> Path:
+    """A small ONNX model with each kind of block: a residual, a concat, a squeeze-excitation gate."""
+    from onnx import TensorProto, helper, save
+
+    def node(op_type, inputs, output, **attrs):
+        return helper.make_node(op_type, inputs, [output], name=output, **attrs)
+
+    weights = {"w1": [4, 4, 3, 3], "w2": [4, 4, 1, 1], "w3": [2, 8, 1, 1], "w4": [8, 2, 1, 1]}
+    nodes = [node("Conv", ["x", "w1"], "c1", pads=[1, 1, 1, 1]), node("Relu", ["c1"], "r1"),
+             node("Add", ["x", "r1"], "a"), node("Conv", ["a", "w2"], "c2"), node("Concat", ["a", "c2"], "cat", axis=1),
+             node("GlobalAveragePool", ["cat"], "g"), node("Conv", ["g", "w3"], "s1"), node("Relu", ["s1"], "s2"),
+             node("Conv", ["s2", "w4"], "s3"), node("Sigmoid", ["s3"], "s4"), node("Mul", ["cat", "s4"], "y")]
+    inits = [helper.make_tensor(n, TensorProto.FLOAT, d, b"\x00\x00\x00\x3f" * math.prod(d), raw=True)
+             for n, d in weights.items()]
+    graph = helper.make_graph(nodes, "net", [helper.make_tensor_value_info("x", TensorProto.FLOAT, input_shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    save(helper.make_model(graph), str(path))
+    return path
+
+
+@pytest.mark.onnx
+def test_an_onnx_model_imported_then_checked_gives_its_numbers(run_cli, tmp_path):
+    model, out = onnx_model(tmp_path / "net.onnx", [1, 4, 6, 6]), tmp_path / "net.yaml"
+    result = run_cli("import", model, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text()
+    assert text.startswith("# imported by cnncalc from net.onnx (ONNX)\n")
+    assert "  - residual:" in text and "  - concat:" in text and "  - multiply:" in text
+    from_yaml = json.loads(run_cli("check", out, "--format", "json").stdout)
+    from_model = json.loads(run_cli("check", model, "--format", "json").stdout)
+    assert numbers(from_yaml) == numbers(from_model)
+    # 4·4·9 + 4·4 + 2·8 + 8·2 weights, no biases; the output 6×6×8
+    assert from_model["totals"]["params"] == 144 + 16 + 16 + 16
+    assert from_model["output"] == {"width": 6, "height": 6, "depth": 8}
+
+
+@pytest.mark.onnx
+def test_an_onnx_model_with_dynamic_sizes_takes_input(run_cli, tmp_path):
+    model = onnx_model(tmp_path / "net.onnx", ["N", 4, "H", "W"])
+    result = run_cli("check", model)
+    assert result.exit_code == 1 and "error[missing-input]" in result.stderr and "--input" in result.stderr
+    result = run_cli("check", model, "--input", "10x8x4", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["output"] == {"width": 10, "height": 8, "depth": 8}
+
+
+@pytest.mark.onnx
+def test_a_truncated_onnx_model_is_one_line(run_cli, tmp_path):
+    model = onnx_model(tmp_path / "net.onnx", [1, 4, 6, 6])
+    model.write_bytes(model.read_bytes()[:300])
+    result = run_cli("check", model)
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stderr.splitlines() if "error[" in line]
+    assert line.startswith(f"{model}: error[invalid-model]: the file is truncated")

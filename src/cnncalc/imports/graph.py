@@ -216,7 +216,9 @@ def _ancestors(units: list[Unit], producer: dict[str, int], sink: str) -> set[in
 
 
 def _block_item(unit: Unit, branches: list[list]) -> dict:
-    if unit.merge == "add" and len(branches) == 2:
+    """A merge's block: an add of two branches is a residual, unless a branch only reads an earlier
+    output (`add: [[], [from: x]]` says that more plainly than a residual whose body is a `from`)."""
+    if unit.merge == "add" and len(branches) == 2 and not any(len(b) == 1 and "from" in b[0] for b in branches):
         body, shortcut = branches if branches[0] or not branches[1] else branches[::-1]
         item: dict[str, Any] = {"residual": body}
         if shortcut:
