@@ -1,10 +1,13 @@
 """Shared fixtures: the CLI driven in-process through click's CliRunner, stdout and stderr apart.
-Also: tests marked `torch` are skipped where torch is not installed, and under CI=true any skip fails the run.
+Also: tests marked `torch` (or `onnx`) are skipped where torch (onnx) is not installed, and under CI=true any skip
+fails the run.
 Below the fixtures, the helpers that tests in more than one file share."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
+import io
 import json
 import os
 import re
@@ -42,12 +45,18 @@ def assert_no_crash(result: Result) -> None:
 SKIPPED: list[str] = []
 
 
+# marker -> how to install what the tests it marks need
+OPTIONAL = {"torch": "pip install -e '.[torch]'", "onnx": "pip install -e '.[test]'",
+            "keras": "pip install -e '.[test]'"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if importlib.util.find_spec("torch") is None:
-        skip = pytest.mark.skip(reason="needs torch: pip install -e '.[torch]' (or leave these out: -m 'not torch')")
-        for item in items:
-            if item.get_closest_marker("torch"):
-                item.add_marker(skip)
+    for module, install in OPTIONAL.items():
+        if importlib.util.find_spec(module) is None:
+            skip = pytest.mark.skip(reason=f"needs {module}: {install} (or leave these out: -m 'not {module}')")
+            for item in items:
+                if item.get_closest_marker(module):
+                    item.add_marker(skip)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -165,6 +174,14 @@ def tensor_volume(tensor, axes: int) -> tuple[int, ...]:
 def torch_input(volume):
     """The tensor for a volume: torch.randn(1, depth, [frames,] height, width), the last axis the width."""
     return torch_modules()[0].randn(1, volume.depth, *reversed(volume.spatial))
+
+
+def export_onnx(model, sample, path) -> None:
+    """`model` (a torch module) to the ONNX file `path` by torch.onnx.export's dynamo exporter, quietly."""
+    torch = torch_modules()[0]
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model.eval(), (sample,), str(path), dynamo=True)
 
 
 # -- specs through the API (unit/, robustness/) -----------------------------------------------------------------

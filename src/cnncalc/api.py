@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from . import imports
 from .diagnostics import ExitCode, Span, SpecError, error
 from .engine.analysis import analyze_network  # noqa: F401 (the CLI's entry to the engine)
 from .engine.budget import Limit
@@ -25,7 +27,6 @@ if TYPE_CHECKING:  # imported with --device only: check without it loads no roof
 STDIN = "<stdin>"
 STRING = "<string>"
 _YAML_SUFFIXES = (".yaml", ".yml", ".json")
-_MODEL_SUFFIXES = (".onnx", ".prototxt", ".keras")  # a model file's name, even one that does not exist
 
 
 def looks_like_path(argument: str) -> bool:
@@ -33,7 +34,7 @@ def looks_like_path(argument: str) -> bool:
     if os.path.exists(argument):
         return True
     return "(" not in argument and (os.sep in argument or "/" in argument
-                                    or argument.lower().endswith(_YAML_SUFFIXES + _MODEL_SUFFIXES))
+                                    or argument.lower().endswith((*_YAML_SUFFIXES, *imports.FORMATS)))
 
 
 def read_file(path: str | os.PathLike) -> str:
@@ -46,14 +47,19 @@ def read_file(path: str | os.PathLike) -> str:
         with open(where, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        near = _nearest_file(where)
-        hint = f"did you mean {near}?" if near else "check the path" + (
-            "" if where.lower().endswith(_YAML_SUFFIXES + _MODEL_SUFFIXES)
-            else "; a compact spec must contain parentheses, e.g. 'INPUT(32x32x3) -> CONV(16, 3)'")
-        raise SpecError([error("unreadable", f"no such file: {where}", suggestions=[hint])], ExitCode.USAGE) from None
+        raise _no_such_file(where) from None
     except OSError as exc:
         raise SpecError([error("unreadable", f"cannot read {where}: {exc.strerror or exc}")], ExitCode.USAGE) from None
     return decode(data)
+
+
+def _no_such_file(where: str) -> SpecError:
+    """`no such file`, with the nearest existing name, or what else the argument may have meant."""
+    near = _nearest_file(where)
+    hint = f"did you mean {near}?" if near else "check the path" + (
+        "" if where.lower().endswith((*_YAML_SUFFIXES, *imports.FORMATS))
+        else "; a compact spec must contain parentheses, e.g. 'INPUT(32x32x3) -> CONV(16, 3)'")
+    return SpecError([error("unreadable", f"no such file: {where}", suggestions=[hint])], ExitCode.USAGE)
 
 
 def _nearest_file(path: str) -> str | None:
@@ -98,6 +104,8 @@ def load(text: str, *, source: str = STRING, name: str | None = None,
     override = parse_volume(input) if input is not None else None
     if not text.strip():
         raise source_yaml.empty_spec()
+    if source.lower().endswith(".json") and (keras := imports.keras_config_hint(text)):
+        raise keras
     if _is_compact(text):
         data, locations = source_compact.parse(text.strip())
         compact_line = text.strip()
@@ -111,6 +119,32 @@ def load(text: str, *, source: str = STRING, name: str | None = None,
     if spec is None:
         raise SpecError(diagnostics)
     return spec
+
+
+def load_model(path: str | os.PathLike, fmt: str, *, input: Volume | str | None = None
+               ) -> tuple[Network, imports.Imported]:
+    """Read a model file of format `fmt` (onnx, caffe, keras) and validate it as a spec; raise SpecError
+    with every fault found."""
+    override = parse_volume(input) if input is not None else None
+    if not os.path.lexists(path):
+        raise _no_such_file(os.fspath(path))
+    imported = imports.read_model(path, fmt, override)
+    spec, diagnostics = network_module.build(imported.data, imported.locations, _stem(os.fspath(path)), None,
+                                             override)
+    if spec is None:
+        raise SpecError(diagnostics)
+    return spec, imported
+
+
+def analyze_model(path: str | os.PathLike, fmt: str, settings: Settings | None = None, **options: Any) -> Report:
+    """Analyse a model file of format `fmt`; a model that cannot be read gives a Report with its diagnostics."""
+    settings = _settings(settings, options)
+    source = os.fspath(path)
+    try:
+        spec, imported = load_model(path, fmt, input=settings.input)
+    except SpecError as exc:
+        return _failed(source, None, exc)
+    return replace(analyze_network(spec, source, settings), note=imported.title_note)
 
 
 def analyze_text(text: str, settings: Settings | None = None, *, source: str = STRING,
@@ -173,10 +207,11 @@ def load_device(device: Device | str | os.PathLike) -> Device:
     return devices.from_data(data, locations, _stem(where), where)
 
 
-def analyze(spec: str | os.PathLike | dict[str, Any] | list | Network, settings: Settings | None = None,
-            **options: Any) -> Report:
+def analyze(spec: str | os.PathLike | dict[str, Any] | list | Network, settings: Settings | None = None, *,
+            model_format: str | None = None, **options: Any) -> Report:
     """Analyse a spec given as a file path, YAML text, a compact line, a mapping, a list of layers
-    and blocks, or a Network; `settings` (or its fields as keywords) say how.
+    and blocks, or a Network; `settings` (or its fields as keywords) say how. A path to a model file
+    (.onnx, .prototxt, .keras, or any ending with `model_format`) is imported first.
 
     >>> analyze("INPUT(32x32x3) -> CONV(12, 3, P=1) -> RELU -> POOL(2) -> FC(10)").totals.params
     31066
@@ -200,6 +235,8 @@ def analyze(spec: str | os.PathLike | dict[str, Any] | list | Network, settings:
             return _failed(STRING, None, SpecError(diagnostics))
         return analyze_network(built, STRING, settings)
     if isinstance(spec, os.PathLike) or (isinstance(spec, str) and "\n" not in spec and looks_like_path(spec)):
+        if fmt := imports.format_of(os.fspath(spec), model_format):
+            return analyze_model(spec, fmt, settings)
         try:
             text = read_file(spec)
         except SpecError as exc:

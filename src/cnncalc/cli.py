@@ -7,11 +7,24 @@ import gc
 import io
 import os
 import sys
+from dataclasses import replace
 
 import click
 
-from . import __version__
-from .api import STDIN, STRING, Settings, analyze_network, analyze_text, decode, load, looks_like_path, read_file
+from . import __version__, imports
+from .api import (
+    STDIN,
+    STRING,
+    Settings,
+    analyze_model,
+    analyze_network,
+    analyze_text,
+    decode,
+    load,
+    load_model,
+    looks_like_path,
+    read_file,
+)
 from .diagnostics import ExitCode, SpecError, error, format_diagnostic
 from .engine.budget import Limit, parse_quantity
 from .engine.conventions import CONVENTIONS
@@ -80,7 +93,16 @@ def _source_name(argument: str) -> str:
     return STDIN if argument == "-" else argument if looks_like_path(argument) else STRING
 
 
+def _model_format(argument: str, source_format: str | None) -> str | None:
+    """The format of a SPEC argument that names a model file (by its ending, or --from), else None."""
+    if argument == "-" or not looks_like_path(argument):
+        return None
+    return imports.format_of(argument, source_format)
+
+
 _SHAPE_OPTIONS = [
+    click.option("--from", "source_format", type=click.Choice(imports.NAMES),
+                 help="Read SPEC files as models of this format where their ending does not say (Keras' .json)."),
     click.option("--input", "input", type=Parsed("WxHxD", parse_volume, " (e.g. --input 224x224x3)"),
                  help="Input volume WxHxD, over the spec's own."),
     click.option("--rounding", type=click.Choice([r.value for r in Rounding]),
@@ -119,7 +141,7 @@ def analysis_options(counts: bool = True, device: bool = False):
         @functools.wraps(command)
         def wrapper(*args, input, rounding, batch=1, dtype="float32", optimizer="sgd", training=False,
                     max_params=None, max_macs=None, max_memory=None, convention=DEFAULT_CONVENTION, device=None,
-                    **kwargs):
+                    source_format=None, **kwargs):
             limits = tuple(Limit(kind, value, None, f"--max-{kind}")
                            for kind, value in (("params", max_params), ("macs", max_macs), ("memory", max_memory))
                            if value is not None)
@@ -128,7 +150,7 @@ def analysis_options(counts: bool = True, device: bool = False):
                                     convention, device)
             except ValueError as exc:  # the device has no peak at this dtype
                 raise click.BadParameter(str(exc), param_hint="'--dtype'") from None
-            return command(*args, settings=settings, **kwargs)
+            return command(*args, settings=settings, source_format=source_format, **kwargs)
 
         for option in reversed(_SHAPE_OPTIONS + extra):
             wrapper = option(wrapper)
@@ -137,9 +159,12 @@ def analysis_options(counts: bool = True, device: bool = False):
     return decorate
 
 
-def build_reports(specs: tuple[str, ...], settings: Settings) -> list[Report]:
+def build_reports(specs: tuple[str, ...], settings: Settings, source_format: str | None = None) -> list[Report]:
     reports = []
     for argument in specs:
+        if fmt := _model_format(argument, source_format):
+            reports.append(analyze_model(argument, fmt, settings))
+            continue
         try:
             text, source = _read(argument)
         except SpecError as exc:
@@ -150,15 +175,22 @@ def build_reports(specs: tuple[str, ...], settings: Settings) -> list[Report]:
     return reports
 
 
-def load_one(argument: str, settings: Settings):
-    """(spec, report) of one SPEC, or exit with its diagnostics when it does not validate."""
+def load_one(argument: str, settings: Settings, source_format: str | None = None):
+    """(spec, report) of one SPEC (a model file imported), or exit with its diagnostics when it does not
+    validate."""
+    note = None
     try:
-        text, source = _read(argument)
-        spec = load(text, source=source, input=settings.input)
+        if fmt := _model_format(argument, source_format):
+            source = argument
+            spec, imported = load_model(argument, fmt, input=settings.input)
+            note = imported.title_note
+        else:
+            text, source = _read(argument)
+            spec = load(text, source=source, input=settings.input)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, _source_name(argument))
         sys.exit(exc.exit_code)
-    return spec, analyze_network(spec, source, settings)
+    return spec, replace(analyze_network(spec, source, settings), note=note)
 
 
 def _print_diagnostics(diagnostics, source: str, verbose: bool = False) -> None:
@@ -209,8 +241,8 @@ def cli(ctx: click.Context) -> None:
               "floor rounding drops).")
 @click.option("--strict", is_flag=True, help="Fail (status 1) on warnings too, not on notes (for CI).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result here instead of to stdout.")
-def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, bars: bool, no_color: bool,
-          depth: int | None, columns: tuple[str, ...] | None, verbose: bool, strict: bool, output: str | None) -> None:
+def check(specs: tuple[str, ...], fmt: str, settings: Settings, source_format: str | None, by_type: bool, bars: bool,
+          no_color: bool, depth: int | None, columns: tuple[str, ...] | None, verbose: bool, strict: bool, output: str | None) -> None:
     """Check SPECs and print each layer's volume, parameters, MACs and memory.
 
     SPEC is a YAML file, - for standard input, or a line in the compact notation.
@@ -227,7 +259,7 @@ def check(specs: tuple[str, ...], fmt: str, settings: Settings, by_type: bool, b
       cnncalc check specs/resnet50.yaml --depth 2
       cnncalc check specs/resnet50.yaml --format html -o resnet50.html
     """
-    reports = build_reports(specs, settings)
+    reports = build_reports(specs, settings, source_format)
     color = output is None and _use_color(no_color)
     for report in reports:
         _print_diagnostics(report.diagnostics, report.source, verbose)
@@ -259,7 +291,7 @@ def _width() -> int | None:
 @click.argument("spec", metavar="SPEC")
 @click.option("--layer", "index", type=click.IntRange(0), help="Only the row with this index (0 is the input).")
 @analysis_options()
-def explain(spec: str, index: int | None, settings: Settings) -> None:
+def explain(spec: str, index: int | None, settings: Settings, source_format: str | None) -> None:
     """Show the worked arithmetic of every layer of SPEC, in the cs231n notes' notation.
 
     \b
@@ -268,7 +300,7 @@ def explain(spec: str, index: int | None, settings: Settings) -> None:
     """
     from .render.explain import explain as explain_rows
 
-    _, report = load_one(spec, settings)
+    _, report = load_one(spec, settings, source_format)
     _print_diagnostics(report.diagnostics, report.source)
     if index is not None and index >= len(report.rows):
         raise click.BadParameter(f"the table has rows 0 to {len(report.rows) - 1}", param_hint="--layer")
@@ -286,7 +318,7 @@ def explain(spec: str, index: int | None, settings: Settings) -> None:
 @click.option("--height", "axis", flag_value="height", help="Vary the height only (the width stays the spec's).")
 @_format_option(("table", "json"))
 @analysis_options(counts=False)
-def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings) -> None:
+def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings, source_format: str | None) -> None:
     """List the input sizes for which every layer of SPEC fits.
 
     Square sizes by default; --width or --height varies one side only.
@@ -303,7 +335,7 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings) 
         low, high = (int(part) for part in span.split(":"))
     except ValueError:
         raise click.BadParameter(f"'{span}' is not LOW:HIGH, e.g. 32:1024", param_hint="--range") from None
-    parsed, _ = load_one(spec, settings)
+    parsed, _ = load_one(spec, settings, source_format)
     try:
         found = find_sizes(parsed, _source_name(spec), low, high, axis or "both",
                            settings.rounding)
@@ -323,8 +355,10 @@ def sizes(spec: str, span: str, axis: str | None, fmt: str, settings: Settings) 
 @click.argument("spec_b", metavar="B")
 @_format_option(("table", "json", "markdown"))
 @analysis_options()
-def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings) -> None:
-    """Compare two specs: totals and layer-by-layer deltas, aligned by path.
+def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings, source_format: str | None) -> None:
+    """Compare two specs or models: totals and layer-by-layer deltas, aligned by path, then every
+    difference of their weighted layers (volume, params, kernel geometry), aligned in the order they run.
+    Exit status 1 when the networks differ (as diff does), so that CI can check a model against its spec.
 
     \b
     Example:
@@ -335,7 +369,7 @@ def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings) -> None:
     from .engine.diff import diff as diff_reports
     from .render.views import diff_markdown, diff_text
 
-    a, b = build_reports((spec_a, spec_b), settings)
+    a, b = build_reports((spec_a, spec_b), settings, source_format)
     for report in (a, b):
         _print_diagnostics(report.diagnostics, report.source)
     result = diff_reports(a, b)
@@ -343,7 +377,7 @@ def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings) -> None:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(diff_markdown(result) if fmt == "markdown" else diff_text(result))
-    sys.exit(max(a.exit_code, b.exit_code))
+    sys.exit(max(a.exit_code, b.exit_code, ExitCode.INVALID_SPEC if a.valid and b.valid and result.differ else 0))
 
 
 @cli.command()
@@ -351,7 +385,7 @@ def diff(spec_a: str, spec_b: str, fmt: str, settings: Settings) -> None:
 @click.option("--to", "target", type=click.Choice(["pytorch"]), default="pytorch", show_default=True,
               help="The framework to write code for.")
 @analysis_options(counts=False)
-def export(spec: str, target: str, settings: Settings) -> None:
+def export(spec: str, target: str, settings: Settings, source_format: str | None) -> None:
     """Print SPEC as a self-contained PyTorch module (torch is needed to run it, not to write it).
 
     \b
@@ -360,7 +394,7 @@ def export(spec: str, target: str, settings: Settings) -> None:
     """
     from .render.pytorch import export_pytorch
 
-    parsed, report = load_one(spec, settings)
+    parsed, report = load_one(spec, settings, source_format)
     _print_diagnostics(report.diagnostics, report.source)
     if not report.valid:
         sys.exit(ExitCode.INVALID_SPEC)
@@ -376,7 +410,7 @@ def export(spec: str, target: str, settings: Settings) -> None:
 @click.argument("spec", metavar="SPEC")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the SVG here instead of to stdout.")
 @analysis_options(counts=False)
-def diagram(spec: str, output: str | None, settings: Settings) -> None:
+def diagram(spec: str, output: str | None, settings: Settings, source_format: str | None) -> None:
     """Draw SPEC as the cs231n notes draw networks: a box per volume, as a self-contained SVG.
 
     \b
@@ -385,7 +419,7 @@ def diagram(spec: str, output: str | None, settings: Settings) -> None:
     """
     from .render.diagram import diagram_svg
 
-    parsed, report = load_one(spec, settings)
+    parsed, report = load_one(spec, settings, source_format)
     _print_diagnostics(report.diagnostics, report.source)
     _write(diagram_svg(parsed, report), output)  # an invalid spec is drawn up to its first error
     sys.exit(report.exit_code)
@@ -405,11 +439,49 @@ def _write(text: str, output: str | None) -> None:
         raise unwritable from None
 
 
+@cli.command("import")
+@click.argument("model", metavar="FILE")
+@click.option("--from", "source_format", type=click.Choice(imports.NAMES),
+              help="The model's format, where FILE's ending does not say (Keras' .json).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec here instead of to stdout.")
+@click.option("--input", "input", type=Parsed("WxHxD", parse_volume, " (e.g. --input 224x224x3)"),
+              help="Input volume WxHxD, for a model whose input size is not fixed (or over it).")
+def import_model(model: str, source_format: str | None, output: str | None, input) -> None:
+    """Write the spec of a model made elsewhere: ONNX (.onnx), Caffe (.prototxt), Keras (.keras, or
+    the JSON of model.to_json() with --from keras).
+
+    \b
+    Example:
+      cnncalc import deploy.prototxt -o alexnet.yaml && cnncalc check alexnet.yaml
+    """
+    from .imports.write import spec_yaml
+
+    fmt = imports.format_of(model, source_format)
+    if fmt is None:
+        raise click.BadParameter(f"'{model}' does not end in .onnx, .prototxt or .keras: say its format with --from",
+                                 param_hint="FILE")
+    settings = Settings(input)
+    try:
+        spec, imported = load_model(model, fmt, input=input)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, model)
+        sys.exit(exc.exit_code)
+    report = analyze_network(spec, model, settings)
+    _print_diagnostics(report.diagnostics, model)
+    if not report.valid:
+        sys.exit(report.exit_code)
+    text = spec_yaml(imported, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write(text, output)
+
+
 @cli.command()
 @click.argument("spec", metavar="SPEC")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the SVG here instead of to stdout.")
 @analysis_options(counts=False, device=True)
-def roofline(spec: str, output: str | None, settings: Settings) -> None:
+def roofline(spec: str, output: str | None, settings: Settings, source_format: str | None) -> None:
     """Draw SPEC's layers on a device's roofline (--device is needed), as a self-contained SVG.
 
     Each layer is a point at its arithmetic intensity under the device's roof; the ten
@@ -423,7 +495,7 @@ def roofline(spec: str, output: str | None, settings: Settings) -> None:
         raise click.MissingParameter(param_hint="'--device'", param_type="option")
     from .render.roofline import roofline_svg
 
-    _, report = load_one(spec, settings)
+    _, report = load_one(spec, settings, source_format)
     _print_diagnostics(report.diagnostics, report.source)
     _write(roofline_svg(report), output)  # an invalid spec is drawn up to its first error
     sys.exit(report.exit_code)

@@ -215,6 +215,17 @@ TORCHVISION = [
     # torchvision 0.28.0, torchvision/models/resnet.py: ResNeXt50_32X4D_Weights and Wide_ResNet50_2_Weights
     ("resnext50_32x4d", IMAGENET_224, IMAGENET_CLASSES, 25_028_904, 4.23, 4.23),  # _ops 4.230, written 4.23
     ("wide_resnet50_2", IMAGENET_224, IMAGENET_CLASSES, 68_883_240, 11.398, 11.40),
+    # the meta's three-decimal _ops (pytorch/vision#6936), as torchvision/models/efficientnet.py writes it
+    ("efficientnet_b0", IMAGENET_224, IMAGENET_CLASSES, 5_288_548, 0.386, 0.39),
+    # torchvision/models/mobilenetv3.py at 2f7f558158c83c8119a02cd2446d85cd3c4c20e9
+    ("mobilenet_v3_large", IMAGENET_224, IMAGENET_CLASSES, 5_483_032, 0.217, 0.22),
+    ("mobilenet_v3_small", IMAGENET_224, IMAGENET_CLASSES, 2_542_856, 0.057, 0.06),
+    # torchvision/models/convnext.py at 086fe1f69de3f8ae4ce62fb45a633bb2a19cb02a
+    ("convnext_tiny", IMAGENET_224, IMAGENET_CLASSES, 28_589_128, 4.456, 4.46),
+    # torchvision/models/shufflenetv2.py at 0248e364188f25965c716a46ad3a08e222ca6d55
+    ("shufflenet_v2_x1_0", IMAGENET_224, IMAGENET_CLASSES, 2_278_604, 0.145, 0.14),
+    # torchvision/models/regnet.py: RegNet_Y_400MF_Weights.IMAGENET1K_V1 (the docs show 0.40)
+    ("regnet_y_400mf", IMAGENET_224, IMAGENET_CLASSES, 4_344_144, 0.402, 0.40),
 ]
 
 
@@ -353,3 +364,136 @@ def test_resnets_note_the_strided_shortcuts_border():
         assert [d.path.rsplit(".", 2)[0] for d in notes] == ["layers[5].group[0]", "layers[6].group[0]",
                                                                "layers[7].group[0]"]  # layer2..layer4's first block
         assert all(d.is_note for d in notes)  # the floor is the spec's own
+
+
+# -- today's CNNs (contract §8): names, squeeze-and-excitation, layer scale, channel shuffle, 1-D -----------
+
+def names(stem: str, kind: str) -> list[str]:
+    return [r.name for r in report(stem).rows if r.type == kind]
+
+
+@pytest.mark.parametrize("stem", ["efficientnet_b0", "mobilenet_v3_large", "mobilenet_v3_small",
+                                  "convnext_tiny", "shufflenet_v2_x1_0"])
+def test_padded_floors_leave_no_input_pixel_unread(stem):
+    # their strided layers floor over padding only: (224 + 2·1 − 3)/2 + 1 = 112.5 -> 112 drops a column of zeros
+    assert [d.code for d in report(stem).diagnostics] == []
+
+
+def test_efficientnet_b0_squeeze_widths():
+    # MBConv's SqueezeExcitation squeezes to max(1, in // 4), `in` the block's input depth; settings (in, out, n)
+    settings = [(32, 16, 1), (16, 24, 2), (24, 40, 2), (40, 80, 3), (80, 112, 3), (112, 192, 4), (192, 320, 1)]
+    widths = [max(1, (cin if j == 0 else cout) // 4) for cin, cout, n in settings for j in range(n)]
+    fc1 = [r.output[-1] for r in report("efficientnet_b0").rows if r.name and r.name.endswith(".fc1")]
+    assert fc1 == widths == [8, 4, 6, 6, 10, 10, 20, 20, 20, 28, 28, 28, 48, 48, 48, 48]
+    assert len(names("efficientnet_b0", "multiply")) == 16   # a gate in every MBConv
+    # x + block(x) where the stride is 1 and the depth stays: 1 + 1 + 2 + 2 + 3 blocks after each stage's first
+    assert names("efficientnet_b0", "add") == ["features.2.1", "features.3.1", "features.4.1", "features.4.2",
+                                                "features.5.1", "features.5.2", "features.6.1", "features.6.2",
+                                                "features.6.3"]
+
+
+def _make_divisible(v: float, divisor: int = 8) -> int:
+    # torchvision's rule: the nearest multiple of 8, at least 8, raised by 8 where that loses more than 10%
+    rounded = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * v else rounded
+
+
+@pytest.mark.parametrize("stem, expanded", [
+    ("mobilenet_v3_large", [72, 120, 120, 480, 672, 672, 960, 960]),   # the expanded depths of the blocks with SE
+    ("mobilenet_v3_small", [16, 96, 240, 240, 120, 144, 288, 576, 576]),
+])
+def test_mobilenet_v3_squeeze_widths(stem, expanded):
+    rows = report(stem).rows
+    fc1 = [r.output[-1] for r in rows if r.name and r.name.endswith(".fc1")]
+    fc2 = [r.output[-1] for r in rows if r.name and r.name.endswith(".fc2")]
+    assert fc1 == [_make_divisible(e // 4) for e in expanded]   # SqueezeExcitation(e, _make_divisible(e // 4, 8))
+    assert _make_divisible(72 // 4) == 24 and _make_divisible(16 // 4) == 8   # 18 -> 16 would lose over 10%
+    assert fc2 == expanded
+    gates = [r for r in rows if r.type == "multiply"]
+    assert len(gates) == len(expanded)
+    assert all(g.output[:2] == g.input[:2] != (1, 1) for g in gates)   # the 1x1 gate broadcasts over the map
+
+
+def test_names_are_torchvisions_module_paths():
+    convs = names("mobilenet_v3_large", "conv")
+    assert convs[:2] == ["features.0.0", "features.1.block.0.0"]
+    assert [n for n in convs if n.startswith("features.4.")] == [
+        "features.4.block.0.0", "features.4.block.1.0", "features.4.block.2.fc1", "features.4.block.2.fc2",
+        "features.4.block.3.0"]
+    assert names("mobilenet_v3_large", "fc") == ["classifier.0", "classifier.3"]
+    # `{i}` in a repeat is the copy's number from 0: ConvNeXt's stages repeat identical blocks
+    assert [n for n in names("convnext_tiny", "conv") if n.endswith(".block.0")] == [
+        f"features.{stage}.{i}.block.0" for stage, blocks in ((1, 3), (3, 3), (5, 9), (7, 3)) for i in range(blocks)]
+
+
+def test_convnext_tiny_by_hand():
+    # CNBlock(d) on an s×s map: 7x7 depthwise conv (49d + d), LayerNorm (2d), Linear d -> 4d (4d² + 4d),
+    # Linear 4d -> d (4d² + d), layer scale γ (d): 8d² + 58d parameters, s²·(49d + 8d²) MACs
+    stages = [(96, 3, 56), (192, 3, 28), (384, 9, 14), (768, 3, 7)]   # (dim, blocks, map size)
+    blocks = sum(n * (8 * d * d + 58 * d) for d, n, _ in stages)
+    # downsampling: LayerNorm2d (2d) and a 2x2 stride-2 conv d -> 2d (8d² + 2d); the stem: a 4x4 stride-4
+    # conv 3 -> 96 and LayerNorm2d; the head: LayerNorm2d(768) and Linear(768, 1000)
+    downsampling = sum(8 * d * d + 4 * d for d, _, _ in stages[:3])
+    stem, head = 4 * 4 * 3 * 96 + 96 + 2 * 96, 2 * 768 + 768 * 1000 + 1000
+    result = report("convnext_tiny")
+    assert result.totals.params == blocks + downsampling + stem + head == 28_589_128
+    assert sum(r.params for r in result.rows if r.type == "layer_scale") == sum(n * d for d, n, _ in stages) == 6_624
+    assert sum(r.params for r in result.rows if r.type == "layernorm") == 2 * (96 + 96 + 192 + 384 + 768) + \
+        2 * sum(n * d for d, n, _ in stages)
+    macs = (56 * 56 * 96 * 4 * 4 * 3 + sum(n * s * s * (49 * d + 8 * d * d) for d, n, s in stages)
+            + sum((s // 2) ** 2 * 2 * d * 2 * 2 * d for d, _, s in stages[:3]) + 768 * 1000)
+    assert result.totals.macs == macs == 4_455_531_264
+
+
+def test_shufflenet_v2_splits_and_shuffles():
+    rows = report("shufflenet_v2_x1_0").rows
+    # every unit ends in channel_shuffle(out, 2): 4 + 8 + 4 units
+    assert len([r for r in rows if r.type == "channel_shuffle"]) == 16
+    # a stride-1 unit splits its input in halves, x.chunk(2, dim=1): 3 + 7 + 3 units, two slices each
+    halves = [r.output[-1] for r in rows if r.type == "channel_slice"]
+    assert halves == [58] * 6 + [116] * 14 + [232] * 6
+    assert [r.output[-1] for r in rows if r.type == "concat"] == [116] * 4 + [232] * 8 + [464] * 4
+    assert names("shufflenet_v2_x1_0", "pool") == ["maxpool"]
+
+
+def test_regnet_y_400mf_runs_the_projection_first_and_warns_of_its_border():
+    result = report("regnet_y_400mf")
+    # add: [[proj…], [f…]]: the shortcut's rows come before the body's, as proj(x) + f(x) runs
+    order = [r.name for r in result.rows]
+    assert order.index("trunk_output.block1.block1-0.proj.0") < order.index("trunk_output.block1.block1-0.f.a.0")
+    # proj, a 1x1 stride-2 conv on 112, 56, 28, 14: (112 − 1)/2 + 1 = 56.5 -> 56 skips the last row and column
+    assert [d.code for d in result.diagnostics] == ["dropped-border"] * 4
+    # SqueezeExcitation squeezes to round(0.25 · the block's input width); stages (width, blocks) from 32
+    widths, width_in = [], 32
+    for width, blocks in [(48, 1), (104, 3), (208, 6), (440, 6)]:
+        widths += [round(0.25 * (width_in if j == 0 else width)) for j in range(blocks)]
+        width_in = width
+    assert [r.output[-1] for r in result.rows if r.name and r.name.endswith(".fc1")] == widths
+    # the 3x3 convs are grouped by the group width 8: width / 8 groups of 8 channels
+    assert [r.layer.groups for r in result.rows if r.name and r.name.endswith(".f.b.0")] == \
+        [6] + [13] * 3 + [26] * 6 + [55] * 6
+
+
+def test_wavenet_by_hand():
+    samples, res, skip, classes = 16000, 32, 64, 256   # residual and skip channels; 8-bit mu-law classes
+    dilations = [1, 2, 4, 8, 16, 32, 64, 128]
+    result = report("wavenet")
+    assert result.input == (samples, 1)
+    assert result.output == (samples, classes)
+    assert not result.diagnostics
+    # every conv has a bias. The causal conv: kernel 2, 1 -> res. Each layer: the filter and the gate convs
+    # (kernel 2, res -> res), the residual 1x1 conv (res -> res) and the skip 1x1 conv (res -> skip).
+    # The head: 1x1 convs skip -> skip and skip -> classes.
+    causal = 2 * 1 * res + res
+    layer = 2 * (2 * res * res + res) + (res * res + res) + (res * skip + skip)
+    head = (skip * skip + skip) + (skip * classes + classes)
+    assert result.totals.params == causal + len(dilations) * layer + head == 79_520
+    # every conv puts out all 16000 samples: each kernel-2 conv reads its input padded on the left by its dilation
+    macs = samples * (2 * 1 * res + len(dilations) * (2 * 2 * res * res + res * res + res * skip)
+                      + skip * skip + skip * classes)
+    assert result.totals.macs == macs == 1_246_208_000
+    pads = [tuple(r.output) for r in result.rows if r.type == "pad"]
+    assert pads == [(samples + 1, 1)] + [(samples + d, res) for d in dilations]
+    assert [tuple(r.output) for r in result.rows if r.type == "multiply"] == [(samples, res)] * len(dilations)
+    # the receptive field: the causal conv's 2 samples, then d more for each dilated layer
+    assert result.rows[-1].field[0].size == 2 + sum(dilations) == 257

@@ -89,7 +89,7 @@ def test_every_spec_as_walked(path):
     assert_as_walked(spec, 1, 40)  # the smallest sizes, where windows outgrow their input
     assert_as_walked(spec, max(own - 40, 1), own + 40)
     near = max(own - 12, 1)  # a 1x1 input (dcgan_generator's latent vector) has no smaller sizes
-    for axis in ("width", "height"):
+    for axis in AXES[1:min(spec.input.axes, 2) + 1]:  # width and height, or the length of a 1-D signal
         assert_as_walked(spec, near, own + 12, axis)
     for rounding in (Rounding.FLOOR, Rounding.CEIL):  # --rounding over the spec's (a layer's own still wins)
         assert_as_walked(spec, near, own + 12, "both", rounding)
@@ -278,8 +278,9 @@ def _layer(draw, ids: list[str], names: Iterator[str], axes: int):
     if _sometimes(draw):
         common["id"] = next(names)
         ids.append(common["id"])
+    sides = ["left", "right", "top", "bottom", "front", "back"][:2 * draw(st.integers(1, axes))]  # the rest 0
     padding = draw(st.one_of(st.integers(0, 2), st.just("same"),
-                             st.fixed_dictionaries({"left": st.integers(0, 2), "right": st.integers(0, 2)})))
+                             st.fixed_dictionaries({side: st.integers(0, 2) for side in sides})))
     if kind in ("conv", "local"):
         return (Conv if kind == "conv" else Local)(
             filters=draw(st.sampled_from([2, 4])), kernel=_per_axis(draw, 1, 4, axes),

@@ -1,8 +1,11 @@
 """The sliding-window arithmetic (model/arithmetic.py) against brute force: one axis, window by window, for
 convolutions, pools, locally connected and transposed convolutions under every rounding, with every
-suggestion of a `non-integer-output` applied and checked."""
+suggestion of a `non-integer-output` applied and checked. The axis under test is the width, the height or
+the frames of a 1-D, 2-D or 3-D volume (local: of a 2-D one only), whose other axes are 1 and whose
+parameters there are neutral (kernel 1, stride 1, no padding)."""
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -57,31 +60,47 @@ def transposed_length(W, F, S, P, d, output_padding) -> int:
     return max(reached) + 1 - min(reached) + output_padding - 2 * P
 
 
-class Axis1D:
-    """One layer along the width of a W×1×1 input (height 1, kernel F×1): the spec and its brute force."""
+AXES = ("width", "height", "frames")  # the contract's names of the spatial axes (§8)
+SIDES = (("left", "right"), ("top", "bottom"), ("front", "back"))
+UNITS = ("column", "row", "frame")  # what a dropped-border warning counts along each axis
 
-    def __init__(self, kind, W, F, S, p_lo, p_hi, d, mode="max", stride_given=True, output_padding=0):
+
+class OneAxis:
+    """One layer along axis `index` of a volume of `axes` spatial axes, W on that axis and 1 on the others
+    (where the kernel, stride and dilation are 1 and the padding 0): the spec and its brute force."""
+
+    def __init__(self, kind, W, F, S, p_lo, p_hi, d, mode="max", stride_given=True, output_padding=0,
+                 axes=2, index=0):
         self.kind, self.W, self.F, self.S, self.p_lo, self.p_hi, self.d = kind, W, F, S, p_lo, p_hi, d
         self.mode, self.stride_given, self.output_padding = mode, stride_given, output_padding
+        self.axes, self.index = axes, index
 
     @property
     def span(self) -> int:
         return self.d * (self.F - 1) + 1
 
+    def along(self, value: int, neutral: int) -> list[int]:
+        """`value` on the axis under test, `neutral` on the others."""
+        return [value if i == self.index else neutral for i in range(self.axes)]
+
+    def volume(self, size: int) -> cnncalc.Volume:
+        return cnncalc.Volume(*self.along(size, 1), 1)
+
     def spec(self, rounding: str) -> dict:
-        params = {"kernel": [self.F, 1],
-                  "padding": [self.p_lo, 0] if self.p_lo == self.p_hi else
-                  {"left": self.p_lo, "right": self.p_hi, "top": 0, "bottom": 0},
-                  "dilation": [self.d, 1]}
+        params = {"kernel": self.along(self.F, 1),
+                  "padding": self.along(self.p_lo, 0) if self.p_lo == self.p_hi else
+                  {side: (self.p_lo, self.p_hi)[k] if i == self.index else 0
+                   for i, pair in enumerate(SIDES[:self.axes]) for k, side in enumerate(pair)},
+                  "dilation": self.along(self.d, 1)}
         if self.stride_given:
-            params["stride"] = [self.S, 1]
+            params["stride"] = self.along(self.S, 1)
         if self.kind == "pool":
             params["mode"] = self.mode
         else:
             params["filters"] = 1
         if self.kind == "deconv":
-            params["output_padding"] = [self.output_padding, 0]
-        return {"input": [self.W, 1, 1], "rounding": rounding, "layers": [{self.kind: params}]}
+            params["output_padding"] = self.along(self.output_padding, 0)
+        return {"input": [*self.along(self.W, 1), 1], "rounding": rounding, "layers": [{self.kind: params}]}
 
     def refused_by_pytorch(self) -> bool:
         if self.kind == "pool":
@@ -94,37 +113,47 @@ class Axis1D:
 
     def __repr__(self) -> str:
         return (f"{self.kind}(W={self.W}, F={self.F}, S={self.S}, P=({self.p_lo}, {self.p_hi}), d={self.d}, "
-                f"mode={self.mode}, stride_given={self.stride_given}, op={self.output_padding})")
+                f"mode={self.mode}, stride_given={self.stride_given}, op={self.output_padding}, "
+                f"along {AXES[self.index]} of {self.axes})")
 
 
-def applied(axis: Axis1D, suggestion: str) -> Axis1D | None:
-    """The layer with a `non-integer-output` suggestion applied, or None for the rounding hints."""
-    change = re.fullmatch(r"(padding|stride|kernel): (.+?) gives (\d+)( in width)?( \(its stride follows "
+def applied(axis: OneAxis, suggestion: str) -> OneAxis | None:
+    """The layer with a `non-integer-output` suggestion applied, or None for the rounding hints. A suggestion
+    names the axis it changes (`gives 5 in frames`, `an input height of 9`, `an input of 9 frames`) unless the
+    volume has one axis; it gives its value on every axis, where the others must keep theirs."""
+    change = re.fullmatch(r"(padding|stride|kernel): (.+?) gives (\d+)(?: in (\w+))?( \(its stride follows "
                           r"the kernel\))?", suggestion)
-    size = re.fullmatch(r"an input (?:width )?of (\d+) instead of (\d+) to this layer gives (\d+)", suggestion)
-    new = Axis1D(axis.kind, axis.W, axis.F, axis.S, axis.p_lo, axis.p_hi, axis.d, axis.mode, axis.stride_given,
-                 axis.output_padding)
+    size = re.fullmatch(r"an input (?:(width|height) )?of (\d+)( frames)? instead of (\d+) to this layer gives "
+                        r"(\d+)", suggestion)
+    named = AXES[axis.index] if axis.axes > 1 else None
+    new = copy.copy(axis)
     if size:
-        assert int(size[2]) == axis.W, suggestion
-        new.W = int(size[1])
+        assert (size[1] or ("frames" if size[3] else None)) == named, suggestion
+        assert int(size[4]) == axis.W, suggestion
+        new.W = int(size[2])
         return new
     if suggestion.startswith("rounding: "):
         return None
     assert change, f"unexpected suggestion: {suggestion!r}"
-    what, value = change[1], yaml.safe_load(change[2])
-    if isinstance(value, dict):
-        assert (value["top"], value["bottom"]) == (0, 0)
-        width = (value["left"], value["right"])
-    else:
-        parts = [int(p) for p in str(value).replace("×", "x").split("x")]
-        width = (parts[0], parts[0])
-        assert parts[-1] == (0 if what == "padding" else 1), suggestion  # the height (1, unpadded) stays
+    assert change[4] == named, suggestion
+    what, value = change[1], change[2]
+    if value.startswith("{"):
+        sides = yaml.safe_load(value)
+        assert list(sides) == [side for pair in SIDES[:axis.axes] for side in pair], suggestion
+        lo, hi = SIDES[axis.index]
+        assert sum(sides.values()) == sides[lo] + sides[hi], suggestion  # the other axes stay unpadded
+        values = (sides[lo], sides[hi])
+    else:  # one value for every axis, or one per axis: `3`, `1x3x1` (not YAML: `0x1` would be a hex number)
+        parts = [int(p) for p in value.split("x")]
+        parts = parts * axis.axes if len(parts) == 1 else parts
+        assert parts == axis.along(parts[axis.index], 0 if what == "padding" else 1), suggestion
+        values = (parts[axis.index],) * 2
     if what == "padding":
-        new.p_lo, new.p_hi = width
+        new.p_lo, new.p_hi = values
     elif what == "stride":
-        new.S, new.stride_given = width[0], True
+        new.S, new.stride_given = values[0], True
     else:
-        new.F = width[0]
+        new.F = values[0]
         if change[5]:  # a pool whose stride was left out: it stays the kernel
             assert axis.kind == "pool" and not axis.stride_given
             new.S = new.F
@@ -136,7 +165,7 @@ def diagnostic(report, code):
     return found[0] if found else None
 
 
-def check_axis(axis: Axis1D, rounding: str) -> str:
+def check_axis(axis: OneAxis, rounding: str) -> str:
     """Compare cnncalc with the brute force on one case; returns what kind of case it was."""
     report = cnncalc.analyze(axis.spec(rounding))
     assert report.exit_code in (0, 1)
@@ -152,7 +181,7 @@ def check_axis(axis: Axis1D, rounding: str) -> str:
         if length < 1:
             assert diagnostic(report, "empty-output") and not report.valid
             return "empty"
-        assert report.valid and report.output == cnncalc.Volume(length, 1, 1)
+        assert report.valid and report.output == axis.volume(length)
         return "deconv"
 
     floor = floor_windows(axis.W, axis.F, axis.S, axis.p_lo, axis.p_hi, axis.d)
@@ -163,38 +192,40 @@ def check_axis(axis: Axis1D, rounding: str) -> str:
             assert diagnostic(report, "empty-output") and not report.valid
             return "empty"
         assert report.valid, report.diagnostics
-        assert report.output.width == len(ceil)
+        assert report.output == axis.volume(len(ceil))
         assert not report.diagnostics  # ceil leaves nothing uncovered: no dropped-border
         return "ceil-rule" if len(ceil) < len(floor) + (not exact) else "ceil"
     if not floor:
         assert diagnostic(report, "empty-output") and not report.valid, report.diagnostics
         return "empty"
     if rounding == "floor":
-        assert report.valid and report.output.width == len(floor)
+        assert report.valid and report.output == axis.volume(len(floor))
         dropped = dropped_after(axis.W, axis.F, axis.d, floor)
         warning = diagnostic(report, "dropped-border")
         if dropped:
             assert warning is not None and not warning.is_error
-            assert re.search(rf"\blast {'' if dropped == 1 else f'{dropped} '}columns?\b", warning.message), \
-                (dropped, warning.message)
-            assert "row" not in warning.message  # the height is 1 and fully read
+            unit = UNITS[axis.index]
+            counted = unit if dropped == 1 else f"{dropped} {unit}s"
+            assert re.search(rf"\blast {counted} of the input\b", warning.message), (dropped, warning.message)
+            others = [u for u in UNITS if u != unit]
+            assert not any(u in warning.message for u in others), warning.message  # each other axis is 1, fully read
             return "dropped"
         assert warning is None
         return "floor"
     # exact
     if exact:
-        assert report.valid and report.output.width == len(floor)
+        assert report.valid and report.output == axis.volume(len(floor))
         return "exact"
     problem = diagnostic(report, "non-integer-output")
     assert problem is not None and not report.valid, report.diagnostics
     changes = 0
     for suggestion in problem.suggestions:
         if suggestion.startswith("rounding: "):
-            mode, width = re.fullmatch(r"rounding: (floor|ceil)(?: — PyTorch's rule —)? gives (\d+)(?:×1)?(?: .*)?",
+            mode, sizes = re.fullmatch(r"rounding: (floor|ceil)(?: — PyTorch's rule —)? gives ([\d×]+)(?: .*)?",
                                        suggestion).groups()
             windows = (floor if mode == "floor" else
                        ceil_windows(axis.W, axis.F, axis.S, axis.p_lo, axis.p_hi, axis.d))
-            assert int(width) == len(windows), (suggestion, len(windows))
+            assert sizes == "×".join(map(str, axis.along(len(windows), 1))), (suggestion, len(windows))
             continue
         fixed = applied(axis, suggestion)
         changes += 1
@@ -205,31 +236,34 @@ def check_axis(axis: Axis1D, rounding: str) -> str:
         assert len(windows) == claimed, suggestion
         assert not fixed.refused_by_pytorch(), suggestion
         again = cnncalc.analyze(fixed.spec("exact"))
-        assert again.valid and again.output.width == claimed, (suggestion, again.diagnostics)
+        assert again.valid and again.output == axis.volume(claimed), (suggestion, again.diagnostics)
     assert changes >= 1  # at least one change of padding, stride, kernel or input size
     return "non-integer"
 
 
+# (spatial axes, the axis under test): each axis of each dimensionality; local takes 2-D volumes only
+PLACEMENTS = [(axes, index) for axes in (1, 2, 3) for index in range(axes)]
 AXIS_SETTINGS = settings(derandomize=True, max_examples=300, deadline=None, database=None,
                          suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
-def axes(draw, kind: str):
+def cases(draw, kind: str):
+    axes, index = draw(st.sampled_from([(2, 0), (2, 1)] if kind == "local" else PLACEMENTS))
     W, F, S = draw(st.integers(1, 40)), draw(st.integers(1, 7)), draw(st.integers(1, 5))
     d = draw(st.integers(1, 3))
+    P = draw(st.integers(0, 3))
+    if kind == "deconv":  # the brute force pads a transposed convolution alike on both sides
+        op = draw(st.integers(0, max(S, d) - 1))
+        return OneAxis(kind, W, F, S, P, P, d, output_padding=op, axes=axes, index=index)
+    P_hi = draw(st.sampled_from([P, P, draw(st.integers(0, 3))]))  # now and then another padding at the end
     if kind == "pool":
         mode = draw(st.sampled_from(["max", "max", "avg", "l2"]))
         stride_given = draw(st.booleans())
         if not stride_given:
             S = F
-        P = draw(st.integers(0, 3))
-        return Axis1D(kind, W, F, S, P, P, d, mode=mode, stride_given=stride_given)
-    if kind == "deconv":
-        op, P = draw(st.integers(0, max(S, d) - 1)), draw(st.integers(0, 3))
-        return Axis1D(kind, W, F, S, P, P, d, output_padding=op)
-    P = draw(st.integers(0, 3))
-    return Axis1D(kind, W, F, S, P, P, d)
+        return OneAxis(kind, W, F, S, P, P_hi, d, mode=mode, stride_given=stride_given, axes=axes, index=index)
+    return OneAxis(kind, W, F, S, P, P_hi, d, axes=axes, index=index)
 
 
 @pytest.mark.parametrize("kind, rounding", [("conv", r) for r in ("exact", "floor", "ceil")]
@@ -237,7 +271,7 @@ def axes(draw, kind: str):
                          + [("local", "floor"), ("deconv", "exact")])
 def test_window_arithmetic_against_brute_force(kind, rounding):
     @AXIS_SETTINGS
-    @given(axes(kind))
+    @given(cases(kind))
     def run(axis):
         check_axis(axis, rounding)
 
@@ -247,10 +281,11 @@ def test_window_arithmetic_against_brute_force(kind, rounding):
 def test_deconv_output_padding_must_be_below_stride_or_dilation():
     for S, d in ((1, 1), (2, 1), (1, 3), (3, 2)):
         for op in range(0, max(S, d) + 2):
-            check_axis(Axis1D("deconv", 5, 3, S, 1, 1, d, output_padding=op), "exact")
+            check_axis(OneAxis("deconv", 5, 3, S, 1, 1, d, output_padding=op), "exact")
 
 
-def test_every_kind_of_case_is_reached():
+@pytest.mark.parametrize("axes, index", [(2, 0), (3, 2)], ids=["width of 2-D", "frames of 3-D"])
+def test_every_kind_of_case_is_reached(axes, index):
     """A small exhaustive grid: each outcome the brute force distinguishes occurs and agrees."""
     seen: dict[tuple[str, str], int] = {}
     for kind, roundings in (("conv", ("exact", "floor", "ceil")), ("pool", ("exact", "floor", "ceil")),
@@ -261,7 +296,8 @@ def test_every_kind_of_case_is_reached():
                     for S in range(1, 4):
                         for P in range(0, 3):
                             for d in (1, 2):
-                                axis = Axis1D(kind, W, F, S, P, P, d, output_padding=(S - 1) % max(S, d))
+                                axis = OneAxis(kind, W, F, S, P, P, d, output_padding=(S - 1) % max(S, d),
+                                               axes=axes, index=index)
                                 outcome = check_axis(axis, rounding)
                                 seen[kind, outcome] = seen.get((kind, outcome), 0) + 1
     for outcome in ("exact", "non-integer", "empty", "floor", "dropped", "ceil", "ceil-rule"):
@@ -271,20 +307,24 @@ def test_every_kind_of_case_is_reached():
     assert seen.get(("deconv", "deconv")) and seen.get(("deconv", "empty"))
 
 
-def test_asymmetric_padding_suggestions_apply():
-    # (10 − 3 + 0 + 0)/2 + 1 = 4.5; one more column of padding on the right makes it 5 exactly
-    axis = Axis1D("conv", 10, 3, 2, 0, 0, 1)
+@pytest.mark.parametrize("axes, index, suggested", [
+    (1, 0, "padding: {left: 0, right: 1} gives 5"),
+    (2, 0, "padding: {left: 0, right: 1, top: 0, bottom: 0} gives 5 in width"),
+    (3, 2, "padding: {left: 0, right: 0, top: 0, bottom: 0, front: 0, back: 1} gives 5 in frames"),
+])
+def test_asymmetric_padding_suggestions_apply(axes, index, suggested):
+    # (10 − 3 + 0 + 0)/2 + 1 = 4.5; one more column (or frame) of padding at the end makes it 5 exactly
+    axis = OneAxis("conv", 10, 3, 2, 0, 0, 1, axes=axes, index=index)
     assert check_axis(axis, "exact") == "non-integer"
     report = cnncalc.analyze(axis.spec("exact"))
-    assert any(s.startswith("padding: {left: 0, right: 1, top: 0, bottom: 0} gives 5")
-               for s in report.diagnostics[0].suggestions)
-    assert check_axis(Axis1D("conv", 10, 3, 2, 0, 1, 1), "exact") == "exact"
+    assert suggested in report.diagnostics[0].suggestions
+    assert check_axis(OneAxis("conv", 10, 3, 2, 0, 1, 1, axes=axes, index=index), "exact") == "exact"
 
 
 def test_ceil_drops_a_window_in_the_right_padding():
     # INPUT(1x1x1) -> CONV(1, 1, P=1), ceil: the padded input is 3 wide, windows start at −1, 0, 1; the one
     # at 1 starts in the right padding, so PyTorch's ceil rule ((out − 1)·S >= W + P: 2·1 >= 1 + 1) gives 2
-    axis = Axis1D("conv", 1, 1, 1, 1, 1, 1)
+    axis = OneAxis("conv", 1, 1, 1, 1, 1, 1)
     assert len(ceil_windows(1, 1, 1, 1, 1, 1)) == 2
     report = cnncalc.analyze(axis.spec("ceil"))
     assert report.output == cnncalc.Volume(2, 1, 1)

@@ -451,6 +451,21 @@ def test_a_fault_in_the_height_speaks_of_the_height(line, says, run_cli):
     assert not re.search(r"width|wide|column", message), message
 
 
+def test_a_fault_in_the_frames_speaks_of_the_frames():
+    # frames: (10 − 3 + 2·0)/2 + 1 = 4.5, width and height (8 − 3 + 2·1)/1 + 1 = 8; one more frame of
+    # padding at the back makes (10 − 3 + 0 + 1)/2 + 1 = 5
+    [error] = analyze("INPUT(8x8x10x3) -> CONV(4, 3, S=1x1x2, P=1x1x0)").diagnostics
+    assert error.message.endswith("frames: (10 − 3 + 2·0)/2 + 1 = 4.5")
+    assert {"padding: {left: 1, right: 1, top: 1, bottom: 1, front: 0, back: 1} gives 5 in frames",
+            "an input of 9 frames instead of 10 to this layer gives 4",
+            "an input of 11 frames instead of 10 to this layer gives 5"} <= set(error.suggestions)
+    # floor: windows at frames 0, 3 and 6 read up to frame 9 of 0..10: (11 − 4)/3 + 1 = 3.33 leaves one
+    [warning] = analyze("INPUT(8x8x11x3) -> POOL(1x1x4, S=1x1x3, rounding=floor)").diagnostics
+    assert "leaves the last frame of the input" in warning.message
+    for message in [error.message, warning.message, *error.suggestions[:-2]]:
+        assert not re.search(r"width|wide|column|height|row", message), message
+
+
 # -- deconv ----------------------------------------------------------------------------------------
 
 DECONV = [

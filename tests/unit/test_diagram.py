@@ -154,6 +154,18 @@ def test_a_multiply_is_drawn_as_a_block_and_a_group_in_line():
     assert "add / multiply" in shown  # the legend names the merges drawn
 
 
+def test_a_signal_is_a_bar_and_a_clip_a_box_with_its_frames():
+    spec = load("INPUT(16000x1) -> PAD(left=2) -> CONV(16, 3) -> RELU -> POOL(4)")
+    root, _, _ = parse(diagram_svg(spec, analyze_network(spec, "<string>", Settings())))
+    fronts = [g.findall(f"{SVG}polygon")[2] for g in volume_boxes(root)]
+    heights = {round(max(ys) - min(ys), 3) for ys in ([float(p.split(",")[1]) for p in f.get("points").split()]
+                                                       for f in fronts)}
+    assert heights == {spatial_px(1)}  # every 1-D volume as high as one unit: a bar
+    assert {"16000×1", "16002×1", "16000×16", "4000×16"} <= set(texts(root))
+    spec = load("INPUT(112x112x16x3) -> CONV(8, 3x3x3, P=1)")
+    assert "112×112×16×8" in texts(parse(diagram_svg(spec, analyze_network(spec, "<string>", Settings())))[0])
+
+
 def test_the_log_scale_keeps_every_volume_visible():
     assert 6 <= spatial_px(1) < spatial_px(7) < spatial_px(56) < spatial_px(224) <= 130
     assert spatial_px(100_000) == spatial_px(10_000) == 130

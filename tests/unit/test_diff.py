@@ -22,7 +22,7 @@ from conftest import SPECS
 
 def test_diff_resnet18_resnet50_json(run_cli):
     result = run_cli("diff", str(SPECS / "resnet18.yaml"), str(SPECS / "resnet50.yaml"), "--format", "json")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # they differ
     totals = json.loads(result.stdout)["totals"]
     assert totals["params"] == {"a": 11_689_512, "b": 25_557_032, "delta": 25_557_032 - 11_689_512}
     assert totals["macs"] == {"a": 1_814_073_344, "b": 4_089_184_256, "delta": 4_089_184_256 - 1_814_073_344}
@@ -32,7 +32,7 @@ def test_diff_resnet18_resnet50_json(run_cli):
 @pytest.mark.parametrize("fmt", ["markdown", "table"])
 def test_diff_markdown_and_table(run_cli, fmt):
     result = run_cli("diff", str(SPECS / "resnet18.yaml"), str(SPECS / "resnet50.yaml"), "--format", fmt)
-    assert result.exit_code == 0
+    assert result.exit_code == 1
     assert "+13,867,520" in result.stdout and "+2,275,110,912" in result.stdout
     if fmt == "markdown":
         assert "| params | 11,689,512 | 25,557,032 | +13,867,520 |" in result.stdout
@@ -40,7 +40,9 @@ def test_diff_markdown_and_table(run_cli, fmt):
 
 def test_diff_of_a_spec_with_itself_is_empty(run_cli):
     spec = str(SPECS / "lenet5.yaml")
-    data = json.loads(run_cli("diff", spec, spec, "--format", "json").stdout)
+    result = run_cli("diff", spec, spec, "--format", "json")
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0 and not data["differ"] and data["weighted"] == []
     assert data["layers"] == []
     assert all(entry["delta"] == 0 for entry in data["totals"].values())
 

@@ -388,10 +388,19 @@ def test_channel_layers_export(run_cli):
     (yaml_spec("input: 8x6x3", "- pad: {padding: {left: 1, bottom: 2}}"), (9, 8, 3)),
     ("INPUT(16x2) -> PAD(15, reflect)", (46, 2)),  # 1-D: 16 + 15 + 15
     ("INPUT(4x4x2x3) -> PAD(1x0x2)", (6, 4, 6, 3)),  # 3-D: 4 + 1 + 1, 4, 2 + 2 + 2
+    ("INPUT(16x2) -> PAD(left=2)", (18, 2)),  # a causal pad, the sides as keys of their own: 16 + 2
+    ("INPUT(4x4x2x3) -> PAD(top=1, back=3)", (4, 5, 5, 3)),  # 4, 4 + 1, 2 + 3
 ])
 def test_pad(spec, output):
     row = valid(spec).rows[1]
     assert (tuple(row.output), row.params, row.macs, row.flops) == (output, 0, 0, 0)
+
+
+@pytest.mark.parametrize("layer", ["PAD()", "PAD(1, left=1)"])
+def test_pad_takes_padding_or_its_sides_but_not_both(layer, run_cli):
+    result = run_cli("check", f"INPUT(8x2) -> {layer}")
+    assert result.exit_code == 1
+    assert "give either padding" in result.stderr and "or the sides to pad" in result.stderr
 
 
 def test_pad_moves_the_first_unit_into_the_padding():
@@ -431,3 +440,8 @@ def test_upsample_exports_a_size_or_a_scale(run_cli):
     for module in ('nn.Upsample(size=(9, 20), mode="bilinear")', "nn.Upsample(scale_factor=3)",
                    "nn.Upsample(size=7)"):
         assert module in code
+def test_normalization_keeps_a_mean_a_variance_and_a_count():
+    # Keras' Normalization over 3 channels: mean (3), variance (3) and count (1) are kept, nothing learned;
+    # a subtraction and a division per element: 2·8·8·3
+    row = analyze("INPUT(8x8x3) -> NORMALIZATION").rows[1]
+    assert (str(row.output), row.params, row.buffers, row.flops) == ("8×8×3", 0, 7, 384)

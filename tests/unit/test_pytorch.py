@@ -331,6 +331,18 @@ def test_pool_padding_beyond_half_the_kernel_is_refused():
     assert result.exit_code == 1 and "class " not in result.stdout
 
 
+@pytest.mark.torch
+def test_an_avg_pool_over_fewer_frames_than_its_kernel_pads_first():
+    # ATen's avg_pool3d refuses an input smaller than its kernel on any axis, whatever the padding: here 2
+    # frames under a kernel of 3, padded by 1 to (2 + 2·1 − 3)/1 + 1 = 2 frames. A zero pad first averages
+    # the same (PyTorch's padding zeros count in the average by default), and AvgPool3d takes it
+    spec = "INPUT(8x8x2x3) -> AVGPOOL(3, S=1, P=1)"
+    code = run_export(spec)
+    assert "nn.ZeroPad3d((1, 1, 1, 1, 1, 1))" in code and "nn.AvgPool3d(3, stride=1)" in code
+    assert_agrees(spec)
+    assert "nn.AvgPool3d(3, stride=1, padding=1)" in run_export("INPUT(8x8x3x3) -> AVGPOOL(3, S=1, P=1)")
+
+
 def test_pairs_are_written_height_first():
     code = run_export("INPUT(21x10x1) -> CONV(2, 7x1, S=2x1, P=3x0)")
     assert "nn.Conv2d(1, 2, (1, 7), stride=(1, 2), padding=(0, 3))" in code

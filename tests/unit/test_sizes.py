@@ -104,3 +104,14 @@ def test_a_squeeze_excitation_fits_every_size_and_a_group_changes_nothing(run_cl
             "  - group: [maxpool: 2]\n")
     data = json.loads(run_cli("sizes", "-", "--range", "1:12", "--width", "--format", "json", input=spec).stdout)
     assert [(e["size"], volume(e["output"])) for e in data["sizes"]] == [(w, [w // 2, 4, 6]) for w in range(2, 13, 2)]
+
+
+def test_a_signal_varies_its_length_and_a_clip_all_three_axes(run_cli):
+    # 1-D: (L + 2 − 3)/1 + 1 = L, then (L − 4)/4 + 1 is whole for L divisible by 4
+    text = run_cli("sizes", "INPUT(64x2) -> PAD(left=2) -> CONV(8, 3) -> POOL(4)", "--range", "60:70").stdout
+    assert text.splitlines()[0].endswith("lengths W, depth 2, from 60 to 70")
+    assert "  64 -> 16×8" in text and "  68 -> 17×8" in text and "  65 ->" not in text
+    # 3-D: a 2×2×2 pool halves each axis, whole for even W
+    text = run_cli("sizes", "INPUT(8x8x8x3) -> POOL(2)", "--range", "8:11").stdout
+    assert "cubic inputs W×W×W" in text.splitlines()[0]
+    assert "  10 -> 5×5×5×3" in text and "  9 ->" not in text

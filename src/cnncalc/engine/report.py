@@ -117,6 +117,12 @@ class Report:
     convention: str = "cnncalc"  # whose way of counting `flops` follows (conventions.py)
     trace: Any = None  # the walk's Trace: the tree of steps that export, the diagram and explain read
     roofline: Any = None  # with a device: each row's Roof on it (engine/roofline.py)
+    note: str | None = None  # said beside the source in the title (an imported model's, e.g. folded BatchNorms)
+
+    @property
+    def title(self) -> str:
+        """`name (source)`, with the note after the source."""
+        return f"{self.name} ({self.source}{'; ' + self.note if self.note else ''})"
 
     @property
     def valid(self) -> bool:

@@ -50,6 +50,9 @@ COLORS = (("input", "#d9d9d9"), ("conv", "#9ecae1"), ("pool", "#fdae6b"), ("fc",
 _LEGEND = {"input": "input", "conv": "conv", "pool": "pool", "fc": "fc", "other": "other"}  # and merges by type
 
 
+BAR_PX = 6.0  # the height of a 1-D volume's bar: a height of 1 unit
+
+
 def spatial_px(n: int) -> float:
     """Pixels for a width or a height of n units: 1 -> 6, 7 -> 45, 56 -> 87, 224 -> 115, at most 130."""
     return min(130.0, max(6.0, 6.0 + 14.0 * math.log2(max(n, 1))))
@@ -153,7 +156,8 @@ class _Box:
 
     def layout(self) -> None:
         v = self.volume
-        self.w, self.h = spatial_px(v.width), spatial_px(v.height)
+        # a 1-D volume is a bar: its length across, no height; a 3-D one the box of its width and height
+        self.w, self.h = spatial_px(v.width), BAR_PX if v.height is None else spatial_px(v.height)
         depth = depth_px(v.depth)
         self.dx, self.dy = depth * DEPTH_DX, depth * DEPTH_DY
         self.dims = str(v)

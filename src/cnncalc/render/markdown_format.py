@@ -27,7 +27,8 @@ def _one(report, depth: int | None, keys: tuple[str, ...] | None, verbose: bool)
     lines = outline(report, depth)
     columns, rows, footer = table(report, lines, keys or default_columns(report, lines))
     align = ["---" if c.left else "---:" for c in columns]
-    text = [f"### {report.name} (`{report.source}`)", "", _row(tuple(c.header for c in columns)),
+    note = f"; {report.note}" if report.note else ""
+    text = [f"### {report.name} (`{report.source}`{note})", "", _row(tuple(c.header for c in columns)),
             "|" + "|".join(align) + "|"]
     text += [_row(cells) for cells in rows]
     text.append(_row(tuple(f"**{c}**" if c else "" for c in footer)))

@@ -70,14 +70,10 @@ def _sizes(columns: list[Column], rows, footer) -> list[int]:
             for i in range(len(columns))]
 
 
-def _title(report) -> str:
-    return f"{report.name} ({report.source})"
-
-
 def _plain(report, columns: list[Column], rows, footer, width: int | None) -> str:
     header = tuple(c.header for c in columns)
     table_text = aligned(header, rows, footer, left={c.header for c in columns if c.left})
-    return "\n".join([*wrap(_title(report), width), table_text, _summary(report, width)])
+    return "\n".join([*wrap(report.title, width), table_text, _summary(report, width)])
 
 
 def _rich(report, columns: list[Column], rows, footer, width: int | None) -> str:
@@ -88,7 +84,7 @@ def _rich(report, columns: list[Column], rows, footer, width: int | None) -> str
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=_title(report), box=box.SIMPLE_HEAD, show_footer=True, show_edge=False, pad_edge=False,
+    table = Table(title=report.title, box=box.SIMPLE_HEAD, show_footer=True, show_edge=False, pad_edge=False,
                   header_style="bold cyan", footer_style="bold", title_style="bold")
     for column, total in zip(columns, footer):
         table.add_column(column.header, justify="left" if column.left else "right", footer=total, no_wrap=True,

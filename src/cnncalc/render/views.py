@@ -23,7 +23,8 @@ def sizes_text(found) -> str:
     spec = found.spec
     sizes = spec.input.to_dict()
     if found.axis == "both":
-        varied = "square inputs " + "×".join("W" * spec.input.axes)
+        varied = ("lengths W" if spec.input.axes == 1 else
+                  ("square" if spec.input.axes == 2 else "cubic") + " inputs " + "×".join("W" * spec.input.axes))
     else:
         others = ", ".join(f"{name} {size}" for name, size in sizes.items() if name not in (found.axis, "depth"))
         varied = _VARIED[found.axis] + (f" with {others}" if others else "")
@@ -60,13 +61,40 @@ def _totals(result) -> list[tuple[str, ...]]:
              _signed(result.total_delta(key))) for key in ("params", "macs", "flops", "activations")]
 
 
+def _place(place, source: str) -> str:
+    """`conv2 layers[3] CONV3-64 (spec.yaml:12:5)`: a weighted layer, where it stands."""
+    if place is None:
+        return "—"
+    row, where = place.row, source + (f":{place.span.line}:{place.span.column}" if place.span else "")
+    return " ".join(part for part in (row.name, row.path, row.label, f"({where})") if part)
+
+
+def _mismatch_lines(result) -> list[str]:
+    """Each weighted layer that differs or has no counterpart, with both places; a line that says so when none."""
+    if not result.mismatches:
+        output = "" if result.a.output == result.b.output else f", but the outputs differ: {result.a.output} vs " \
+            f"{result.b.output}"
+        return [f"the weighted layers match{output}"]
+    lines = [f"{len(result.mismatches)} weighted layer{'s' * (len(result.mismatches) != 1)} differ:"]
+    for m in result.mismatches:
+        if m.a is None or m.b is None:
+            side, place, source = ("B", m.b, result.b.source) if m.a is None else ("A", m.a, result.a.source)
+            lines.append(f"  only in {side}: {_place(place, source)}")
+            continue
+        lines.append(f"  A {_place(m.a, result.a.source)}")
+        lines.append(f"  B {_place(m.b, result.b.source)}")
+        lines += [f"      {what}: {a} vs {b}" for what, a, b in m.differences]
+    return lines
+
+
 def diff_text(result) -> str:
     lines = [f"A: {result.a.name} ({result.a.source})    B: {result.b.name} ({result.b.source})", ""]
     lines += [aligned(("total", "A", "B", "B − A"), _totals(result), left={"total"}), ""]
     rows = _diff_rows(result)
     if not rows:
         return "\n".join(lines + ["the layers are the same"])
-    return "\n".join(lines + [aligned(("path", "A", "B", "Δ params", "Δ MACs"), rows, left={"path", "A", "B"})])
+    lines += [aligned(("path", "A", "B", "Δ params", "Δ MACs"), rows, left={"path", "A", "B"}), ""]
+    return "\n".join(lines + _mismatch_lines(result))
 
 
 def diff_markdown(result) -> str:
@@ -76,7 +104,7 @@ def diff_markdown(result) -> str:
     if rows:
         lines += ["", "| path | A | B | Δ params | Δ MACs |", "|---|---|---|---:|---:|"]
         lines += [f"| `{row[0]}` | {' | '.join(row[1:])} |" for row in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + ["", *_mismatch_lines(result)])
 
 
 _DTYPE_COLUMNS = ("float32", "tfloat32", "float16", "bfloat16", "int8")

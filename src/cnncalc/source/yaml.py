@@ -211,7 +211,7 @@ class _Reader:
             if not event.implicit[0]:  # quoted
                 tag = _CORE + "str"
             elif (tag := self.tags.get(text)) is None:
-                tag = self.tags[text] = _resolve(text)
+                tag = self.tags[text] = resolve_tag(text)
         elif tag == "!":  # the non-specific tag: text
             tag = _CORE + "str"
         if tag == _CORE + "str":  # the common cases directly: the constructor is slow for thousands of layers
@@ -235,7 +235,7 @@ class _Reader:
 _IMPLICIT = {first: tuple(rules) for first, rules in _Loader.yaml_implicit_resolvers.items()}
 
 
-def _resolve(text: str) -> str:
+def resolve_tag(text: str) -> str:
     """The tag of a plain scalar, by YAML 1.1's rules as PyYAML's safe loader applies them."""
     for tag, pattern in _IMPLICIT.get(text[:1], ()):
         if pattern.match(text):

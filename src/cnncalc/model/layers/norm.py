@@ -17,6 +17,7 @@ from .base import (
     inputs,
     outputs,
     params,
+    scaled,
     torch_dims,
     zero,
 )
@@ -226,3 +227,31 @@ class LayerScale(Layer):
 
     def label(self) -> str:
         return "SCALE"
+
+
+class Normalization(Layer):
+    """Keras' Normalization: each channel less a fixed mean, over a fixed standard deviation, both adapted to
+    data before training. Nothing is learned; the mean, the variance and the count of samples they came
+    from are kept: 2·D + 1 buffers. Exported as PyTorch's BatchNorm without affine, which computes the same,
+    so the peers count it as that."""
+
+    TYPE = "normalization"
+    DIAGRAM = "elementwise"
+    FLAT_OK = True
+    CONVENTIONS = {"torchvision": zero, "fvcore": inputs, "ptflops": inputs, "thop": scaled(inputs, 2),
+                   "torchinfo": params, "calflops": inputs, "netscope": zero}
+
+    def torch(self, row, ceil: bool, flat: bool) -> list[Torch]:
+        kind = "nn.BatchNorm1d" if flat else f"nn.BatchNorm{torch_dims(row.input)}"
+        return [Torch(call(kind, row.input.depth, affine=(False, True)), "Keras' Normalization: a fixed mean and "
+                      "variance")]
+
+    def buffers(self, volume: Volume, out: Volume) -> int:
+        return 2 * volume.depth + 1  # mean, variance, and the count they were adapted on
+
+    def flops(self, volume: Volume, out: Volume) -> int:
+        return 2 * out.elements  # a subtraction and a division per element
+
+    def explain(self, volume: Volume, out: Volume) -> list[Term]:
+        return [Term("same-volume", value=out), Term("no-params", extra={"layer": "normalization"}),
+                Term("buffers", "2·D + 1", value=self.buffers(volume, out))]

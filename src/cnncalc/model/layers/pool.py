@@ -96,16 +96,20 @@ class Pool(Windowed):
         stride = (self.stride.resolve(count, "stride"), kernel)
         dilation = (self.dilation.resolve(count, "dilation"), (1,) * count)
         module = {"max": "MaxPool", "avg": "AvgPool"}.get(self.mode)
-        if module and all(a.pad_lo == a.pad_hi <= a.kernel // 2 for a in axes):
+        # ATen's avg_pool3d refuses an input smaller than the kernel on any axis, whatever its padding;
+        # padded first, it is not (the padding's zeros count in the average either way)
+        refused = module == "AvgPool" and count == 3 and any(a.size < a.kernel for a in axes)
+        if module and not refused and all(a.pad_lo == a.pad_hi <= a.kernel // 2 for a in axes):
             # PyTorch's own padding (at most half the undilated kernel) and ceil_mode round exactly as
             # cnncalc does (arithmetic.slide)
             ceil = ceil or tuple(slide(a, Rounding.FLOOR).size for a in axes) != row.output.spatial
             padding = tuple(a.pad_lo for a in axes)
             return [Torch(call(f"nn.{module}{n}", kernel, stride=stride, padding=(padding, (0,) * count),
                                dilation=dilation, ceil_mode=(ceil, False)))]
-        # asymmetric, `same` or wider padding, or LPPool (which takes none): pad first, to the sides
-        # that give the row's size under PyTorch's floor rounding
+        # asymmetric, `same` or wider padding, LPPool (which takes none), or an input that AvgPool3d refuses:
+        # pad first, to the sides that give the row's size under PyTorch's floor rounding
         before, after, why = torch_sides(self, row)
+        why = why or ("AvgPool3d takes no input smaller than its kernel" if refused else "")
         fill = ("ConstantPad", 'float("-inf")') if self.mode == "max" else ("ZeroPad",)  # max pools pad with -inf
         modules = [pad_module(row, before, after, why, *fill)] if any(before + after) else []
         if module is None:

@@ -7,7 +7,7 @@ from math import prod
 from ...diagnostics import Diagnostic, error
 from .. import receptive
 from ..arithmetic import Rounding
-from ..geometry import AXIS_NAMES, SIDES, Padding, PerAxis, Volume, uniform
+from ..geometry import AXIS_NAMES, SIDES, Padding, PerAxis, Volume, parse_padding, uniform
 from ..params import FLOAT, NON_NEGATIVE_INT, NUMERIC_PADDING, PER_AXIS, VOLUME, Param, choice
 from .base import (
     COMMON,
@@ -210,9 +210,6 @@ class Crop(Layer):
         return f"CROP{self.size}" if self.size else "CROP"
 
 
-
-
-
 # PyTorch's bounds on a side's padding, against the input's size along that axis: a reflection cannot
 # reach past the far edge, and a circular pad wraps around the input once at most
 _PAD_FITS = {"reflect": lambda pad, size: pad < size, "circular": lambda pad, size: pad <= size}
@@ -225,11 +222,13 @@ class Pad(Layer):
 
     TYPE = "pad"
     PARAMS = {**COMMON,
-              "padding": Param(NUMERIC_PADDING, letter="P", doc="P: a number, WxH, or {left, right, top, bottom, "
-                                                                "front, back}"),
+              "padding": Param(NUMERIC_PADDING, None, letter="P", doc="P: a number, WxH, or {left, right, top, "
+                                                                      "bottom, front, back}"),
               "mode": Param(choice("constant", "zeros", "reflect", "replicate", "circular"), "constant",
                             doc="zeros is constant with value 0"),
-              "value": Param(FLOAT, 0.0, doc="what constant padding fills with")}
+              "value": Param(FLOAT, 0.0, doc="what constant padding fills with"),
+              # the sides as keys of their own, as crop takes them: PAD(left=2) pads causally
+              **{side: Param(NON_NEGATIVE_INT, None, doc="how much to add on this side") for side in _CROP_SIDES}}
     POSITIONAL = ("padding", "mode", "value")
     EXAMPLE = (1,)
     DIAGRAM = "shape"
@@ -239,6 +238,12 @@ class Pad(Layer):
     value: float
 
     def check(self) -> None:
+        sides = {side: getattr(self, side) for side in _CROP_SIDES if getattr(self, side) is not None}
+        if (self.padding is None) == (not sides):
+            raise ValueError("give either padding (a number, WxH or a mapping) or the sides to pad "
+                             "(left, right, top, bottom, front, back)")
+        if sides:
+            self._fill(padding=parse_padding(sides, allow_same=False))
         if self.value != 0 and self.mode != "constant":
             raise Refusal(f"value ({self.value:g}) is what constant padding fills with: {self.mode} padding "
                           + ("fills with 0" if self.mode == "zeros" else "takes its values from the input"),

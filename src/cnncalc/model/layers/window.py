@@ -191,8 +191,9 @@ def _describe_fix(what: str, index: int | None, axes: tuple[Axis, ...], new: Axi
     """A suggestion in the spec's own words; `index` None means every axis changes alike."""
     old = axes[0 if index is None else index]
     where = "" if index is None else f" in {AXIS_NAMES[index]}"
-    if what == "input size":
-        return f"an input{where.replace(' in', '')} of {new.size} instead of {old.size} to this layer gives {out}"
+    if what == "input size":  # `an input of 9`, `an input width of 9`, `an input of 9 frames`
+        given = f"of {new.size} frames" if index == 2 else f"{where.replace(' in ', '')} of {new.size}".lstrip()
+        return f"an input {given} instead of {old.size} to this layer gives {out}"
     changed = [new] * len(axes) if index is None else [new if i == index else a for i, a in enumerate(axes)]
     if what == "padding":
         if all(a.pad_lo == a.pad_hi for a in changed):
