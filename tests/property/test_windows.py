@@ -225,7 +225,9 @@ def check_axis(axis: OneAxis, rounding: str) -> str:
                                        suggestion).groups()
             windows = (floor if mode == "floor" else
                        ceil_windows(axis.W, axis.F, axis.S, axis.p_lo, axis.p_hi, axis.d))
-            assert sizes == "×".join(map(str, axis.along(len(windows), 1))), (suggestion, len(windows))
+            spatial = axis.along(len(windows), 1)  # one number when every axis gives the same, else each
+            assert sizes == (str(spatial[0]) if len(set(spatial)) == 1 else "×".join(map(str, spatial))), \
+                (suggestion, len(windows))
             continue
         fixed = applied(axis, suggestion)
         changes += 1
