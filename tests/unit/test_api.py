@@ -33,6 +33,15 @@ def test_analyze_accepts_every_form(tmp_path):
     assert reports[0].source == path
 
 
+def test_a_network_built_in_python_with_a_block_inside_one_of_its_id_is_refused():
+    # the validator refuses the same id twice in a spec; a Network built in Python skips the validator
+    from cnncalc.layers import Conv, Network, Residual
+    inner = Residual([Conv(filters=3, kernel=1)], id="x")
+    report = cnncalc.analyze(Network([Residual([inner], id="x")], input="8x8x3"))
+    assert not report.valid
+    assert [(d.code, d.path) for d in report.diagnostics] == [("duplicate-id", "layers[0].residual[0]")]
+
+
 # -- precedence ------------------------------------------------------------------------------------------
 
 PRECEDENCE_SPEC = yaml_spec("input: 10x10x1\nrounding: ceil",

@@ -271,6 +271,10 @@ class Walker:
     def block(self, block: Block, state: State, path: str, inherited: Rounding | None, steps: list[Step]) -> State:
         rounding = block.rounding or inherited
         span = self.network.span(block)
+        if block.id in self.open_blocks:  # only a Network built in Python can nest it: the validator refuses it
+            self.report(error("duplicate-id", f"the id '{block.id}' is already the id of a block this one is in",
+                              suggestions=["give each layer and block its own id"]), path, span)
+            raise Stop
         if block.id:
             self.open_blocks[block.id] = block
         branches: list[tuple[Step, ...]] = []
