@@ -1,6 +1,7 @@
 """Number formatting shared by the renderers."""
 from __future__ import annotations
 
+import functools
 import unicodedata
 from fractions import Fraction
 
@@ -20,6 +21,11 @@ def text_width(text: str) -> int:
     """The columns a terminal gives `text`: two for each wide (East Asian) character, none for a combining one."""
     if text.isascii():
         return len(text)
+    return _wide_text_width(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a table repeats its volumes (`56×56×256`) and tree guides row after row
+def _wide_text_width(text: str) -> int:
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -126,15 +132,18 @@ def aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], footer: tuple[
     """Plain columns, numbers to the right and the columns headed in `left` to the left, with a rule
     under the header (and above a footer)."""
     every = [header, *rows, *([footer] if footer else [])]
-    widths = [max(text_width(row[i]) for row in every) for i in range(len(header))]
+    measured = [[text_width(c) for c in cells] for cells in every]  # each cell measured once
+    widths = [max(sizes[i] for sizes in measured) for i in range(len(header))]
+    at_left = [h in left for h in header]
 
-    def line(cells) -> str:
-        padded = (c + " " * (w - text_width(c)) if h in left else " " * (w - text_width(c)) + c
-                  for c, w, h in zip(cells, widths, header))
+    def line(cells, sizes) -> str:
+        padded = (c + " " * (w - n) if leftward else " " * (w - n) + c
+                  for c, n, w, leftward in zip(cells, sizes, widths, at_left))
         return "  ".join(padded).rstrip()
 
+    lines = [line(cells, sizes) for cells, sizes in zip(every, measured)]
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *map(line, rows), *([rule, line(footer)] if footer else [])])
+    return "\n".join([lines[0], rule, *lines[1:len(rows) + 1], *([rule, lines[-1]] if footer else [])])
 
 
 BY_TYPE_HEADER = ("Type", "Layers", "Params", "MACs", "FLOPs", "MACs %")
