@@ -228,6 +228,8 @@ def test_html_is_one_page_that_needs_nothing_else(run_cli, tmp_path, check_json)
     assert not re.search(r"(?i)<link|<img|<iframe|\ssrc=|@import|url\((?!#)|https?:",
                          html.replace('xmlns="http://www.w3.org/2000/svg"', ""))
     assert html.count("<svg") == 2 and "<title>resnet18: 224×224×3 → 1×1×1000</title>" in html  # the diagrams
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)) and len(re.findall(r'<marker id="', html)) == 2  # an arrowhead for each
     assert "warning</b>[<code>mixed-strides</code>]" in html  # the second spec's diagnostic
     assert "3 notes: what the spec asked for (--verbose shows them)" in html  # resnet18's
 

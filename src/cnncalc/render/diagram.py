@@ -95,7 +95,8 @@ def _shade(color: str, factor: float) -> str:
 class _Canvas:
     """What is drawn, in three layers: lines under the boxes, boxes, text over everything."""
 
-    def __init__(self) -> None:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker  # the arrowhead's id
         self.lines: list[str] = []
         self.boxes: list[str] = []
         self.texts: list[str] = []
@@ -105,7 +106,7 @@ class _Canvas:
 
     def path(self, points: list[tuple[float, float]], arrow: bool = True) -> None:
         d = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in points)
-        marker = ' marker-end="url(#cnncalc-arrow)"' if arrow else ""
+        marker = f' marker-end="url(#{self.marker})"' if arrow else ""
         self.lines.append(f'<path d="{d}"{marker}/>')
 
     def dot(self, x: float, y: float) -> None:
@@ -459,11 +460,13 @@ def _header(spec: Network | Report, report: Report, stopped: str | None) -> list
     return lines
 
 
-def diagram_svg(spec: Network | Report, report: Report, *, max_width: int = 1400) -> str:
+def diagram_svg(spec: Network | Report, report: Report, *, max_width: int = 1400, marker: str = "cnncalc-arrow"
+                ) -> str:
     """The network of `spec` (with the volumes of `report`, its analysis) as a self-contained SVG.
     Of `spec`, only the name and the input volume are read: the report, which carries both, may stand in.
 
-    `max_width` is the width, in pixels, past which the chain of boxes wraps into a new row.
+    `max_width` is the width, in pixels, past which the chain of boxes wraps into a new row; `marker` the
+    id of the arrowhead, which must differ between diagrams that share one HTML page.
     """
     items: list = []
     stopped = None
@@ -477,7 +480,7 @@ def diagram_svg(spec: Network | Report, report: Report, *, max_width: int = 1400
         item.layout()
     rows = _rows_of(items, max_width)
 
-    canvas = _Canvas()
+    canvas = _Canvas(marker)
     header = _header(spec, report, stopped)
     y = MARGIN
     for text, size, bold, color in header:
@@ -530,7 +533,7 @@ def diagram_svg(spec: Network | Report, report: Report, *, max_width: int = 1400
     width = math.ceil(max(content_right + 16, header_right, legend_right) + MARGIN)
     height = math.ceil((placed[-1][2] if placed else y) + MARGIN)
     title = f"{spec.name}: {spec.input} → {report.output or '?'}"
-    arrow = ('<marker id="cnncalc-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+    arrow = (f'<marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
              f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{LINE}"/></marker>')
     return "\n".join([
         '<?xml version="1.0" encoding="UTF-8"?>',

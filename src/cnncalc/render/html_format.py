@@ -87,9 +87,10 @@ def render(reports: list, *, depth: int | None = None, columns: tuple[str, ...] 
 
     title = ", ".join(report.name for report in reports)
     sections = []
-    for report in reports:
-        # the diagram reads only the network's name and input, which the report carries
-        picture = diagram_svg(report, report).split("\n", 1)[1] if report.trace is not None else ""
+    for index, report in enumerate(reports):
+        # the diagram reads only the network's name and input, which the report carries; ids are the page's
+        picture = (diagram_svg(report, report, marker=f"cnncalc-arrow-{index}").split("\n", 1)[1]
+                   if report.trace is not None else "")
         sections.append(section(report, depth, columns, verbose, picture))
     return "\n".join(["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
                       f"<title>cnncalc: {escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
