@@ -548,27 +548,33 @@ def _only(value, default):
     return None if value == default else value
 
 
-def _conv(t: _Translator, node) -> bool | None:
+def _weighted_window(t: _Translator, node) -> tuple | None:
+    """A Conv's or ConvTranspose's weight shape, kernel and window attributes; None when its input is not
+    channels first or its weight is computed in the graph (not a layer the spec language has)."""
     if t.layout[node.input[0]] != "first" or node.input[1] in t.data:
-        return False
+        return None
     weight = t.shape(node.input[1], node)
     kernel = list(t.attrs(node).get("kernel_shape", weight[2:]))
     attrs, strides, dilations, padding = _window(t, node, kernel)
     t.folded |= _folded(node)
-    group = attrs.get("group", 1)
+    return weight, kernel, attrs, strides, dilations, padding, attrs.get("group", 1)
+
+
+def _conv(t: _Translator, node) -> bool | None:
+    window = _weighted_window(t, node)
+    if window is None:
+        return False
+    weight, kernel, _, strides, dilations, padding, group = window
     t.layer(node, "conv", {"filters": weight[0], "kernel": _per_axis(kernel), "stride": _only(_per_axis(strides), 1),
                            "padding": padding, "dilation": _only(_per_axis(dilations), 1), "groups": _only(group, 1),
                            "bias": None if t.input(node, 2) else False})
 
 
 def _conv_transpose(t: _Translator, node) -> bool | None:
-    if t.layout[node.input[0]] != "first" or node.input[1] in t.data:
+    window = _weighted_window(t, node)
+    if window is None:
         return False
-    weight = t.shape(node.input[1], node)
-    kernel = list(t.attrs(node).get("kernel_shape", weight[2:]))
-    attrs, strides, dilations, padding = _window(t, node, kernel)
-    t.folded |= _folded(node)
-    group = attrs.get("group", 1)
+    weight, kernel, attrs, strides, dilations, padding, group = window
     count = len(kernel)
     extra = list(attrs.get("output_padding", [0] * count))
     spatial, _ = t.volume(node.input[0], node)
